@@ -1,0 +1,1 @@
+"""Thin translation layers between a chat platform (or the terminal) and ``bot.coach``."""

@@ -1,0 +1,188 @@
+"""The ``rapport`` command."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from bot.adapters.console import render_verdict
+from bot.coach import Coach
+
+EXIT_BAD_INPUT = 2
+
+
+def _repair(text: str) -> str:
+    """Arguments with invalid UTF-8 arrive with surrogate escapes; turn those bytes into U+FFFD."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _read_stdin() -> str:
+    return sys.stdin.buffer.read().decode("utf-8", "replace")
+
+
+def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    click.echo(f"rapport: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Show informational log messages on stderr.")
+def main(verbose: bool) -> None:
+    """Rapport: coaching for networking messages that start conversations instead of pitches."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="rapport: %(message)s")
+
+
+def _coach() -> Coach:
+    """A coach with its model loaded, or a clear one-line error."""
+    from classifier import load_model
+
+    try:
+        return Coach(load_model())
+    except ValueError as exc:
+        _fail(str(exc))
+
+
+@main.command()
+@click.argument("draft", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
+@click.option("--jsonl", is_flag=True, help='Read JSON Lines {"text": ...} on stdin; write one verdict per line.')
+def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
+    """Check a DRAFT message for pitchiness ("-" reads it from stdin).
+
+    \b
+    Examples:
+      rapport check "Hi! We help companies like yours cut costs 40%. Free for a demo Friday?"
+      pbpaste | rapport check -
+      rapport check --jsonl < drafts.jsonl > verdicts.jsonl
+    """
+    coach = _coach()
+    if jsonl:
+        if draft:
+            _fail("--jsonl reads drafts from stdin; do not pass DRAFT as well.")
+        _check_jsonl(coach)
+        return
+    text = _read_stdin() if draft == ("-",) else _repair(" ".join(draft))
+    if not text.strip():
+        _fail('nothing to check: the draft is empty. Try: rapport check "your message"')
+    verdict = coach.check_draft(text)
+    if as_json:
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(render_verdict(verdict))
+
+
+def _check_jsonl(coach: Coach) -> None:
+    lines = _read_stdin().splitlines()
+    texts: list[tuple[int, str]] = []
+    errors: dict[int, str] = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors[n] = f"not valid JSON ({exc.msg})"
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
+            errors[n] = 'expected an object with a non-empty "text" string'
+            continue
+        texts.append((n, row["text"]))
+    verdicts = dict(zip((n for n, _ in texts), coach.check_drafts([t for _, t in texts]), strict=True))
+    for n in sorted(verdicts.keys() | errors.keys()):
+        out = {"line": n, "error": errors[n]} if n in errors else verdicts[n].to_dict()
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if errors:
+        _fail(f"{len(errors)} of {len(errors) + len(verdicts)} lines could not be checked (see the error lines).")
+
+
+@main.command()
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of labelled *.jsonl drafts. [default: the packaged corpus]",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write pitch.joblib, metrics.json and MODEL_CARD.md. [default: models/ of this checkout]",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="Cross-validation folds.")
+def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
+    """Rebuild the model from the corpus, deterministically, with cross-validated metrics."""
+    from classifier import corpus, store
+    from classifier.train import train as run_train
+
+    if out_dir is None:
+        if not (store.REPO_MODELS_DIR.parent / "pyproject.toml").exists():
+            _fail("this is an installed copy of Rapport; pass --out DIR (or train from a source checkout).")
+        out_dir = store.REPO_MODELS_DIR
+    try:
+        metrics = run_train(corpus_dir or corpus.CORPUS_DIR, out_dir, folds=folds)
+    except corpus.CorpusError as exc:
+        _fail(str(exc))
+    cv = metrics["cross_validation"]
+    click.echo(f"Trained on {cv['n']} drafts in {metrics['train_seconds']} s.")
+    click.echo(f"Wrote {out_dir}/pitch.joblib, metrics.json and MODEL_CARD.md.")
+    click.echo(_figures_line(cv))
+
+
+def _figures_line(m: dict) -> str:
+    auc = f"{m['roc_auc']:.3f}" if m["roc_auc"] is not None else "n/a (one class)"
+    hn = m["hard_negative_pitch_rate"]
+    return (
+        f"precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  ROC-AUC {auc}  "
+        f"accuracy {m['accuracy']:.3f}  hard negatives called pitch {'n/a' if hn is None else f'{hn:.3f}'}"
+    )
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A model file to evaluate. [default: the shipped model]",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
+    """Report precision, recall, F1, ROC-AUC and per-kind accuracy on a labelled FILE.jsonl."""
+    from classifier import corpus, load_model
+    from classifier.evaluate import figures
+
+    try:
+        examples = corpus.read_jsonl(file)
+        model = load_model(model_path)
+    except (corpus.CorpusError, ValueError) as exc:
+        _fail(str(exc))
+    probabilities = model.predict_proba([e.text for e in examples])[:, 1]
+    m = figures(examples, probabilities, model)
+    if as_json:
+        click.echo(json.dumps(m, indent=2))
+        return
+    click.echo(f"{m['n']} drafts ({m['n_pitch']} pitch); borderline counts as not pitch")
+    click.echo(_figures_line(m))
+    for kind, row in m["per_kind"].items():
+        click.echo(f"  {kind:28} n={row['n']:<5} accuracy {row['accuracy']:.3f}")
+
+
+@main.command()
+@click.option(
+    "--repeats",
+    default=500,
+    show_default=True,
+    type=click.IntRange(50, 100_000),
+    help="Single-draft checks timed per draft length.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the raw figures as JSON.")
+def bench(repeats: int, as_json: bool) -> None:
+    """Time the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression."""
+    from classifier import bench as b
+
+    result = b.run(repeats=repeats)
+    click.echo(json.dumps(result, indent=2) if as_json else b.report(result))

@@ -1,0 +1,144 @@
+"""``rapport bench``: speed and size of the shipped model, next to a bare TF-IDF + logistic regression.
+
+Figures come from one run on this machine; compare the ratios, not absolute times across machines.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import joblib
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from classifier import corpus, store
+
+
+def _percentiles(samples: list[float]) -> tuple[float, float]:
+    ms = np.array(samples) * 1000
+    return float(np.percentile(ms, 50)), float(np.percentile(ms, 99))
+
+
+def _latency(fn, drafts: list[str], repeats: int) -> tuple[float, float]:
+    for d in drafts[:20]:  # warm-up
+        fn(d)
+    samples = []
+    for i in range(repeats):
+        d = drafts[i % len(drafts)]
+        t = time.perf_counter()
+        fn(d)
+        samples.append(time.perf_counter() - t)
+    return _percentiles(samples)
+
+
+def _throughput(fn, drafts: list[str]) -> float:
+    t = time.perf_counter()
+    fn(drafts)
+    return len(drafts) / (time.perf_counter() - t)
+
+
+def _drafts(examples: list[corpus.Example]) -> tuple[list[str], list[str]]:
+    """~30-word drafts from the corpus, and ~300-word drafts made by joining corpus drafts."""
+    short = [e.text for e in examples if 25 <= len(e.text.split()) <= 35]
+    long: list[str] = []
+    current: list[str] = []
+    for e in examples:
+        current.append(e.text)
+        if sum(len(t.split()) for t in current) >= 290:
+            long.append("\n\n".join(current))
+            current = []
+    return short, long
+
+
+def run(model_path: Path | None = None, repeats: int = 500) -> dict:
+    path = Path(model_path) if model_path else store.shipped_model_path()
+    import_s = float(
+        subprocess.run(
+            [sys.executable, "-c", "import time;t=time.perf_counter();import classifier;print(time.perf_counter()-t)"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    )  # fmt: skip
+    t = time.perf_counter()
+    model = store.read(path)
+    load_s = time.perf_counter() - t
+
+    examples = corpus.load()
+    texts = [e.text for e in examples]
+    labels = [e.label for e in examples]
+    short, long = _drafts(examples)
+    words_short = float(np.mean([len(d.split()) for d in short]))
+    words_long = float(np.mean([len(d.split()) for d in long]))
+
+    ours = {
+        "model_bytes": path.stat().st_size,
+        "load_ms": load_s * 1000,
+        "check_short_ms": _latency(model.check, short, repeats),
+        "check_long_ms": _latency(model.check, long, repeats),
+        "batch_per_s": _throughput(model.check_many, texts),
+        "proba_batch_per_s": _throughput(model.predict_proba, texts),
+    }
+
+    reference_model = make_pipeline(
+        TfidfVectorizer(ngram_range=(1, 2), min_df=2, sublinear_tf=True), LogisticRegression(max_iter=1000)
+    ).fit(texts, labels)
+    with tempfile.TemporaryDirectory() as tmp:
+        ref_path = Path(tmp) / "reference.joblib"
+        joblib.dump(reference_model, ref_path, compress=3)
+        t = time.perf_counter()
+        reference_model = joblib.load(ref_path)
+        ref_load = time.perf_counter() - t
+        ref_bytes = ref_path.stat().st_size
+    reference = {
+        "model_bytes": ref_bytes,
+        "load_ms": ref_load * 1000,
+        "check_short_ms": _latency(lambda d: reference_model.predict_proba([d]), short, repeats),
+        "check_long_ms": _latency(lambda d: reference_model.predict_proba([d]), long, repeats),
+        "batch_per_s": _throughput(reference_model.predict_proba, texts),
+    }
+    return {
+        "import_ms": import_s * 1000,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "drafts": {"short_words": words_short, "long_words": words_long, "batch": len(texts)},
+        "cpus": os.cpu_count(),
+        "rapport": ours,
+        "reference": reference,
+    }
+
+
+def report(r: dict) -> str:
+    o, ref = r["rapport"], r["reference"]
+    d = r["drafts"]
+    rows = [
+        ("model file", f"{o['model_bytes'] / 1e6:.2f} MB", f"{ref['model_bytes'] / 1e6:.2f} MB",
+         o["model_bytes"] / ref["model_bytes"]),
+        ("load", f"{o['load_ms']:.0f} ms", f"{ref['load_ms']:.0f} ms", o["load_ms"] / ref["load_ms"]),
+        (f"check ~{d['short_words']:.0f} words p50", f"{o['check_short_ms'][0]:.2f} ms",
+         f"{ref['check_short_ms'][0]:.2f} ms", o["check_short_ms"][0] / ref["check_short_ms"][0]),
+        (f"check ~{d['short_words']:.0f} words p99", f"{o['check_short_ms'][1]:.2f} ms",
+         f"{ref['check_short_ms'][1]:.2f} ms", o["check_short_ms"][1] / ref["check_short_ms"][1]),
+        (f"check ~{d['long_words']:.0f} words p50", f"{o['check_long_ms'][0]:.2f} ms",
+         f"{ref['check_long_ms'][0]:.2f} ms", o["check_long_ms"][0] / ref["check_long_ms"][0]),
+        (f"check ~{d['long_words']:.0f} words p99", f"{o['check_long_ms'][1]:.2f} ms",
+         f"{ref['check_long_ms'][1]:.2f} ms", o["check_long_ms"][1] / ref["check_long_ms"][1]),
+        (f"batch of {d['batch']} (drafts/s)", f"{o['batch_per_s']:,.0f}", f"{ref['batch_per_s']:,.0f}",
+         o["batch_per_s"] / ref["batch_per_s"]),
+    ]  # fmt: skip
+    lines = [f"{'':32}{'rapport':>14}{'tfidf+logreg':>14}{'ratio':>8}"]
+    lines += [f"{name:32}{a:>14}{b:>14}{ratio:>7.1f}x" for name, a, b, ratio in rows]
+    lines += [
+        "",
+        "rapport check includes flags, questions and signals; the reference only scores.",
+        f"rapport score-only batch: {o['proba_batch_per_s']:,.0f} drafts/s",
+        f"import classifier: {r['import_ms']:.0f} ms (once per process, not part of load)",
+        f"peak memory (max RSS of this process, both models): {r['peak_rss_mb']:.0f} MB",
+        f"cpus: {r['cpus']}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,91 @@
+"""The labelled training corpus: our own authored drafts, JSON Lines in ``classifier/corpus/``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+CORPUS_DIR = Path(__file__).parent / "corpus"
+LABELS = ("pitch", "conversation")
+
+KINDS: dict[str, tuple[str, ...]] = {
+    "pitch": (
+        "cold_pitch", "founder_pitch", "freelancer_pitch", "coach_consultant_pitch", "fundraising_pitch",
+        "soft_pitch_question", "compliment_pitch", "friendly_demo_ask", "recruiter_pitch", "event_pitch",
+        "link_drop",
+    ),
+    "conversation": (
+        "casual_chat", "community_discussion", "networking_question", "product_mention", "referral_offer",
+        "advice_request", "help_offer", "genuine_follow_up", "congrats", "work_coordination",
+    ),
+}  # fmt: skip
+
+#: Kinds that are hard on purpose: soft pitches, and conversations that look salesy on the surface.
+HARD_KINDS = frozenset(
+    {
+        "soft_pitch_question", "compliment_pitch", "friendly_demo_ask", "recruiter_pitch", "event_pitch",
+        "link_drop", "product_mention", "referral_offer", "advice_request", "help_offer",
+        "genuine_follow_up", "congrats", "work_coordination",
+    }
+)  # fmt: skip
+
+#: Hard negatives the quality bar is about: product mentioned without selling, referrals, advice requests.
+HARD_NEGATIVE_KINDS = frozenset({"product_mention", "referral_offer", "advice_request"})
+
+
+class CorpusError(ValueError):
+    """A labelled file that cannot be used: says which file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    label: str
+    kind: str | None
+
+
+def read_jsonl(path: Path, *, require_kind: bool = False) -> list[Example]:
+    """Read a labelled JSON Lines file (``{"text", "label"[, "kind"]}`` per line)."""
+    out: list[Example] = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{path}:{n}: not valid JSON ({exc.msg})") from None
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
+                raise CorpusError(f'{path}:{n}: expected an object with a "text" string')
+            if row.get("label") not in LABELS:
+                raise CorpusError(f'{path}:{n}: "label" must be "pitch" or "conversation"')
+            kind = row.get("kind")
+            if require_kind and kind not in KINDS[row["label"]]:
+                raise CorpusError(f"{path}:{n}: unknown kind {kind!r} for label {row['label']!r}")
+            out.append(Example(row["text"], row["label"], kind if isinstance(kind, str) else None))
+    if not out:
+        raise CorpusError(f"{path}: no labelled drafts")
+    return out
+
+
+def files(directory: Path = CORPUS_DIR) -> list[Path]:
+    return sorted(directory.glob("*.jsonl"))
+
+
+def load(directory: Path = CORPUS_DIR) -> list[Example]:
+    """Every example of the corpus, in a stable order (file name, then line)."""
+    paths = files(directory)
+    if not paths:
+        raise CorpusError(f"no *.jsonl files in {directory}")
+    return [ex for p in paths for ex in read_jsonl(p, require_kind=True)]
+
+
+def fingerprint(directory: Path = CORPUS_DIR) -> str:
+    """SHA-256 over the corpus files, to tie a trained model to the data it saw."""
+    digest = hashlib.sha256()
+    for p in files(directory):
+        digest.update(p.name.encode())
+        digest.update(p.read_bytes())
+    return digest.hexdigest()

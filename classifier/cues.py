@@ -1,0 +1,194 @@
+"""Salesy phrase rules: where a draft reads as a pitch, and why.
+
+Each family is a reason code with a short, coaching explanation. The same rules feed the model (as cue
+counts, see ``classifier.features``) and the flags a user sees, so what the user is told is what the model
+looked at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from classifier.text import URL
+from classifier.verdict import Flag
+
+#: reason code -> what the phrase does to the reader (shown next to the phrase)
+REASONS: dict[str, str] = {
+    "call_to_action": "asks them to act before they have shown any interest",
+    "meeting_ask": "asks for a meeting before there is a relationship",
+    "urgency": "adds pressure with a deadline they did not ask for",
+    "discount_price": "leads with a price or a deal instead of their problem",
+    "market_speak": "talks about them as a market, not a person",
+    "self_focus": "is all about you and nothing about them",
+    "credential_brag": "leads with credentials instead of curiosity",
+    "link_drop": "drops a link before they asked for one",
+    "generic_flattery": "is a compliment that could be sent to anyone",
+    "pitch_wording": "is wording that mostly shows up in pitches",
+}
+
+_I = re.IGNORECASE
+
+_PATTERNS: dict[str, list[str]] = {
+    "call_to_action": [
+        r"\bsign(?:ing)?[ -]?up\b(?: (?:here|now|today|below|for free|for (?:a|the|our) [\w-]+))?",
+        r"\b(?:grab|claim|secure|reserve|save) (?:a|your|my) (?:spot|seat|place|ticket|copy|discount)\b",
+        r"\breply (?:with )?[\"'“]?(?:yes|interested|y)\b[\"'”]?",
+        r"\bclick (?:here|the link|below|through)\b",
+        r"\bcheck (?:it|us|this|them) out\b",
+        r"\bjoin (?:us|our|the waitlist|the beta|the server|my)\b[^.!?\n]{0,30}",
+        r"\b(?:register|apply|subscribe|enroll|pre-?order|rsvp)(?: here| now| today| below| at)?\b",
+        r"\b(?:start|get|claim) (?:your|a) free (?:trial|audit|consultation|account|month|week)\b",
+        r"\b(?:dm|message|ping) me (?:if|for|to)\b[^.!?\n]{0,40}",
+        r"\blet me know if (?:you(?:'re| are)|you'd be|youre) (?:interested|keen|open)\b",
+        r"\buse (?:the )?code\b\s*\S+",
+        r"\b(?:try|test[- ]drive) (?:it|us) (?:for )?free\b",
+        r"\bdon'?t forget to (?:follow|subscribe|like|share)\b",
+        r"\bwould love (?:for you|to have you) to (?:try|join|check)\b[^.!?\n]{0,40}",
+    ],
+    "meeting_ask": [
+        r"[^.!?\n]*\b(?:demo|walkthrough|walk-through|discovery call|intro call|quick call|short call|"
+        r"a call|15[- ]?min(?:ute)?s?|20[- ]?min(?:ute)?s?|30[- ]?min(?:ute)?s?|zoom|hop on|jump on|"
+        r"book a (?:time|slot|call)|calendly|quick chat|coffee chat|meeting)\b[^.!?\n]*\?",
+        r"\b(?:book|schedule|grab|set up) (?:a|some|15|20|30)[^.!?\n]{0,30}(?:call|demo|chat|time|meeting)\b",
+        r"\b(?:open|up|free) (?:to|for) (?:a )?(?:quick |short |brief )?(?:call|demo|chat|meeting)\b",
+        r"\bhere'?s my (?:calendar|calendly|booking link)\b",
+    ],
+    "urgency": [
+        r"\b(?:this|next) (?:week|month|weekend|friday) only\b",
+        r"\blimited (?:time|spots?|seats?|availability|offer|run|slots?)\b",
+        r"\b(?:only|just) \d+ (?:spots?|seats?|slots?|places?|tickets?|left)\b(?: left)?",
+        r"\b(?:offer|sale|deal|discount|pricing|registration|early[- ]bird) (?:ends|expires|closes)\b[^.!?\n]{0,25}",
+        r"\b(?:ends|closes|expires) (?:today|tonight|tomorrow|soon|this week|on \w+day|\w+day)\b",
+        r"\blast (?:chance|call|few spots)\b",
+        r"\b(?:act|book|sign up|register) (?:now|today|fast)\b",
+        r"\bdon'?t miss (?:out|this|it)\b",
+        r"\bfilling (?:up )?fast\b|\bselling fast\b|\bwhile (?:it|they|stocks?) lasts?\b",
+        r"\bearly[- ]bird\b",
+        r"\bbefore (?:it'?s|they'?re) gone\b|\btoday only\b|\bhurry\b",
+    ],
+    "discount_price": [
+        r"\d+ ?% (?:off|discount|cheaper|less)\b",
+        r"\b(?:discount|promo code|coupon|voucher|lifetime deal|half[- ]price|bogo)\b",
+        r"[$€£]\s?\d[\d,.]*(?:k|/mo(?:nth)?| ?per (?:month|seat|user|year))?",
+        r"\b\d[\d,.]* ?(?:usd|eur|gbp|dollars|bucks)\b",
+        r"\bfree (?:trial|audit|consultation|month|shipping|plan|tier)\b",
+        r"\bsave (?:up to )?\d+ ?%",
+        r"\bno (?:setup|hidden) fees?\b|\bfor free\b|\bat no cost\b",
+    ],
+    "market_speak": [
+        r"\b(?:we|i|our team) (?:help|work with|partner with|support|serve)\s+(?:[\w-]+\s+){0,3}?"
+        r"like (?:yours|you|your\s+\w+)\b",
+        r"\b(?:companies|businesses|teams|brands|founders|startups|agencies|leaders|people|folks|orgs|"
+        r"organizations|organisations|clients|creators|owners) like (?:yours|you)\b",
+        r"\b(?:we|i|our \w+) (?:help|helps|enable|enables|empower|empowers)\s+(?:[\w-]+\s+){0,2}?"
+        r"(?:companies|businesses|teams|brands|founders|startups|agencies|leaders|organi[sz]ations|"
+        r"creators|coaches|saas|b2b)\b",
+        r"\b(?:streamline|supercharge|turbocharge|revolutioni[sz]e|unlock|leverage|skyrocket|10x|"
+        r"game[- ]?changer|cutting[- ]edge|best[- ]in[- ]class|end[- ]to[- ]end solution|all[- ]in[- ]one|"
+        r"seamless(?:ly)?|synerg\w*|scal(?:e|ing) your (?:business|revenue|sales|brand|agency))\b",
+        r"\b(?:boost|grow|increase|double|triple) your (?:revenue|sales|pipeline|conversions?|leads|"
+        r"roi|mrr|arr|business|brand|reach|following|audience)\b",
+        r"\bpain points?\b|\broi\b|\bvalue proposition\b|\bgame plan\b",
+    ],
+    "credential_brag": [
+        r"\b[Ee]x-[A-Z][\w&]+(?:/[A-Z][\w&]+)*\b",
+        r"\bformer(?:ly)? (?:at )?(?:google|meta|facebook|amazon|apple|microsoft|stripe|mckinsey|netflix|uber)\b",
+        r"\btrusted by (?:over |more than )?[\d,]+\+?[^.!?\n]{0,30}",
+        r"\b(?:over |more than )?[\d,]+\+? (?:happy |satisfied )?(?:clients|customers|companies|brands|"
+        r"teams|founders|students|businesses)\b",
+        r"\baward[- ]winning\b|\bfeatured (?:in|on|by)\b[^.!?\n]{0,30}",
+        r"\b(?:y ?combinator|yc[- ]?backed|backed by|fortune 500|forbes|techcrunch|inc\.? 5000)\b",
+        r"\b\d+\+? years? of experience\b|\btop[- ]rated\b|\bindustry[- ]leading\b|\b#1\b",
+        r"\b(?:worked|work) with (?:brands|companies|clients|teams) (?:like|such as)\b[^.!?\n]{0,40}",
+    ],
+    "generic_flattery": [
+        r"\b(?:i |we )?(?:really |absolutely |just )?love (?:what you(?:'re| are) (?:doing|building)|"
+        r"your (?:work|content|posts?|profile|company|brand|vibe))\b",
+        r"\b(?:really |so |very )?impressed (?:by|with) (?:your|what you)\b[^.!?\n]{0,30}",
+        r"\b(?:big|huge) fan of (?:your|what you)\b[^.!?\n]{0,25}",
+        r"\bcame across your (?:profile|post|company|page|work|website)\b",
+        r"\b(?:i've been|been) following your (?:work|journey|content|posts?)\b",
+        r"\bsomeone (?:like you|with your (?:background|experience|profile))\b",
+        r"\byour (?:impressive|amazing|incredible|inspiring) (?:work|profile|background|journey|growth)\b",
+    ],
+}
+
+_COMPILED: dict[str, re.Pattern[str]] = {
+    reason: re.compile("|".join(f"(?:{p})" for p in patterns), _I) for reason, patterns in _PATTERNS.items()
+}
+# Not matched case-insensitively: "ex-Google" is a brag, "ex-boyfriend" is not.
+_COMPILED["credential_brag"] = re.compile(
+    "|".join(f"(?:{p})" for p in _PATTERNS["credential_brag"][:1])
+    + "|"
+    + "(?i:"
+    + "|".join(f"(?:{p})" for p in _PATTERNS["credential_brag"][1:])
+    + ")"
+)
+
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b", _I)
+_SECOND_PERSON = re.compile(r"\b(?:you|you're|you've|you'd|you'll|your|yours|u|ur|ya|yall|y'all)\b", _I)
+_QUESTION = re.compile(r"\?+")
+
+
+@dataclass(frozen=True, slots=True)
+class Cues:
+    """What the rules saw in one draft."""
+
+    flags: list[Flag]
+    counts: dict[str, int]
+    first_person: int
+    second_person: int
+    questions: int
+    links: int
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in " \t\n-•*,;:":
+        start += 1
+    while end > start and text[end - 1] in " \t\n,;:":
+        end -= 1
+    return start, end
+
+
+def find(text: str) -> Cues:
+    """Run every rule over ``text``; flags are non-overlapping, in text order."""
+    raw: list[tuple[int, int, str]] = []
+    for reason, pattern in _COMPILED.items():
+        for m in pattern.finditer(text):
+            s, e = _trim(text, m.start(), m.end())
+            if e > s:
+                raw.append((s, e, reason))
+    for m in URL.finditer(text):
+        raw.append((m.start(), m.end(), "link_drop"))
+
+    first = len(_FIRST_PERSON.findall(text))
+    second = len(_SECOND_PERSON.findall(text))
+    if first >= 4 and second * 3 <= first:
+        sentences = [(m.start(), m.end()) for m in _SENTENCE.finditer(text)]
+        if sentences:
+            s, e = max(sentences, key=lambda se: len(_FIRST_PERSON.findall(text, se[0], se[1])))
+            s, e = _trim(text, s, e)
+            if e > s:
+                raw.append((s, e, "self_focus"))
+
+    counts = dict.fromkeys(REASONS, 0)
+    for _, _, reason in raw:
+        counts[reason] += 1
+    # Longest first at each start, then drop anything overlapping an earlier kept span.
+    raw.sort(key=lambda r: (r[0], -(r[1] - r[0])))
+    flags: list[Flag] = []
+    last_end = -1
+    for s, e, reason in raw:
+        if s >= last_end:
+            flags.append(Flag(s, e, text[s:e], reason, REASONS[reason]))
+            last_end = e
+    return Cues(
+        flags=flags,
+        counts=counts,
+        first_person=first,
+        second_person=second,
+        questions=len(_QUESTION.findall(text)),
+        links=counts["link_drop"],
+    )

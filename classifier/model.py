@@ -1,0 +1,151 @@
+"""The pitch classifier: a scikit-learn estimator plus the check that turns a probability into coaching.
+
+``PitchModel`` follows scikit-learn's conventions: parameters in ``__init__``, learning only in ``fit``,
+fitted state in attributes ending with ``_``; ``check`` and ``check_many`` are pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import sklearn
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from classifier import cues, questions, signals
+from classifier.features import CueFeatures
+from classifier.text import clean, for_model, words
+from classifier.verdict import Flag, Verdict
+
+
+class PitchModel(ClassifierMixin, BaseEstimator):
+    """Pitch-versus-conversation classifier with calibrated probabilities.
+
+    Labels: ``pitch`` when the pitch probability is at least ``pitch_threshold``, ``borderline`` from
+    ``borderline_threshold`` up to that, ``conversation`` below.
+    """
+
+    def __init__(
+        self,
+        C: float = 4.0,  # noqa: N803 (scikit-learn's name)
+        cue_weight: float = 1.0,
+        pitch_threshold: float = 0.5,
+        borderline_threshold: float = 0.3,
+        word_max_features: int = 30_000,
+        char_max_features: int = 60_000,
+        random_state: int = 0,
+    ):
+        self.C = C
+        self.cue_weight = cue_weight
+        self.pitch_threshold = pitch_threshold
+        self.borderline_threshold = borderline_threshold
+        self.word_max_features = word_max_features
+        self.char_max_features = char_max_features
+        self.random_state = random_state
+
+    # -- learning -------------------------------------------------------------------------------------
+    def _pipeline(self) -> Pipeline:
+        features = FeatureUnion(
+            [
+                ("words", TfidfVectorizer(preprocessor=for_model, ngram_range=(1, 2), min_df=2,
+                                          sublinear_tf=True, max_features=self.word_max_features)),
+                ("chars", TfidfVectorizer(preprocessor=for_model, analyzer="char_wb", ngram_range=(2, 5),
+                                          min_df=3, sublinear_tf=True, max_features=self.char_max_features)),
+                ("cues", CueFeatures()),
+            ],
+            transformer_weights={"words": 1.0, "chars": 1.0, "cues": self.cue_weight},
+        )  # fmt: skip
+        linear = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000, random_state=self.random_state)
+        calibrated = CalibratedClassifierCV(linear, method="sigmoid", cv=5, ensemble=False)
+        return Pipeline([("features", features), ("classifier", calibrated)])
+
+    def fit(self, X: Sequence[str], y: Sequence[str]):  # noqa: N803
+        y_bin = np.array([label == "pitch" for label in y], dtype=int)
+        if len(set(y_bin)) < 2:
+            raise ValueError("training needs both pitch and conversation examples")
+        pipeline = self._pipeline()
+        pipeline.fit(list(X), y_bin)
+        for name in ("words", "chars"):
+            # Only kept for introspection; can be large, and scikit-learn documents it as safe to drop.
+            vectorizer = pipeline.named_steps["features"].get_params()[name]
+            if hasattr(vectorizer, "stop_words_"):
+                del vectorizer.stop_words_
+        self.pipeline_ = pipeline
+        self.classes_ = np.array(["conversation", "pitch"])
+        self.sklearn_version_ = sklearn.__version__
+        return self
+
+    # -- prediction -----------------------------------------------------------------------------------
+    def predict_proba(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
+        return self.pipeline_.predict_proba(list(X))
+
+    def label_for(self, probability: float) -> str:
+        if probability >= self.pitch_threshold:
+            return "pitch"
+        if probability >= self.borderline_threshold:
+            return "borderline"
+        return "conversation"
+
+    def predict(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
+        return np.array([self.label_for(p) for p in self.predict_proba(X)[:, 1]], dtype=object)
+
+    def check(self, text: str) -> Verdict:
+        """Check one draft: score, flagged phrases with reasons, open questions, a tip, signals."""
+        return self.check_many([text])[0]
+
+    def check_many(self, texts: Iterable[str]) -> list[Verdict]:
+        cleaned = [clean(t) for t in texts]
+        if not cleaned:
+            return []
+        probabilities = self.predict_proba([t for t, _ in cleaned])[:, 1]
+        return [self._verdict(t, notes, float(p)) for (t, notes), p in zip(cleaned, probabilities, strict=True)]
+
+    def _verdict(self, text: str, notes: list[str], probability: float) -> Verdict:
+        found = cues.find(text)
+        label = self.label_for(probability)
+        flags: list[Flag] = []
+        if label != "conversation":
+            flags = found.flags or self._wording_flags(text)
+        ws = words(text)
+        notes = list(notes)
+        if not ws:
+            notes.append("There are no words to check here, so the score means little.")
+        elif not signals.looks_english(ws):
+            notes.append("This doesn't look like English; the score may be unreliable.")
+        return Verdict(
+            text=text,
+            pitch_probability=round(probability, 4),
+            label=label,
+            flags=flags,
+            questions=questions.suggest(text),
+            tip=questions.tip(label, {f.reason for f in flags}),
+            signals=signals.measure(text, found),
+            notes=notes,
+        )
+
+    def _wording_flags(self, text: str, limit: int = 2) -> list[Flag]:
+        """When no rule fired, point at the words that pushed the model towards 'pitch'."""
+        union = self.pipeline_.named_steps["features"]
+        vectorizer: TfidfVectorizer = union.get_params()["words"]
+        linear = self.pipeline_.named_steps["classifier"].calibrated_classifiers_[0].estimator
+        row = vectorizer.transform([text])
+        weights = linear.coef_[0][: row.shape[1]]
+        contributions = sorted(((row[0, j] * weights[j], j) for j in row.nonzero()[1] if weights[j] > 0), reverse=True)
+        names = vectorizer.get_feature_names_out()
+        flags: list[Flag] = []
+        for _, j in contributions:
+            term = names[j]
+            if term in ("linkurl", "atmention") or all(part in ENGLISH_STOP_WORDS for part in term.split()):
+                continue
+            pattern = r"\b" + r"\W+".join(re.escape(part) for part in term.split()) + r"\b"
+            m = re.search(pattern, text, re.IGNORECASE)
+            if m and not any(f.start < m.end() and m.start() < f.end for f in flags):
+                flags.append(Flag(m.start(), m.end(), m.group(), "pitch_wording", cues.REASONS["pitch_wording"]))
+            if len(flags) == limit:
+                break
+        return sorted(flags, key=lambda f: f.start)

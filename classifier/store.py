@@ -1,0 +1,102 @@
+"""Where the trained model lives, and loading it safely.
+
+Search order for ``load_model()``: ``RAPPORT_MODEL`` (a path) if set; otherwise the model shipped with the
+package (``classifier/_shipped/`` in an installed wheel, ``models/`` in a source checkout). If that file
+cannot be loaded (corrupt, or written by another scikit-learn), the model is rebuilt from the corpus once,
+cached in the user's cache directory, and used from there: a warning says so, nothing crashes.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+import joblib
+import sklearn
+from platformdirs import user_cache_dir
+from sklearn.exceptions import InconsistentVersionWarning
+
+from classifier import corpus
+from classifier.model import PitchModel
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "pitch.joblib"
+_PACKAGE_DIR = Path(__file__).parent
+REPO_MODELS_DIR = _PACKAGE_DIR.parent / "models"
+
+
+def shipped_model_path() -> Path:
+    """The model that comes with this copy of Rapport."""
+    installed = _PACKAGE_DIR / "_shipped" / MODEL_NAME
+    return installed if installed.exists() else REPO_MODELS_DIR / MODEL_NAME
+
+
+def cache_path() -> Path:
+    return Path(user_cache_dir("rapport")) / f"pitch-sklearn-{sklearn.__version__}.joblib"
+
+
+def save(model: PitchModel, path: Path) -> None:
+    """Write atomically: a crash mid-write never leaves a half-written model in place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    joblib.dump(model, tmp, compress=3)
+    os.replace(tmp, path)
+
+
+def read(path: Path) -> PitchModel:
+    """Load a model file; raise ``ValueError`` with the reason if it is unusable."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", InconsistentVersionWarning)
+            model = joblib.load(path)
+    except InconsistentVersionWarning as exc:
+        raise ValueError(f"it was trained with scikit-learn {exc.original_sklearn_version}") from None
+    except FileNotFoundError:
+        raise ValueError("the file is missing") from None
+    except Exception as exc:  # joblib/pickle raise many types for a damaged file
+        raise ValueError(f"the file is damaged ({type(exc).__name__})") from None
+    if not isinstance(model, PitchModel) or not hasattr(model, "pipeline_"):
+        raise ValueError("the file does not hold a trained Rapport model")
+    if model.sklearn_version_ != sklearn.__version__:
+        raise ValueError(f"it was trained with scikit-learn {model.sklearn_version_}")
+    return model
+
+
+def rebuild(path: Path) -> PitchModel:
+    """Train a model from the packaged corpus with default parameters and save it to ``path``."""
+    examples = corpus.load()
+    model = PitchModel().fit([e.text for e in examples], [e.label for e in examples])
+    save(model, path)
+    return model
+
+
+_loaded: dict[Path, PitchModel] = {}
+
+
+def load_model(path: str | os.PathLike[str] | None = None) -> PitchModel:
+    """The trained model (cached per process). See the module docstring for where it comes from."""
+    explicit = path or os.environ.get("RAPPORT_MODEL")
+    target = Path(explicit) if explicit else shipped_model_path()
+    if target in _loaded:
+        return _loaded[target]
+    try:
+        model = read(target)
+    except ValueError as problem:
+        if explicit:
+            raise ValueError(f"Cannot load the model at {target}: {problem}.") from None
+        fallback = cache_path()
+        try:
+            model = read(fallback)
+            log.info("using the model rebuilt earlier at %s", fallback)
+        except ValueError:
+            log.warning(
+                "The shipped model could not be loaded (%s); rebuilding it from the corpus, once, into %s.",
+                problem,
+                fallback,
+            )
+            model = rebuild(fallback)
+    _loaded[target] = model
+    return model

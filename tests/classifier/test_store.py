@@ -1,0 +1,55 @@
+import logging
+
+import pytest
+
+from classifier import store
+
+
+@pytest.fixture
+def isolated_cache(tmp_path, monkeypatch):
+    target = tmp_path / "cache" / "pitch.joblib"
+    monkeypatch.setattr(store, "cache_path", lambda: target)
+    monkeypatch.setattr(store, "_loaded", {})
+    return target
+
+
+def test_shipped_model_loads(model):
+    assert model.sklearn_version_
+    assert store.read(store.shipped_model_path()).get_params() == model.get_params()
+
+
+def test_explicit_bad_model_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.joblib"
+    bad.write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="damaged"):
+        store.load_model(bad)
+
+
+def test_damaged_shipped_model_is_rebuilt_once(tmp_path, monkeypatch, isolated_cache, caplog):
+    damaged = tmp_path / "pitch.joblib"
+    damaged.write_bytes(b"\x80\x04garbage")
+    monkeypatch.setattr(store, "shipped_model_path", lambda: damaged)
+    monkeypatch.delenv("RAPPORT_MODEL", raising=False)
+    with caplog.at_level(logging.WARNING):
+        model = store.load_model()
+    assert model.check("Book a demo today!").label in ("pitch", "borderline")
+    assert isolated_cache.exists()
+    assert next(r.message for r in caplog.records if r.levelno >= logging.WARNING).startswith("The shipped model")
+
+    # A new process finds the rebuilt copy and says nothing.
+    monkeypatch.setattr(store, "_loaded", {})
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        store.load_model()
+    assert [r for r in caplog.records if r.levelno >= logging.WARNING] == []
+
+
+def test_model_from_another_sklearn_is_refused(tmp_path, model, monkeypatch):
+    import copy
+
+    other = copy.copy(model)
+    other.sklearn_version_ = "0.0.1"
+    path = tmp_path / "old.joblib"
+    store.save(other, path)
+    with pytest.raises(ValueError, match=r"scikit-learn 0\.0\.1"):
+        store.read(path)

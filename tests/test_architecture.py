@@ -1,0 +1,52 @@
+"""The design's one-way arrows (DESIGN.md), checked on the source, and the house style."""
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).parents[1]
+
+
+def imports(folder: str) -> dict[Path, set[str]]:
+    out = {}
+    for path in (ROOT / folder).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {a.name.split(".")[0] for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names.add(node.module.split(".")[0])
+        out[path] = names
+    return out
+
+
+def test_classifier_imports_nothing_from_bot():
+    for path, names in imports("classifier").items():
+        assert "bot" not in names, path
+
+
+def test_only_adapters_import_platform_sdks():
+    for path, names in imports("bot").items():
+        rel = path.relative_to(ROOT).as_posix()
+        if not rel.startswith("bot/adapters/slack"):
+            assert not names & {"slack_bolt", "slack_sdk"}, rel
+        if not rel.startswith("bot/adapters/discord"):
+            assert "discord" not in names, rel
+
+
+def test_library_code_does_not_print():
+    for folder in ("classifier", "bot"):
+        for path in (ROOT / folder).rglob("*.py"):
+            if path.name in ("cli.py", "console.py") or "adapters/console" in path.as_posix():
+                continue
+            calls = [n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.Call)]
+            assert not any(isinstance(c.func, ast.Name) and c.func.id == "print" for c in calls), path
+
+
+def test_ruff_clean():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is part of the dev extras: pip install -e '.[dev]'"
+    r = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
