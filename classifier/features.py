@@ -1,14 +1,12 @@
-"""Interpretable cue features for the model, computed from the same rules as the flags."""
+"""Interpretable cue features for the model, computed from the same rules as the flags.
+
+The model appends these columns to its TF-IDF columns (`PitchModel._matrix`)."""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
-
 from classifier import cues
-from classifier.text import words
 
 #: Names of the columns ``CueFeatures`` produces, in order.
 FEATURE_NAMES: tuple[str, ...] = (
@@ -25,7 +23,7 @@ FEATURE_NAMES: tuple[str, ...] = (
 def cue_vector(text: str, found: cues.Cues | None = None) -> list[float]:
     """One row of cue features; pass ``found`` to reuse a ``cues.find`` result."""
     c = found if found is not None else cues.find(text)
-    n_words = max(1, len(words(text)))
+    n_words = max(1, len(c.words))
     row = [min(c.counts[r], 3) / 3 for r in cues.REASONS if r != "pitch_wording"]
     people = c.first_person + c.second_person
     row += [
@@ -37,16 +35,3 @@ def cue_vector(text: str, found: cues.Cues | None = None) -> list[float]:
         min(text.count("!"), 4) / 4,
     ]
     return row
-
-
-class CueFeatures(TransformerMixin, BaseEstimator):
-    """Stateless transformer: texts -> dense matrix of cue features (see ``FEATURE_NAMES``)."""
-
-    def fit(self, X, y=None):  # noqa: N803 (scikit-learn's naming)
-        return self
-
-    def transform(self, X):  # noqa: N803
-        return np.array([cue_vector(t) for t in X], dtype=np.float64)
-
-    def get_feature_names_out(self, input_features=None):
-        return np.array(FEATURE_NAMES, dtype=object)

@@ -11,14 +11,14 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 import sklearn
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from classifier import cues, questions, signals
-from classifier.features import CueFeatures
+from classifier.features import cue_vector
 from classifier.text import clean, for_model, words
 from classifier.verdict import Flag, Verdict
 
@@ -38,6 +38,7 @@ class PitchModel(ClassifierMixin, BaseEstimator):
         borderline_threshold: float = 0.3,
         word_max_features: int = 30_000,
         char_max_features: int = 60_000,
+        char_ngrams: tuple[int, int] = (3, 5),
         random_state: int = 0,
     ):
         self.C = C
@@ -46,43 +47,67 @@ class PitchModel(ClassifierMixin, BaseEstimator):
         self.borderline_threshold = borderline_threshold
         self.word_max_features = word_max_features
         self.char_max_features = char_max_features
+        self.char_ngrams = char_ngrams
         self.random_state = random_state
 
     # -- learning -------------------------------------------------------------------------------------
-    def _pipeline(self) -> Pipeline:
-        features = FeatureUnion(
-            [
-                ("words", TfidfVectorizer(preprocessor=for_model, ngram_range=(1, 2), min_df=2,
-                                          sublinear_tf=True, max_features=self.word_max_features)),
-                ("chars", TfidfVectorizer(preprocessor=for_model, analyzer="char_wb", ngram_range=(2, 5),
-                                          min_df=3, sublinear_tf=True, max_features=self.char_max_features)),
-                ("cues", CueFeatures()),
-            ],
-            transformer_weights={"words": 1.0, "chars": 1.0, "cues": self.cue_weight},
-        )  # fmt: skip
-        linear = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000, random_state=self.random_state)
-        calibrated = CalibratedClassifierCV(linear, method="sigmoid", cv=5, ensemble=False)
-        return Pipeline([("features", features), ("classifier", calibrated)])
+    def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
+        words = TfidfVectorizer(preprocessor=for_model, ngram_range=(1, 2), min_df=2, sublinear_tf=True,
+                                max_features=self.word_max_features)
+        chars = TfidfVectorizer(preprocessor=for_model, analyzer="char_wb", ngram_range=self.char_ngrams,
+                                min_df=3, sublinear_tf=True, max_features=self.char_max_features)
+        return words, chars  # fmt: skip
+
+    def _blocks(self, texts: Sequence[str], found: Sequence[cues.Cues]) -> list:
+        """Word TF-IDF, character TF-IDF, then the cue columns (``classifier.features``) times ``cue_weight``.
+
+        The vectorisers are called directly rather than through a ``FeatureUnion``, whose per-call overhead
+        was a third of a single check's time.
+        """
+        rows = np.array([cue_vector(t, f) for t, f in zip(texts, found, strict=True)]) * self.cue_weight
+        # Our own fitted vectorisers on plain strings: scikit-learn's input checks cannot fail here.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            return [*(v.transform(texts) for v in self.vectorizers_), rows]
+
+    def _matrix(self, texts: Sequence[str], found: Sequence[cues.Cues]) -> sparse.csr_matrix:
+        return sparse.hstack([sparse.csr_matrix(b) for b in self._blocks(texts, found)], format="csr")
 
     def fit(self, X: Sequence[str], y: Sequence[str]):  # noqa: N803
+        texts = [clean(t)[0] for t in X]
         y_bin = np.array([label == "pitch" for label in y], dtype=int)
         if len(set(y_bin)) < 2:
             raise ValueError("training needs both pitch and conversation examples")
-        pipeline = self._pipeline()
-        pipeline.fit(list(X), y_bin)
-        for name in ("words", "chars"):
-            # Only kept for introspection; can be large, and scikit-learn documents it as safe to drop.
-            vectorizer = pipeline.named_steps["features"].get_params()[name]
-            if hasattr(vectorizer, "stop_words_"):
+        self.vectorizers_ = self._vectorizers()
+        for vectorizer in self.vectorizers_:
+            vectorizer.fit(texts)
+            if hasattr(vectorizer, "stop_words_"):  # introspection only, large; documented as safe to drop
                 del vectorizer.stop_words_
-        self.pipeline_ = pipeline
+        linear = LogisticRegression(C=self.C, solver="liblinear", max_iter=1000, random_state=self.random_state)
+        self.classifier_ = CalibratedClassifierCV(linear, method="sigmoid", cv=5, ensemble=False)
+        self.classifier_.fit(self._matrix(texts, [cues.find(t) for t in texts]), y_bin)
         self.classes_ = np.array(["conversation", "pitch"])
         self.sklearn_version_ = sklearn.__version__
         return self
 
     # -- prediction -----------------------------------------------------------------------------------
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
-        return self.pipeline_.predict_proba(list(X))
+        texts = [clean(t)[0] for t in X]
+        return self._proba(texts, [cues.find(t) for t in texts])
+
+    def _proba(self, texts: Sequence[str], found: Sequence[cues.Cues]) -> np.ndarray:
+        # CalibratedClassifierCV(ensemble=False) holds one fitted linear model and one sigmoid calibrator.
+        # Applying them directly gives the same numbers as its predict_proba without its per-call input
+        # validation, which cost as much as the rest of a check (tests/classifier/test_model.py compares).
+        # The feature blocks are multiplied by their slice of the weights, so no matrix is stacked either.
+        fitted = self.classifier_.calibrated_classifiers_[0]
+        coef = fitted.estimator.coef_[0]
+        scores = np.full(len(texts), fitted.estimator.intercept_[0])
+        start = 0
+        for block in self._blocks(texts, found):
+            scores += block @ coef[start : start + block.shape[1]]
+            start += block.shape[1]
+        pitch = fitted.calibrators[0].predict(scores)
+        return np.column_stack([1 - pitch, pitch])
 
     def label_for(self, probability: float) -> str:
         if probability >= self.pitch_threshold:
@@ -102,11 +127,15 @@ class PitchModel(ClassifierMixin, BaseEstimator):
         cleaned = [clean(t) for t in texts]
         if not cleaned:
             return []
-        probabilities = self.predict_proba([t for t, _ in cleaned])[:, 1]
-        return [self._verdict(t, notes, float(p)) for (t, notes), p in zip(cleaned, probabilities, strict=True)]
+        plain = [t for t, _ in cleaned]
+        found = [cues.find(t) for t in plain]
+        probabilities = self._proba(plain, found)[:, 1]
+        return [
+            self._verdict(text, notes, f, float(p))
+            for (text, notes), f, p in zip(cleaned, found, probabilities, strict=True)
+        ]
 
-    def _verdict(self, text: str, notes: list[str], probability: float) -> Verdict:
-        found = cues.find(text)
+    def _verdict(self, text: str, notes: list[str], found: cues.Cues, probability: float) -> Verdict:
         label = self.label_for(probability)
         flags: list[Flag] = []
         if label != "conversation":
@@ -130,9 +159,8 @@ class PitchModel(ClassifierMixin, BaseEstimator):
 
     def _wording_flags(self, text: str, limit: int = 2) -> list[Flag]:
         """When no rule fired, point at the words that pushed the model towards 'pitch'."""
-        union = self.pipeline_.named_steps["features"]
-        vectorizer: TfidfVectorizer = union.get_params()["words"]
-        linear = self.pipeline_.named_steps["classifier"].calibrated_classifiers_[0].estimator
+        vectorizer = self.vectorizers_[0]
+        linear = self.classifier_.calibrated_classifiers_[0].estimator
         row = vectorizer.transform([text])
         weights = linear.coef_[0][: row.shape[1]]
         contributions = sorted(((row[0, j] * weights[j], j) for j in row.nonzero()[1] if weights[j] > 0), reverse=True)

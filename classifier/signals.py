@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 
 from classifier.cues import Cues
-from classifier.text import words
 from classifier.verdict import Signal
 
-_VOWEL_GROUPS = re.compile(r"[aeiouy]+", re.I)
+_VOWEL_GROUPS = re.compile(r"[aeiouy]+")
 _SENTENCE_END = re.compile(r"[.!?\n]+")
+_LETTER = re.compile(r"[^\W\d_]")
 
 # Common English function words, to tell whether a draft is English at all.
 _ENGLISH = frozenset(
@@ -115,7 +115,7 @@ _ENGLISH = frozenset(
 
 def _syllables(word: str) -> int:
     n = len(_VOWEL_GROUPS.findall(word))
-    if word.lower().endswith("e") and n > 1 and not word.lower().endswith(("le", "ee")):
+    if word.endswith("e") and n > 1 and not word.endswith(("le", "ee")):
         n -= 1
     return max(1, n)
 
@@ -124,7 +124,7 @@ def reading_grade(text: str, ws: list[str]) -> float:
     """Flesch-Kincaid grade level (0 for drafts without words)."""
     if not ws:
         return 0.0
-    sentences = max(1, len([s for s in _SENTENCE_END.split(text) if words(s)]))
+    sentences = max(1, sum(1 for s in _SENTENCE_END.split(text) if _LETTER.search(s)))
     syllables = sum(_syllables(w) for w in ws)
     grade = 0.39 * len(ws) / sentences + 11.8 * syllables / len(ws) - 15.59
     return round(max(0.0, grade), 1)
@@ -138,7 +138,7 @@ def looks_english(ws: list[str]) -> bool:
 
 
 def measure(text: str, found: Cues) -> list[Signal]:
-    ws = words(text)
+    ws = found.words
     n = len(text.split())  # words as a reader counts them, numbers and links included
     grade = reading_grade(text, ws)
     people = found.first_person + found.second_person

@@ -58,7 +58,7 @@ def read(path: Path) -> PitchModel:
         raise ValueError("the file is missing") from None
     except Exception as exc:  # joblib/pickle raise many types for a damaged file
         raise ValueError(f"the file is damaged ({type(exc).__name__})") from None
-    if not isinstance(model, PitchModel) or not hasattr(model, "pipeline_"):
+    if not isinstance(model, PitchModel) or not hasattr(model, "classifier_"):
         raise ValueError("the file does not hold a trained Rapport model")
     if model.sklearn_version_ != sklearn.__version__:
         raise ValueError(f"it was trained with scikit-learn {model.sklearn_version_}")

@@ -9,7 +9,8 @@ MAX_CHARS = 40_000
 
 # Control characters other than tab and newline; replaced one-for-one by spaces so offsets are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)/\S*", re.I)
+# Lower case only: run on lowered text (``for_model``, ``cues.lower``); offsets are the same as the draft's.
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)/\S*")
 MENTION = re.compile(r"<[@#][!&]?[A-Z0-9]+(?:\|[^>]*)?>|<!(?:here|channel|everyone)>", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 
@@ -37,5 +38,5 @@ def for_model(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """Alphabetic words, URLs and mentions excluded."""
-    return _WORD.findall(MENTION.sub(" ", URL.sub(" ", text)))
+    """Alphabetic words in lower case, URLs and mentions excluded."""
+    return _WORD.findall(MENTION.sub(" ", URL.sub(" ", text.lower())))

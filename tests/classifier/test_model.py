@@ -62,6 +62,14 @@ def test_check_many_matches_check(model, unseen):
     assert model.check_many([]) == []
 
 
+def test_fast_probability_path_matches_scikit_learn(model, unseen):
+    from classifier import cues
+
+    texts = [r["text"] for r in unseen]
+    reference = model.classifier_.predict_proba(model._matrix(texts, [cues.find(t) for t in texts]))
+    assert np.allclose(model.predict_proba(texts), reference, atol=1e-12)
+
+
 def test_labels_follow_documented_thresholds():
     m = PitchModel(pitch_threshold=0.5, borderline_threshold=0.3)
     assert [m.label_for(p) for p in (0.0, 0.29, 0.3, 0.49, 0.5, 1.0)] == [
