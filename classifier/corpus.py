@@ -89,3 +89,39 @@ def fingerprint(directory: Path = CORPUS_DIR) -> str:
         digest.update(p.name.encode())
         digest.update(p.read_bytes())
     return digest.hexdigest()
+
+
+COUNTS_START, COUNTS_END = "<!-- counts:start -->", "<!-- counts:end -->"
+
+
+def counts_table(examples: list[Example]) -> str:
+    """Markdown counts per label and kind (hard kinds marked), as the datasheet shows them."""
+    counts: dict[tuple[str, str], int] = {}
+    for e in examples:
+        counts[(e.label, e.kind or "")] = counts.get((e.label, e.kind or ""), 0) + 1
+    lines = ["| label | kind | drafts | hard |", "| --- | --- | --- | --- |"]
+    for label in LABELS:
+        for kind in KINDS[label]:
+            lines.append(
+                f"| {label} | {kind} | {counts.get((label, kind), 0)} | {'yes' if kind in HARD_KINDS else ''} |"
+            )
+    for label in LABELS:
+        rows = [e for e in examples if e.label == label]
+        hard = sum(e.kind in HARD_KINDS for e in rows)
+        lines.append(f"| {label} | **all** | {len(rows):,} | {hard:,} |")
+    lines.append(f"| **all** | | {len(examples):,} | |")
+    return "\n".join(lines)
+
+
+def write_counts(directory: Path, examples: list[Example]) -> bool:
+    """Refresh the counts block of ``DATASHEET.md`` in ``directory``, if it has one."""
+    sheet = directory / "DATASHEET.md"
+    if not sheet.exists():
+        return False
+    text = sheet.read_text(encoding="utf-8")
+    if COUNTS_START not in text or COUNTS_END not in text:
+        return False
+    head, rest = text.split(COUNTS_START, 1)
+    _, tail = rest.split(COUNTS_END, 1)
+    sheet.write_text(f"{head}{COUNTS_START}\n{counts_table(examples)}\n{COUNTS_END}{tail}", encoding="utf-8")
+    return True

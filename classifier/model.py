@@ -33,9 +33,9 @@ class PitchModel(ClassifierMixin, BaseEstimator):
     def __init__(
         self,
         C: float = 4.0,  # noqa: N803 (scikit-learn's name)
-        cue_weight: float = 1.0,
-        pitch_threshold: float = 0.5,
-        borderline_threshold: float = 0.3,
+        cue_weight: float = 0.5,
+        pitch_threshold: float = 0.6,
+        borderline_threshold: float = 0.35,
         word_max_features: int = 30_000,
         char_max_features: int = 60_000,
         char_ngrams: tuple[int, int] = (3, 5),

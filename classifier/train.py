@@ -15,7 +15,8 @@ from classifier.model import PitchModel
 
 
 def train(corpus_dir: Path = corpus.CORPUS_DIR, out_dir: Path = store.REPO_MODELS_DIR, folds: int = 5) -> dict:
-    """Cross-validate, fit on everything, write ``pitch.joblib``, ``metrics.json`` and ``MODEL_CARD.md``.
+    """Cross-validate, fit on everything, write ``pitch.joblib``, ``metrics.json`` and ``MODEL_CARD.md``,
+    and refresh the counts in the corpus's ``DATASHEET.md``.
 
     Deterministic: fixed seeds, stable corpus order. Returns the metrics written.
     """
@@ -35,6 +36,7 @@ def train(corpus_dir: Path = corpus.CORPUS_DIR, out_dir: Path = store.REPO_MODEL
     store.save(model, out_dir / store.MODEL_NAME)
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     (out_dir / "MODEL_CARD.md").write_text(model_card(metrics), encoding="utf-8")
+    corpus.write_counts(corpus_dir, examples)
     return metrics
 
 
