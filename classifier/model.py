@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 import numpy as np
 import sklearn
@@ -19,7 +20,7 @@ from sklearn.linear_model import LogisticRegression
 
 from classifier import cues, questions, signals
 from classifier.features import cue_vector
-from classifier.text import clean, for_model, words
+from classifier.text import clean, for_model
 from classifier.verdict import Flag, Verdict
 
 
@@ -92,22 +93,22 @@ class PitchModel(ClassifierMixin, BaseEstimator):
     # -- prediction -----------------------------------------------------------------------------------
     def predict_proba(self, X: Iterable[str]) -> np.ndarray:  # noqa: N803
         texts = [clean(t)[0] for t in X]
-        return self._proba(texts, [cues.find(t) for t in texts])
+        pitch = self._pitch_probability(self._blocks(texts, [cues.find(t) for t in texts]))
+        return np.column_stack([1 - pitch, pitch])
 
-    def _proba(self, texts: Sequence[str], found: Sequence[cues.Cues]) -> np.ndarray:
+    def _pitch_probability(self, blocks: list) -> np.ndarray:
         # CalibratedClassifierCV(ensemble=False) holds one fitted linear model and one sigmoid calibrator.
         # Applying them directly gives the same numbers as its predict_proba without its per-call input
         # validation, which cost as much as the rest of a check (tests/classifier/test_model.py compares).
         # The feature blocks are multiplied by their slice of the weights, so no matrix is stacked either.
         fitted = self.classifier_.calibrated_classifiers_[0]
         coef = fitted.estimator.coef_[0]
-        scores = np.full(len(texts), fitted.estimator.intercept_[0])
+        scores = np.full(blocks[0].shape[0], fitted.estimator.intercept_[0])
         start = 0
-        for block in self._blocks(texts, found):
+        for block in blocks:
             scores += block @ coef[start : start + block.shape[1]]
             start += block.shape[1]
-        pitch = fitted.calibrators[0].predict(scores)
-        return np.column_stack([1 - pitch, pitch])
+        return fitted.calibrators[0].predict(scores)
 
     def label_for(self, probability: float) -> str:
         if probability >= self.pitch_threshold:
@@ -129,18 +130,24 @@ class PitchModel(ClassifierMixin, BaseEstimator):
             return []
         plain = [t for t, _ in cleaned]
         found = [cues.find(t) for t in plain]
-        probabilities = self._proba(plain, found)[:, 1]
-        return [
-            self._verdict(text, notes, f, float(p))
-            for (text, notes), f, p in zip(cleaned, found, probabilities, strict=True)
-        ]
+        blocks = self._blocks(plain, found)
+        probabilities = self._pitch_probability(blocks)
+        word_tfidf = blocks[0]
+        verdicts = []
+        for i, ((text, notes), f, p) in enumerate(zip(cleaned, found, probabilities, strict=True)):
+            row = slice(word_tfidf.indptr[i], word_tfidf.indptr[i + 1])
+            word_row = (word_tfidf.indices[row], word_tfidf.data[row])
+            verdicts.append(self._verdict(text, notes, f, float(p), word_row))
+        return verdicts
 
-    def _verdict(self, text: str, notes: list[str], found: cues.Cues, probability: float) -> Verdict:
+    def _verdict(
+        self, text: str, notes: list[str], found: cues.Cues, probability: float, word_row: tuple
+    ) -> Verdict:
         label = self.label_for(probability)
         flags: list[Flag] = []
         if label != "conversation":
-            flags = found.flags or self._wording_flags(text)
-        ws = words(text)
+            flags = found.flags or self._wording_flags(text, *word_row)
+        ws = found.words
         notes = list(notes)
         if not ws:
             notes.append("There are no words to check here, so the score means little.")
@@ -157,17 +164,28 @@ class PitchModel(ClassifierMixin, BaseEstimator):
             notes=notes,
         )
 
-    def _wording_flags(self, text: str, limit: int = 2) -> list[Flag]:
-        """When no rule fired, point at the words that pushed the model towards 'pitch'."""
-        vectorizer = self.vectorizers_[0]
-        linear = self.classifier_.calibrated_classifiers_[0].estimator
-        row = vectorizer.transform([text])
-        weights = linear.coef_[0][: row.shape[1]]
-        contributions = sorted(((row[0, j] * weights[j], j) for j in row.nonzero()[1] if weights[j] > 0), reverse=True)
-        names = vectorizer.get_feature_names_out()
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_word_terms", None)  # a cache derived from the vocabulary: not worth storing
+        return state
+
+    @cached_property
+    def _word_terms(self) -> np.ndarray:
+        """Column index -> word n-gram; derived from the fitted vocabulary on first use (not saved)."""
+        return self.vectorizers_[0].get_feature_names_out()
+
+    def _wording_flags(self, text: str, columns: np.ndarray, values: np.ndarray, limit: int = 2) -> list[Flag]:
+        """When no rule fired, point at the words that pushed the model towards 'pitch'.
+
+        ``columns`` and ``values`` are the draft's word TF-IDF row, as computed for its score.
+        """
+        weights = self.classifier_.calibrated_classifiers_[0].estimator.coef_[0][columns]
+        contributions = sorted(zip(values * weights, columns, strict=True), reverse=True)
         flags: list[Flag] = []
-        for _, j in contributions:
-            term = names[j]
+        for contribution, j in contributions:
+            if contribution <= 0:
+                break
+            term = self._word_terms[j]
             if term in ("linkurl", "atmention") or all(part in ENGLISH_STOP_WORDS for part in term.split()):
                 continue
             pattern = r"\b" + r"\W+".join(re.escape(part) for part in term.split()) + r"\b"
