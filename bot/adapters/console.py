@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from classifier import Verdict
+from classifier import Signal, Verdict
 
 HEADLINES = {
     "pitch": ("reads as a pitch", "red"),
@@ -39,10 +39,18 @@ def _one_line(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _signal(s) -> str:
-    mark = "✓" if s.in_range else "✗"
-    value = f"{s.value:g}" if s.name != "you_focus" else f"{s.value:.0%}"
-    name = {"words": "words", "questions": "questions", "reading_grade": "reading grade", "you_focus": "about them"}[
-        s.name
-    ]
-    return f"{name} {value} {mark}"
+def _signal(s: Signal) -> str:
+    """One signal as ``name value mark (target)``, e.g. ``words 15 ✗ (50-125)``."""
+    percent = s.name == "you_focus"
+
+    def show(v: float) -> str:
+        return f"{v:.0%}" if percent else f"{v:g}"
+
+    name = {"reading_grade": "reading grade", "you_focus": "about them"}.get(s.name, s.name)
+    if s.low is not None and s.high is not None:
+        target = f"{show(s.low)}-{show(s.high)}"
+    elif s.high is not None:
+        target = f"≤{show(s.high)}"
+    else:
+        target = f"≥{show(s.low)}"
+    return f"{name} {show(s.value)} {'✓' if s.in_range else '✗'} ({target})"

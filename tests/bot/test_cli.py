@@ -26,6 +26,7 @@ def test_check_prints_the_verdict():
     assert out.startswith("Pitch score ") and "reads as a pitch" in out
     assert '"We help companies like yours"' in out and "talks about them as a market" in out
     assert "Try leading with a question instead:" in out and "Tip: Ask about their goals first" in out
+    assert "words 15 ✗ (50-125)" in out and "questions 1 ✓ (1-3)" in out
     assert "\x1b[" not in out  # no colour when not on a terminal
     assert r.stderr == b""
 
