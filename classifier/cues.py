@@ -120,8 +120,8 @@ _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz
 
 
 def lower(text: str) -> str:
-    """ASCII-only lower case: keeps every offset of ``text``."""
-    return text.translate(_LOWER)
+    """ASCII-only lower case: keeps every offset of ``text`` (``str.lower`` can change lengths beyond ASCII)."""
+    return text.lower() if text.isascii() else text.translate(_LOWER)
 
 
 # A question that asks for a meeting is flagged whole: "Free for a 15-min demo Friday?"

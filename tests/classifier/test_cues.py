@@ -75,3 +75,11 @@ def test_flags_never_overlap_and_are_in_order():
 def test_counts_people_and_questions():
     found = cues.find("I love it. Do you? What about your team?")
     assert (found.first_person, found.second_person, found.questions) == (1, 2, 2)
+
+
+def test_lowering_keeps_offsets_for_any_text():
+    for text in ("Book A Demo", "İstanbul ÉTÉ Straße", "🙂 Ω Sign UP"):
+        low = cues.lower(text)
+        assert len(low) == len(text)
+    found = cues.find("İİİ Sign up today!")
+    assert [(f.text, f.reason) for f in found.flags] == [("Sign up today", "call_to_action")]
