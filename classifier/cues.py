@@ -34,7 +34,7 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:grab|claim|secure|reserve|save) (?:a|your|my) (?:spot|seat|place|ticket|copy|discount)\b",
         r"\breply (?:with )?[\"'“]?(?:yes|interested|y)\b[\"'”]?",
         r"\bclick (?:here|the link|below|through)\b",
-        r"\bcheck (?:it|us|this|them) out\b",
+        r"\bcheck (?:it|us|this|them) out\b|\bcheck out (?:my|our)\b",
         r"\bjoin (?:us|our|the waitlist|the beta|the server|my)\b[^.!?\n]{0,30}",
         r"\b(?:register|apply|subscribe|enroll|pre-?order|rsvp)(?: here| now| today| below| at)?\b",
         r"\b(?:start|get|claim) (?:your|a) free (?:trial|audit|consultation|account|month|week)\b",

@@ -23,6 +23,9 @@ from classifier.features import cue_vector
 from classifier.text import clean, for_model
 from classifier.verdict import Flag, Verdict
 
+#: The reason given when a draft reads as a pitch but no phrase can be pointed at.
+NO_SINGLE_PHRASE = "No single phrase stands out: the draft as a whole reads like the pitches Rapport has seen."
+
 
 class PitchModel(ClassifierMixin, BaseEstimator):
     """Pitch-versus-conversation classifier with calibrated probabilities.
@@ -53,10 +56,17 @@ class PitchModel(ClassifierMixin, BaseEstimator):
 
     # -- learning -------------------------------------------------------------------------------------
     def _vectorizers(self) -> tuple[TfidfVectorizer, TfidfVectorizer]:
-        words = TfidfVectorizer(preprocessor=for_model, ngram_range=(1, 2), min_df=2, sublinear_tf=True,
-                                max_features=self.word_max_features)
-        chars = TfidfVectorizer(preprocessor=for_model, analyzer="char_wb", ngram_range=self.char_ngrams,
-                                min_df=3, sublinear_tf=True, max_features=self.char_max_features)
+        words = TfidfVectorizer(
+            preprocessor=for_model, ngram_range=(1, 2), min_df=2, sublinear_tf=True, max_features=self.word_max_features
+        )
+        chars = TfidfVectorizer(
+            preprocessor=for_model,
+            analyzer="char_wb",
+            ngram_range=self.char_ngrams,
+            min_df=3,
+            sublinear_tf=True,
+            max_features=self.char_max_features,
+        )
         return words, chars  # fmt: skip
 
     def _blocks(self, texts: Sequence[str], found: Sequence[cues.Cues]) -> list:
@@ -140,15 +150,15 @@ class PitchModel(ClassifierMixin, BaseEstimator):
             verdicts.append(self._verdict(text, notes, f, float(p), word_row))
         return verdicts
 
-    def _verdict(
-        self, text: str, notes: list[str], found: cues.Cues, probability: float, word_row: tuple
-    ) -> Verdict:
+    def _verdict(self, text: str, notes: list[str], found: cues.Cues, probability: float, word_row: tuple) -> Verdict:
         label = self.label_for(probability)
         flags: list[Flag] = []
+        notes = list(notes)
         if label != "conversation":
             flags = found.flags or self._wording_flags(text, *word_row)
+            if not flags:
+                notes.append(NO_SINGLE_PHRASE)
         ws = found.words
-        notes = list(notes)
         if not ws:
             notes.append("There are no words to check here, so the score means little.")
         elif not signals.looks_english(ws):

@@ -122,9 +122,7 @@ _SILENT_E = re.compile(r"[aeiouy][^aeiouy\s]*[^aeiouyl\s]e(?!\S)")
 def syllables(ws: list[str]) -> int:
     """Total syllables of lower-case words (a heuristic good enough for a reading grade)."""
     joined = " ".join(ws)
-    return (
-        len(_VOWEL_GROUPS.findall(joined)) + len(_NO_VOWEL_WORD.findall(joined)) - len(_SILENT_E.findall(joined))
-    )
+    return len(_VOWEL_GROUPS.findall(joined)) + len(_NO_VOWEL_WORD.findall(joined)) - len(_SILENT_E.findall(joined))
 
 
 def reading_grade(text: str, ws: list[str]) -> float:

@@ -66,10 +66,13 @@ def read(path: Path) -> PitchModel:
 
 
 def rebuild(path: Path) -> PitchModel:
-    """Train a model from the packaged corpus with default parameters and save it to ``path``."""
+    """Train a model from the packaged corpus with default parameters and try to save it to ``path``."""
     examples = corpus.load()
     model = PitchModel().fit([e.text for e in examples], [e.label for e in examples])
-    save(model, path)
+    try:
+        save(model, path)
+    except OSError as exc:  # a read-only or full cache directory must not stop a check
+        log.warning("Could not save the rebuilt model to %s (%s); it will be rebuilt next time.", path, exc)
     return model
 
 

@@ -10,7 +10,7 @@ MAX_CHARS = 40_000
 # Control characters other than tab and newline; replaced one-for-one by spaces so offsets are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 # Lower case only: run on lowered text (``for_model``, ``cues.lower``); offsets are the same as the draft's.
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)/\S*")
+URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)\b(?:/\S*)?")
 MENTION = re.compile(r"<[@#][!&]?[A-Z0-9]+(?:\|[^>]*)?>|<!(?:here|channel|everyone)>", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 

@@ -38,6 +38,7 @@ def test_spans_point_at_the_exact_phrases():
             {("Big fan of your work", "generic_flattery"), ("Came across your profile", "generic_flattery")},
         ),
         ("see https://getfoo.io/demo", {("https://getfoo.io/demo", "link_drop")}),
+        ("Check out my new app: foo.io", {("Check out my", "call_to_action"), ("foo.io", "link_drop")}),
         ("It costs $49/mo per seat.", {("$49/mo", "discount_price")}),
     ],
 )

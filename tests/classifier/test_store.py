@@ -53,3 +53,18 @@ def test_model_from_another_sklearn_is_refused(tmp_path, model, monkeypatch):
     store.save(other, path)
     with pytest.raises(ValueError, match=r"scikit-learn 0\.0\.1"):
         store.read(path)
+
+
+def test_unwritable_cache_still_gives_a_model(tmp_path, monkeypatch, caplog):
+    damaged = tmp_path / "pitch.joblib"
+    damaged.write_bytes(b"junk")
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    monkeypatch.setattr(store, "shipped_model_path", lambda: damaged)
+    monkeypatch.setattr(store, "cache_path", lambda: blocker / "pitch.joblib")
+    monkeypatch.setattr(store, "_loaded", {})
+    monkeypatch.delenv("RAPPORT_MODEL", raising=False)
+    with caplog.at_level(logging.WARNING):
+        model = store.load_model()
+    assert model.check("Book a demo today, 20% off!").label in ("pitch", "borderline")
+    assert any("Could not save" in r.message for r in caplog.records)
