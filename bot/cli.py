@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import logging
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from bot.adapters.console import render_verdict
-from bot.coach import Coach
+from bot.coach import Coach, UnknownContactError
+from bot.ledger.repo import UserRef
 
 EXIT_BAD_INPUT = 2
 
@@ -186,3 +189,126 @@ def bench(repeats: int, as_json: bool) -> None:
 
     result = b.run(repeats=repeats)
     click.echo(json.dumps(result, indent=2) if as_json else b.report(result))
+
+
+# -- the ledger: outreach, replies, reminders ------------------------------------------------------------
+
+
+def _now(value: str | None) -> datetime:
+    """``--now``/``--at``: ISO 8601; a time without a zone is taken as UTC. Defaults to the current time."""
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO 8601 time, e.g. 2026-11-22T09:30 or 2026-11-22") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _ledger_coach() -> Coach:
+    from bot import settings
+    from bot.ledger.db import LedgerError, open_ledger
+
+    try:
+        return Coach(sessions=open_ledger(settings.load().database()))
+    except (LedgerError, settings.SettingsError) as exc:
+        _fail(str(exc), code=1)
+
+
+def _local_user(user: str | None) -> UserRef:
+    return UserRef("cli", "local", user or getpass.getuser())
+
+
+_user_option = click.option("--user", help="Whose ledger. [default: your login name]")
+_at_option = click.option("--at", "at", metavar="ISO8601", help="When it happened. [default: now]")
+_now_option = click.option("--now", "now", metavar="ISO8601", help="Pretend it is this time. [default: now]")
+
+
+@main.group()
+def log() -> None:
+    """Record outreach and replies, and show your log with reply stats."""
+
+
+@log.command(name="sent")
+@click.argument("contact")
+@click.option("--note", help="A private note for yourself (the only text Rapport keeps).")
+@_at_option
+@_user_option
+def log_sent(contact: str, note: str | None, at: str | None, user: str | None) -> None:
+    """Record that you reached out to CONTACT (a name or @handle)."""
+    when = _now(at)
+    try:
+        logged = _ledger_coach().record_outreach(_local_user(user), contact, when, note=note)
+    except ValueError as exc:
+        _fail(str(exc))
+    due = f"{logged.follow_up_due:%Y-%m-%d %H:%M} UTC"
+    click.echo(f"Logged: you reached out to {logged.contact}. I'll remind you to follow up on {due}.")
+
+
+@log.command(name="replied")
+@click.argument("contact")
+@_at_option
+@_user_option
+def log_replied(contact: str, at: str | None, user: str | None) -> None:
+    """Record that CONTACT replied to you (cancels pending follow-ups)."""
+    try:
+        logged = _ledger_coach().record_reply(_local_user(user), contact, _now(at))
+    except (UnknownContactError, ValueError) as exc:
+        _fail(str(exc))
+    note = f" Cancelled {logged.cancelled_follow_ups} pending follow-up(s)." if logged.cancelled_follow_ups else ""
+    click.echo(f"Logged: {logged.contact} replied.{note}")
+
+
+@main.command()
+@_now_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@_user_option
+def followups(now: str | None, as_json: bool, user: str | None) -> None:
+    """List follow-ups and keep-in-touch nudges that are due."""
+    items = _ledger_coach().followups(_local_user(user), _now(now))
+    if as_json:
+        click.echo(json.dumps([_reminder_json(r) for r in items]))
+        return
+    if not items:
+        click.echo("Nothing due. Nice.")
+    for r in items:
+        click.echo(f"  {_reminder_line(r)}")
+
+
+@main.command()
+@_now_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per delivered reminder.")
+def remind(now: str | None, as_json: bool) -> None:
+    """Deliver every due reminder once (run it from cron), printing each."""
+    from bot.reminders import deliver_due
+
+    class Printer:
+        def send(self, reminder) -> None:
+            click.echo(json.dumps(_reminder_json(reminder)) if as_json else _reminder_line(reminder))
+
+    deliver_due(_ledger_coach().sessions, Printer(), _now(now))
+
+
+def _reminder_json(r) -> dict:
+    return {"id": r.id, "user": r.user.user_id, "contact": r.contact, "kind": r.kind, "due_at": r.due_at.isoformat()}
+
+
+def _reminder_line(r) -> str:
+    if r.kind == "follow_up":
+        return (
+            f"Follow up with {r.contact}: no reply yet (reminder {r.seq}). "
+            "Ask how things are going, not whether they read it."
+        )
+    return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command(name="upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically on start)."""
+    _ledger_coach()
+    click.echo("The database is up to date.")

@@ -1,0 +1,176 @@
+"""Ledger queries and the scheduling rules that keep the reminder rows right.
+
+Rules (per user, from their settings):
+- an outreach schedules follow-up #1 ``follow_up_days`` later; each sent follow-up schedules the next, spaced
+  the same, up to ``max_follow_ups``;
+- a reply from the contact (seen or marked) cancels that contact's pending follow-ups;
+- once there has been a reply, a keep-in-touch nudge is due ``keep_in_touch_days`` after the last
+  interaction in either direction, and every new interaction moves it;
+- nothing is due inside the user's quiet hours: a due time that falls there moves to the end of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
+
+FOLLOW_UP, KEEP_IN_TOUCH = "follow_up", "keep_in_touch"
+_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """A user as every adapter names one."""
+
+    platform: str
+    workspace: str
+    user_id: str
+
+
+def contact_key(name: str) -> tuple[str, str]:
+    """(key, display) for a contact: a platform mention becomes its id, a name is case- and space-folded."""
+    raw = name.strip()
+    if not raw:
+        raise ValueError("a contact needs a name or a mention")
+    mention = _MENTION.match(raw)
+    if mention:
+        return mention.group(1), raw
+    display = " ".join(raw.lstrip("@").split())
+    if not display:
+        raise ValueError("a contact needs a name or a mention")
+    return display.casefold(), display
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def outside_quiet_hours(user: User, when: datetime) -> datetime:
+    """``when`` if it is outside the user's quiet hours, else the end of that quiet period."""
+    local = when.astimezone(zone(user.timezone))
+    start, end = user.quiet_start_hour, user.quiet_end_hour
+    if start == end:
+        return when
+    quiet = (local.hour >= start or local.hour < end) if start > end else (start <= local.hour < end)
+    if not quiet:
+        return when
+    wake = datetime.combine(local.date(), time(end), tzinfo=local.tzinfo)
+    if wake <= local:
+        wake += timedelta(days=1)
+    return wake.astimezone(when.tzinfo)
+
+
+def get_user(session: Session, ref: UserRef) -> User | None:
+    return session.scalar(
+        select(User).where(User.platform == ref.platform, User.workspace == ref.workspace, User.user_id == ref.user_id)
+    )
+
+
+def get_or_create_user(session: Session, ref: UserRef, now: datetime) -> User:
+    user = get_user(session, ref)
+    if user is None:
+        user = User(
+            platform=ref.platform,
+            workspace=ref.workspace,
+            user_id=ref.user_id,
+            timezone="UTC",
+            follow_up_days=3,
+            max_follow_ups=2,
+            keep_in_touch_days=30,
+            quiet_start_hour=21,
+            quiet_end_hour=8,
+            daily_digest=False,
+            created_at=now,
+        )
+        session.add(user)
+        session.flush()
+    return user
+
+
+def find_contact(session: Session, user: User, name: str) -> Contact | None:
+    key, _ = contact_key(name)
+    return session.scalar(select(Contact).where(Contact.owner_id == user.id, Contact.key == key))
+
+
+def get_or_create_contact(session: Session, user: User, name: str) -> Contact:
+    contact = find_contact(session, user, name)
+    if contact is None:
+        key, display = contact_key(name)
+        contact = Contact(owner_id=user.id, key=key, display=display)
+        session.add(contact)
+        session.flush()
+    return contact
+
+
+def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: int, after: datetime) -> None:
+    due = outside_quiet_hours(user, after + timedelta(days=user.follow_up_days))
+    session.add(
+        Reminder(
+            owner_id=user.id,
+            contact_id=outreach.contact_id,
+            outreach_id=outreach.id,
+            kind=FOLLOW_UP,
+            seq=seq,
+            due_at=due,
+            status="pending",
+        )
+    )
+
+
+def cancel_follow_ups(session: Session, user: User, contact: Contact) -> int:
+    result = session.execute(
+        update(Reminder)
+        .where(
+            Reminder.owner_id == user.id,
+            Reminder.contact_id == contact.id,
+            Reminder.kind == FOLLOW_UP,
+            Reminder.status == "pending",
+        )
+        .values(status="cancelled")
+    )
+    return result.rowcount
+
+
+def last_interaction(session: Session, user: User, contact: Contact) -> datetime | None:
+    last_out = session.scalar(
+        select(Outreach.at)
+        .where(Outreach.owner_id == user.id, Outreach.contact_id == contact.id)
+        .order_by(Outreach.at.desc())
+    )
+    last_in = session.scalar(
+        select(Reply.at).where(Reply.owner_id == user.id, Reply.contact_id == contact.id).order_by(Reply.at.desc())
+    )
+    return max((t for t in (last_out, last_in) if t is not None), default=None)
+
+
+def has_replied(session: Session, user: User, contact: Contact) -> bool:
+    return session.scalar(select(Reply.id).where(Reply.owner_id == user.id, Reply.contact_id == contact.id)) is not None
+
+
+def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> None:
+    """Move (or create) the contact's one pending keep-in-touch nudge to follow the last interaction."""
+    if not has_replied(session, user, contact):
+        return
+    last = last_interaction(session, user, contact)
+    due = outside_quiet_hours(user, last + timedelta(days=user.keep_in_touch_days))
+    pending = session.scalar(
+        select(Reminder).where(
+            Reminder.contact_id == contact.id, Reminder.kind == KEEP_IN_TOUCH, Reminder.status == "pending"
+        )
+    )
+    if pending is None:
+        session.add(
+            Reminder(owner_id=user.id, contact_id=contact.id, kind=KEEP_IN_TOUCH, seq=0, due_at=due, status="pending")
+        )
+    else:
+        pending.due_at = due

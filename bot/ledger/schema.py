@@ -1,0 +1,131 @@
+"""The ledger's tables. No message text is ever stored: ids, times, scores and the user's own notes only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC so SQLite and PostgreSQL agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the ledger; pass an aware datetime")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    user_id: Mapped[str] = mapped_column(String(128))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    follow_up_days: Mapped[int] = mapped_column(Integer, default=3)
+    max_follow_ups: Mapped[int] = mapped_column(Integer, default=2)
+    keep_in_touch_days: Mapped[int] = mapped_column(Integer, default=30)
+    quiet_start_hour: Mapped[int] = mapped_column(Integer, default=21)
+    quiet_end_hour: Mapped[int] = mapped_column(Integer, default=8)
+    daily_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Contact(Base):
+    """Someone a user reached out to: a platform user id, or an off-platform name (``key`` is normalised)."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("owner_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    display: Mapped[str] = mapped_column(String(200))
+
+
+class Outreach(Base):
+    __tablename__ = "outreach"
+    __table_args__ = (Index("ix_outreach_owner_contact_at", "owner_id", "contact_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    channel: Mapped[str | None] = mapped_column(String(200))
+    thread_ref: Mapped[str | None] = mapped_column(String(200))
+    pitch_score: Mapped[float | None] = mapped_column(Float)
+    pitch_label: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Reply(Base):
+    __tablename__ = "replies"
+    __table_args__ = (Index("ix_replies_owner_contact_at", "owner_id", "contact_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Reminder(Base):
+    """One reminder to deliver. These rows are the schedule: workers claim them, nothing lives in memory.
+
+    ``status``: pending -> sent, or cancelled (a reply came) or done (the user marked it). A pending row is
+    claimable when unclaimed or when its claim's lease has run out (the worker died between claim and send).
+    """
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        UniqueConstraint("outreach_id", "kind", "seq", name="uq_reminders_outreach_kind_seq"),
+        Index("ix_reminders_status_due", "status", "due_at"),
+        Index("ix_reminders_owner_contact", "owner_id", "contact_id"),
+        # At most one pending keep-in-touch nudge per contact: the clock moves, the row is reused.
+        Index(
+            "uq_reminders_one_pending_keep_in_touch",
+            "contact_id",
+            unique=True,
+            sqlite_where=text("kind = 'keep_in_touch' AND status = 'pending'"),
+            postgresql_where=text("kind = 'keep_in_touch' AND status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    outreach_id: Mapped[int | None] = mapped_column(ForeignKey("outreach.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # follow_up | keep_in_touch
+    seq: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

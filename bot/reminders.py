@@ -1,0 +1,160 @@
+"""Find due reminders and deliver each one once, through whatever ``Notifier`` the adapter supplies.
+
+The reminder rows are the schedule. A worker claims a row with a conditional UPDATE (unclaimed, or its
+lease ran out) and checks the row count, which works the same on SQLite and PostgreSQL; then it sends,
+then marks the row sent. Two workers never both claim a row. A worker that dies after claiming leaves the
+row to be claimed again once the lease expires, so nothing due is lost. The one window that can repeat a
+message is a crash after the platform accepted it and before the row was marked sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.ledger.repo import FOLLOW_UP, UserRef, outside_quiet_hours, schedule_follow_up
+from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LEASE = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    id: int
+    user: UserRef
+    contact: str
+    kind: str
+    seq: int
+    due_at: datetime
+
+
+class Notifier(Protocol):
+    def send(self, reminder: DueReminder) -> None:
+        """Deliver one reminder; raise to leave it for a later attempt."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _claimable(now: datetime):
+    return (Reminder.status == "pending") & or_(Reminder.claimed_by.is_(None), Reminder.claimed_until < now)
+
+
+def _as_due(session: Session, reminder: Reminder) -> tuple[DueReminder, User]:
+    user = session.get(User, reminder.owner_id)
+    contact = session.get(Contact, reminder.contact_id)
+    ref = UserRef(user.platform, user.workspace, user.user_id)
+    return DueReminder(reminder.id, ref, contact.display, reminder.kind, reminder.seq, reminder.due_at), user
+
+
+def due(sessions: sessionmaker[Session], now: datetime, user: UserRef | None = None) -> list[DueReminder]:
+    """Pending reminders due at ``now`` (all users, or one), oldest first; claims are not considered."""
+    with sessions() as session:
+        query = select(Reminder).where(Reminder.status == "pending", Reminder.due_at <= now)
+        if user is not None:
+            query = query.join(User, User.id == Reminder.owner_id).where(
+                User.platform == user.platform, User.workspace == user.workspace, User.user_id == user.user_id
+            )
+        return [_as_due(session, r)[0] for r in session.scalars(query.order_by(Reminder.due_at, Reminder.id))]
+
+
+def claim(sessions: sessionmaker[Session], reminder_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
+    """Atomically take one reminder for ``worker`` until ``now + lease``; False if someone else has it."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, _claimable(now))
+            .values(claimed_by=worker, claimed_until=now + lease)
+        )
+        return result.rowcount == 1
+
+
+def deliver_due(
+    sessions: sessionmaker[Session],
+    notifier: Notifier,
+    now: datetime,
+    *,
+    worker: str | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+    limit: int = 500,
+    user_filter: Callable[[User], bool] | None = None,
+) -> list[DueReminder]:
+    """Deliver every reminder due at ``now`` that this worker can claim; return what was delivered."""
+    worker = worker or worker_name()
+    with sessions() as session:
+        ids = list(
+            session.scalars(
+                select(Reminder.id)
+                .where(Reminder.due_at <= now, _claimable(now))
+                .order_by(Reminder.due_at, Reminder.id)
+                .limit(limit)
+            )
+        )
+    delivered: list[DueReminder] = []
+    for reminder_id in ids:
+        if not claim(sessions, reminder_id, worker, now, lease):
+            continue
+        with sessions() as session:
+            reminder = session.get(Reminder, reminder_id)
+            item, user = _as_due(session, reminder)
+        if user_filter is not None and not user_filter(user):
+            _release(sessions, reminder_id, worker)
+            continue
+        wake = outside_quiet_hours(user, now)
+        if wake > now:  # the user's quiet hours began after this was scheduled: wait for morning
+            _release(sessions, reminder_id, worker, due_at=wake)
+            continue
+        try:
+            notifier.send(item)
+        except Exception:
+            log.exception("reminder %s could not be delivered; it stays due", reminder_id)
+            _release(sessions, reminder_id, worker)
+            continue
+        if _mark_sent(sessions, reminder_id, worker, now):
+            delivered.append(item)
+    return delivered
+
+
+def _release(sessions: sessionmaker[Session], reminder_id: int, worker: str, due_at: datetime | None = None) -> None:
+    values: dict = {"claimed_by": None, "claimed_until": None}
+    if due_at is not None:
+        values["due_at"] = due_at
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder).where(Reminder.id == reminder_id, Reminder.claimed_by == worker).values(**values)
+        )
+
+
+def _mark_sent(sessions: sessionmaker[Session], reminder_id: int, worker: str, now: datetime) -> bool:
+    """Mark sent and, for a follow-up still unanswered, schedule the next one (up to the user's maximum)."""
+    with sessions.begin() as session:
+        result = session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.claimed_by == worker, Reminder.status == "pending")
+            .values(status="sent", sent_at=now, claimed_until=None)
+        )
+        if result.rowcount != 1:
+            log.warning("reminder %s was delivered but its claim had moved on", reminder_id)
+            return False
+        reminder = session.get(Reminder, reminder_id)
+        if reminder.kind == FOLLOW_UP and reminder.outreach_id is not None:
+            user = session.get(User, reminder.owner_id)
+            outreach = session.get(Outreach, reminder.outreach_id)
+            replied = session.scalar(
+                select(Reply.id).where(Reply.contact_id == outreach.contact_id, Reply.at >= outreach.at)
+            )
+            if replied is None and reminder.seq < user.max_follow_ups:
+                schedule_follow_up(session, user, outreach, reminder.seq + 1, now)
+        return True

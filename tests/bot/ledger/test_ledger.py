@@ -1,0 +1,171 @@
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from bot.coach import UnknownContactError
+from bot.ledger.db import LedgerError, open_ledger
+from bot.ledger.repo import UserRef
+from bot.reminders import DEFAULT_LEASE, deliver_due
+
+ROOT = Path(__file__).parents[3]
+ANA = UserRef("slack", "T1", "U_ANA")
+BO = UserRef("slack", "T1", "U_BO")
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC
+
+
+class Collect:
+    def __init__(self):
+        self.sent = []
+
+    def send(self, reminder):
+        self.sent.append(reminder)
+
+
+def test_migrations_are_idempotent(ledger_url):
+    open_ledger(ledger_url)
+    open_ledger(ledger_url)  # a second start finds nothing to do
+
+
+def test_outreach_schedules_a_follow_up_and_a_reply_cancels_it(coach):
+    logged = coach.record_outreach(ANA, "Dana Lee", T0, note="met at the meetup")
+    assert logged.follow_up_due == T0 + timedelta(days=3)
+    assert coach.followups(ANA, T0 + timedelta(days=2)) == []
+    [due] = coach.followups(ANA, T0 + timedelta(days=3))
+    assert (due.contact, due.kind, due.seq) == ("Dana Lee", "follow_up", 1)
+    replied = coach.record_reply(ANA, "dana   LEE", T0 + timedelta(days=1))  # names fold case and spaces
+    assert replied.cancelled_follow_ups == 1
+    assert [r.kind for r in coach.followups(ANA, T0 + timedelta(days=10))] == []
+
+
+def test_follow_ups_are_spaced_and_capped(coach, sessions):
+    coach.record_outreach(ANA, "<@U999>", T0)
+    out = Collect()
+    deliver_due(sessions, out, T0 + timedelta(days=3))
+    deliver_due(sessions, out, T0 + timedelta(days=5))  # second one not due yet
+    deliver_due(sessions, out, T0 + timedelta(days=6))
+    deliver_due(sessions, out, T0 + timedelta(days=30))  # the user's maximum is 2
+    assert [(r.contact, r.seq) for r in out.sent] == [("<@U999>", 1), ("<@U999>", 2)]
+
+
+def test_nothing_is_due_in_quiet_hours(coach):
+    late = datetime(2026, 11, 2, 22, 30, tzinfo=UTC)
+    logged = coach.record_outreach(ANA, "Sam", late)
+    assert logged.follow_up_due == datetime(2026, 11, 6, 8, 0, tzinfo=UTC)
+
+
+def test_keep_in_touch_follows_the_last_interaction(coach, sessions):
+    coach.record_outreach(ANA, "Kim", T0)
+    coach.record_reply(ANA, "Kim", T0 + timedelta(hours=5))
+    assert coach.followups(ANA, T0 + timedelta(days=29)) == []
+    [nudge] = coach.followups(ANA, T0 + timedelta(days=30, hours=5))
+    assert nudge.kind == "keep_in_touch"
+    coach.record_outreach(ANA, "Kim", T0 + timedelta(days=20))  # a logged message restarts the clock
+    kinds = [r.kind for r in coach.followups(ANA, T0 + timedelta(days=31))]
+    assert "keep_in_touch" not in kinds
+    assert [r.kind for r in coach.followups(ANA, T0 + timedelta(days=50, hours=1))].count("keep_in_touch") == 1
+
+
+def test_remind_twice_at_the_same_time_delivers_once(coach, sessions):
+    coach.record_outreach(ANA, "Lee", T0)
+    first, second = Collect(), Collect()
+    deliver_due(sessions, first, T0 + timedelta(days=3))
+    deliver_due(sessions, second, T0 + timedelta(days=3))
+    assert len(first.sent) == 1 and second.sent == []
+
+
+def test_a_failing_notifier_leaves_the_reminder_due(coach, sessions):
+    coach.record_outreach(ANA, "Lee", T0)
+
+    class Down:
+        def send(self, reminder):
+            raise ConnectionError("chat API down")
+
+    deliver_due(sessions, Down(), T0 + timedelta(days=3))
+    out = Collect()
+    deliver_due(sessions, out, T0 + timedelta(days=3, minutes=1))
+    assert len(out.sent) == 1
+
+
+def test_users_only_see_their_own_data(coach):
+    coach.record_outreach(ANA, "Dana", T0)
+    coach.record_outreach(BO, "Dana", T0)
+    assert len(coach.followups(BO, T0 + timedelta(days=3))) == 1
+    with pytest.raises(UnknownContactError):
+        coach.record_reply(BO, "Someone Ana knows", T0)
+    assert coach.forget(ANA) is True
+    assert coach.followups(ANA, T0 + timedelta(days=3)) == []
+    assert len(coach.followups(BO, T0 + timedelta(days=3))) == 1
+    assert coach.export(ANA)["contacts"] == []
+
+
+def test_export_holds_times_scores_and_notes_only(coach, model):
+    verdict = model.check("We help companies like yours. Free for a demo Friday?")
+    coach.record_outreach(ANA, "Dana", T0, note="asked about hiring", verdict=verdict, channel="C42")
+    data = coach.export(ANA)
+    [contact] = data["contacts"]
+    [outreach] = contact["outreach"]
+    assert outreach["note"] == "asked about hiring" and outreach["pitch_label"] == "pitch"
+    assert "demo Friday" not in json.dumps(data)
+
+
+def test_stats(coach, model):
+    pitchy = model.check("We help companies like yours. Free for a demo Friday?")
+    friendly = model.check("Congrats on the launch! What was the hardest part?")
+    coach.record_outreach(ANA, "A", T0, verdict=pitchy)
+    coach.record_outreach(ANA, "B", T0, verdict=friendly)
+    coach.record_outreach(ANA, "C", T0, verdict=friendly)
+    coach.record_reply(ANA, "B", T0 + timedelta(hours=4))
+    coach.record_reply(ANA, "C", T0 + timedelta(hours=8))
+    stats = coach.stats(ANA)
+    assert (stats.reached, stats.replied) == (3, 2)
+    assert stats.reply_rate == pytest.approx(2 / 3)
+    assert stats.median_hours_to_reply == 6.0
+    assert stats.by_draft_label == {"pitch": (1, 0), "conversation": (2, 2)}
+
+
+def _worker(url, log, now, *extra):
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.bot.ledger.worker", url, str(log), now.isoformat(), *extra], cwd=ROOT
+    )
+
+
+def test_two_worker_processes_never_send_the_same_reminder(coach, ledger_url, tmp_path):
+    for i in range(60):
+        coach.record_outreach(ANA, f"contact {i}", T0 + timedelta(minutes=i))
+    log = tmp_path / "sent.log"
+    now = T0 + timedelta(days=4)
+    workers = [_worker(ledger_url, log, now) for _ in range(2)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0]
+    ids = log.read_text().split()
+    assert len(ids) == 60 and len(set(ids)) == 60
+
+
+def test_a_worker_killed_after_claiming_leaves_the_reminder_for_later(coach, sessions, ledger_url, tmp_path):
+    coach.record_outreach(ANA, "Dana", T0)
+    now = T0 + timedelta(days=3)
+    assert _worker(ledger_url, tmp_path / "none.log", now, "--die-after-claim").wait(timeout=60) == 0
+    early = Collect()
+    deliver_due(sessions, early, now + timedelta(minutes=1))  # the dead worker's lease still holds
+    assert early.sent == []
+    late = Collect()
+    deliver_due(sessions, late, now + DEFAULT_LEASE + timedelta(seconds=1))
+    again = Collect()
+    deliver_due(sessions, again, now + DEFAULT_LEASE + timedelta(minutes=2))
+    assert [r.contact for r in late.sent] == ["Dana"] and again.sent == []
+
+
+def test_a_database_from_a_newer_rapport_is_refused(ledger_url, sessions):
+    with sessions.begin() as session:
+        session.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(LedgerError, match="newer than this Rapport"):
+        open_ledger(ledger_url)
+
+
+def test_naive_times_are_refused(coach):
+    with pytest.raises(Exception, match="naive"):
+        coach.record_outreach(ANA, "Dana", datetime(2026, 11, 2, 10, 0))

@@ -1,0 +1,39 @@
+"""A reminder worker in its own process, for the concurrency tests.
+
+python -m tests.bot.ledger.worker URL LOG NOW [--die-after-claim]
+Appends one line per delivered reminder id to LOG. With --die-after-claim it claims the first due reminder
+and exits at once without sending, like a process killed between claim and send.
+"""
+
+import os
+import sys
+from datetime import datetime
+
+from bot.ledger.db import open_ledger
+from bot.reminders import DEFAULT_LEASE, claim, deliver_due, due, worker_name
+
+
+class FileNotifier:
+    def __init__(self, path: str):
+        self.path = path
+
+    def send(self, reminder) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"{reminder.id}\n".encode())
+        finally:
+            os.close(fd)
+
+
+def main() -> None:
+    url, log, now = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3])
+    sessions = open_ledger(url)
+    if "--die-after-claim" in sys.argv:
+        first = due(sessions, now)[0]
+        assert claim(sessions, first.id, worker_name(), now, DEFAULT_LEASE)
+        os._exit(0)
+    deliver_due(sessions, FileNotifier(log), now)
+
+
+if __name__ == "__main__":
+    main()

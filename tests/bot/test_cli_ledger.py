@@ -1,0 +1,53 @@
+"""The ledger commands, run as a user runs them, on an SQLite file."""
+
+import json
+import os
+import subprocess
+
+import pytest
+
+from tests.bot.test_cli import CMD
+
+
+@pytest.fixture
+def rapport(tmp_path):
+    env = {**os.environ, "NO_COLOR": "1", "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}"}
+
+    def run(*args):
+        return subprocess.run([*CMD, *args], capture_output=True, text=True, env=env, timeout=120)
+
+    return run
+
+
+def test_log_followups_and_remind(rapport):
+    assert rapport("log", "sent", "Dana Lee", "--at", "2026-11-02T10:00", "--note", "met at the meetup").returncode == 0
+    assert rapport("log", "sent", "<@U123>", "--at", "2026-11-02T11:00").returncode == 0
+    due = json.loads(rapport("followups", "--now", "2026-11-05T12:00", "--json").stdout)
+    assert [(d["contact"], d["kind"]) for d in due] == [("Dana Lee", "follow_up"), ("<@U123>", "follow_up")]
+    assert due[0]["due_at"] == "2026-11-05T10:00:00+00:00"
+    r = rapport("log", "replied", "dana lee", "--at", "2026-11-04T09:00")
+    assert r.returncode == 0 and "Cancelled 1" in r.stdout
+    first = rapport("remind", "--now", "2026-11-05T12:00", "--json")
+    assert [json.loads(line)["contact"] for line in first.stdout.splitlines()] == ["<@U123>"]
+    assert rapport("remind", "--now", "2026-11-05T12:00", "--json").stdout == ""
+
+
+def test_bad_input_is_one_clear_line(rapport, tmp_path):
+    r = rapport("log", "replied", "nobody")
+    assert r.returncode == 2 and "no outreach to 'nobody'" in r.stderr and "Traceback" not in r.stderr
+    r = rapport("followups", "--now", "yesterday-ish")
+    assert r.returncode == 2 and "not an ISO 8601 time" in r.stderr
+    r = rapport("log", "sent", "   ")
+    assert r.returncode == 2 and "needs a name" in r.stderr
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path):
+    env = {**os.environ, "RAPPORT_DATABASE_URL": "postgresql+psycopg://nobody:x@127.0.0.1:1/none"}
+    r = subprocess.run([*CMD, "followups"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and r.stderr.startswith("rapport: ") and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade(rapport):
+    r = rapport("db", "upgrade")
+    assert r.returncode == 0 and "up to date" in r.stdout
