@@ -6,6 +6,7 @@ import getpass
 import json
 import logging
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -257,6 +258,55 @@ def log_replied(contact: str, at: str | None, user: str | None) -> None:
         _fail(str(exc))
     note = f" Cancelled {logged.cancelled_follow_ups} pending follow-up(s)." if logged.cancelled_follow_ups else ""
     click.echo(f"Logged: {logged.contact} replied.{note}")
+
+
+@log.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON (the same as 'rapport export').")
+@_user_option
+def log_show(as_json: bool, user: str | None) -> None:
+    """Whom you reached, who replied and when, and your reply stats."""
+    coach = _ledger_coach()
+    ref = _local_user(user)
+    data = coach.export(ref)
+    if as_json:
+        click.echo(json.dumps({**data, "stats": asdict(coach.stats(ref))}, indent=2))
+        return
+    if not data["contacts"]:
+        click.echo('Nothing logged yet. Try: rapport log sent "Dana Lee"')
+        return
+    for c in data["contacts"]:
+        sent = ", ".join(o["at"][:16].replace("T", " ") for o in c["outreach"])
+        replied = ", ".join(r[:16].replace("T", " ") for r in c["replies"]) or "no reply yet"
+        click.echo(f"  {c['contact']}: reached out {sent}; replied {replied}")
+    click.echo(_stats_line(coach.stats(ref)))
+
+
+def _stats_line(stats) -> str:
+    rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
+    median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
+    line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
+    for label, (n, ok) in sorted(stats.by_draft_label.items()):
+        line += f" Checked drafts that read as {label}: {ok} of {n} got a reply."
+    return line
+
+
+@main.command()
+@_user_option
+def export(user: str | None) -> None:
+    """Print everything Rapport holds about you, as JSON."""
+    click.echo(json.dumps(_ledger_coach().export(_local_user(user)), indent=2))
+
+
+@main.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@_user_option
+def forget(yes: bool, user: str | None) -> None:
+    """Delete everything Rapport holds about you."""
+    ref = _local_user(user)
+    if not yes:
+        click.confirm(f"Delete all outreach, replies and reminders of {ref.user_id}?", abort=True)
+    gone = _ledger_coach().forget(ref)
+    click.echo("Done: everything about you is deleted." if gone else "There was nothing to delete.")
 
 
 @main.command()

@@ -51,3 +51,17 @@ def test_unreachable_database_is_one_clear_line(tmp_path):
 def test_db_upgrade(rapport):
     r = rapport("db", "upgrade")
     assert r.returncode == 0 and "up to date" in r.stdout
+
+
+def test_show_export_and_forget(rapport):
+    rapport("log", "sent", "Dana Lee", "--at", "2026-11-02T10:00", "--note", "asked about hiring")
+    rapport("log", "replied", "Dana Lee", "--at", "2026-11-02T16:00")
+    shown = rapport("log", "show")
+    assert "Dana Lee: reached out 2026-11-02 10:00; replied 2026-11-02 16:00" in shown.stdout
+    assert "Reached 1, 1 replied (100%); median time to reply 6 h." in shown.stdout
+    data = json.loads(rapport("export").stdout)
+    assert data["contacts"][0]["outreach"][0]["note"] == "asked about hiring"
+    assert json.loads(rapport("log", "show", "--json").stdout)["stats"]["replied"] == 1
+    assert rapport("forget").returncode == 1  # asks first; no answer on stdin aborts
+    assert "deleted" in rapport("forget", "--yes").stdout
+    assert json.loads(rapport("export").stdout)["contacts"] == []
