@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -350,6 +350,68 @@ def _reminder_line(r) -> str:
             "Ask how things are going, not whether they read it."
         )
     return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
+
+
+@main.command()
+@click.argument("contact")
+@_user_option
+def done(contact: str, user: str | None) -> None:
+    """Stop the follow-up reminders for CONTACT (you handled it)."""
+    try:
+        n = _ledger_coach().mark_done(_local_user(user), contact)
+    except (UnknownContactError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Done: {n} follow-up reminder(s) for {contact} ended." if n else f"No pending follow-ups for {contact}."
+    )
+
+
+@main.command()
+@click.argument("contact")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(1, 365), help="How many days to wait.")
+@_now_option
+@_user_option
+def snooze(contact: str, days: int, now: str | None, user: str | None) -> None:
+    """Push CONTACT's pending reminders back by a few days."""
+    until = _now(now) + timedelta(days=days)
+    try:
+        n = _ledger_coach().snooze(_local_user(user), contact, until)
+    except (UnknownContactError, ValueError) as exc:
+        _fail(str(exc))
+    click.echo(
+        f"Snoozed {n} reminder(s) for {contact} until {until:%Y-%m-%d}." if n else f"Nothing pending for {contact}."
+    )
+
+
+@main.command(name="settings")
+@click.option("--follow-up-days", type=int, help="Days without a reply before a follow-up reminder (1-60).")
+@click.option("--max-follow-ups", type=int, help="Follow-up reminders per outreach at most (0-5).")
+@click.option("--keep-in-touch-days", type=int, help="Days after the last exchange for a keep-in-touch nudge.")
+@click.option("--quiet-hours", metavar="START-END", help="Hours with no reminders, e.g. 21-8.")
+@click.option("--timezone", help="Your time zone, e.g. Europe/Berlin (quiet hours use it).")
+@_user_option
+def settings_command(
+    follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, user: str | None
+) -> None:
+    """Show or change your reminder settings."""
+    changes = {
+        "follow_up_days": follow_up_days,
+        "max_follow_ups": max_follow_ups,
+        "keep_in_touch_days": keep_in_touch_days,
+        "timezone": timezone,
+    }
+    if quiet_hours is not None:
+        try:
+            start, end = (int(part) for part in quiet_hours.split("-"))
+        except ValueError:
+            raise click.BadParameter("use START-END in whole hours, e.g. 21-8", param_hint="--quiet-hours") from None
+        changes.update(quiet_start_hour=start, quiet_end_hour=end)
+    try:
+        current = _ledger_coach().update_settings(_local_user(user), _now(None), **changes)
+    except ValueError as exc:
+        _fail(str(exc))
+    for name, value in current.items():
+        click.echo(f"  {name.replace('_', ' ')}: {value}")
 
 
 @main.group()

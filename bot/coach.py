@@ -115,6 +115,31 @@ class Coach:
         """What is due for ``user`` at ``now``: follow-ups and keep-in-touch nudges, oldest first."""
         return reminders.due(self.sessions, now, user)
 
+    def mark_done(self, user: UserRef, contact: str) -> int:
+        """End the pending follow-ups to ``contact`` (the user handled it); returns how many ended."""
+        with self.sessions.begin() as session:
+            owner = repo.get_user(session, user)
+            who = repo.find_contact(session, owner, contact) if owner else None
+            if who is None:
+                raise UnknownContactError(f"no outreach to {contact!r} is logged yet")
+            return repo.end_pending(session, owner, who, status="done", kind=repo.FOLLOW_UP)
+
+    def snooze(self, user: UserRef, contact: str, until: datetime) -> int:
+        """Move the contact's pending reminders to ``until`` (outside quiet hours); returns how many moved."""
+        with self.sessions.begin() as session:
+            owner = repo.get_user(session, user)
+            who = repo.find_contact(session, owner, contact) if owner else None
+            if who is None:
+                raise UnknownContactError(f"no outreach to {contact!r} is logged yet")
+            return repo.move_pending(session, owner, who, repo.outside_quiet_hours(owner, until))
+
+    def update_settings(self, user: UserRef, now: datetime, **changes) -> dict:
+        """Change the user's reminder settings (validated); returns the settings now in force."""
+        with self.sessions.begin() as session:
+            owner = repo.get_or_create_user(session, user, now)
+            repo.apply_settings(owner, changes)
+            return repo.settings_of(owner)
+
     def stats(self, user: UserRef) -> Stats:
         with self.sessions() as session:
             owner = repo.get_user(session, user)
@@ -157,18 +182,7 @@ class Coach:
             if owner is None:
                 return {"user": _ref(user), "contacts": []}
             contacts = session.scalars(select(Contact).where(Contact.owner_id == owner.id)).all()
-            data = {
-                "user": _ref(user),
-                "settings": {
-                    "timezone": owner.timezone,
-                    "follow_up_days": owner.follow_up_days,
-                    "max_follow_ups": owner.max_follow_ups,
-                    "keep_in_touch_days": owner.keep_in_touch_days,
-                    "quiet_hours": [owner.quiet_start_hour, owner.quiet_end_hour],
-                    "daily_digest": owner.daily_digest,
-                },
-                "contacts": [],
-            }
+            data = {"user": _ref(user), "settings": repo.settings_of(owner), "contacts": []}
             for c in contacts:
                 data["contacts"].append(
                     {

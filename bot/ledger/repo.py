@@ -128,17 +128,7 @@ def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: in
 
 
 def cancel_follow_ups(session: Session, user: User, contact: Contact) -> int:
-    result = session.execute(
-        update(Reminder)
-        .where(
-            Reminder.owner_id == user.id,
-            Reminder.contact_id == contact.id,
-            Reminder.kind == FOLLOW_UP,
-            Reminder.status == "pending",
-        )
-        .values(status="cancelled")
-    )
-    return result.rowcount
+    return end_pending(session, user, contact, status="cancelled", kind=FOLLOW_UP)
 
 
 def last_interaction(session: Session, user: User, contact: Contact) -> datetime | None:
@@ -174,3 +164,57 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
         )
     else:
         pending.due_at = due
+
+
+#: Settings a user may change, with their valid ranges.
+SETTING_RANGES: dict[str, tuple[int, int]] = {
+    "follow_up_days": (1, 60),
+    "max_follow_ups": (0, 5),
+    "keep_in_touch_days": (1, 365),
+    "quiet_start_hour": (0, 23),
+    "quiet_end_hour": (0, 23),
+}
+
+
+def settings_of(user: User) -> dict:
+    return {
+        "timezone": user.timezone,
+        **{name: getattr(user, name) for name in SETTING_RANGES},
+        "daily_digest": user.daily_digest,
+    }
+
+
+def apply_settings(user: User, changes: dict) -> None:
+    """Validate and apply ``changes``; raise ``ValueError`` naming the first bad one."""
+    for name, value in changes.items():
+        if value is None:
+            continue
+        if name == "timezone":
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"timezone: {value!r} is not a time zone name like Europe/Berlin") from None
+        elif name in SETTING_RANGES:
+            low, high = SETTING_RANGES[name]
+            if not isinstance(value, int) or not low <= value <= high:
+                raise ValueError(f"{name}: must be a whole number from {low} to {high}")
+        elif name != "daily_digest":
+            raise ValueError(f"{name}: not a setting")
+        setattr(user, name, value)
+
+
+def end_pending(session: Session, user: User, contact: Contact, *, status: str, kind: str | None = None) -> int:
+    query = update(Reminder).where(
+        Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
+    )
+    if kind is not None:
+        query = query.where(Reminder.kind == kind)
+    return session.execute(query.values(status=status)).rowcount
+
+
+def move_pending(session: Session, user: User, contact: Contact, due_at: datetime) -> int:
+    query = update(Reminder).where(
+        Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
+    )
+    # A claim in progress is left alone: that worker is sending right now and will mark the row sent.
+    return session.execute(query.values(due_at=due_at)).rowcount

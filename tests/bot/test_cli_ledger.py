@@ -65,3 +65,15 @@ def test_show_export_and_forget(rapport):
     assert rapport("forget").returncode == 1  # asks first; no answer on stdin aborts
     assert "deleted" in rapport("forget", "--yes").stdout
     assert json.loads(rapport("export").stdout)["contacts"] == []
+
+
+def test_settings_done_and_snooze(rapport):
+    r = rapport("settings", "--follow-up-days", "5", "--quiet-hours", "22-7", "--timezone", "Europe/Berlin")
+    assert r.returncode == 0 and "follow up days: 5" in r.stdout and "timezone: Europe/Berlin" in r.stdout
+    bad = rapport("settings", "--max-follow-ups", "12")
+    assert bad.returncode == 2 and "max_follow_ups" in bad.stderr
+    rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00")
+    rapport("log", "sent", "Lee", "--at", "2026-11-02T10:00")
+    assert "ended" in rapport("done", "Dana").stdout
+    assert "Snoozed 1" in rapport("snooze", "Lee", "--days", "10", "--now", "2026-11-02T10:00").stdout
+    assert json.loads(rapport("followups", "--now", "2026-11-10T12:00", "--json").stdout) == []

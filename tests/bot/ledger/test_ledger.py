@@ -169,3 +169,26 @@ def test_a_database_from_a_newer_rapport_is_refused(ledger_url, sessions):
 def test_naive_times_are_refused(coach):
     with pytest.raises(Exception, match="naive"):
         coach.record_outreach(ANA, "Dana", datetime(2026, 11, 2, 10, 0))
+
+
+def test_done_ends_follow_ups_and_snooze_moves_them(coach):
+    coach.record_outreach(ANA, "Dana", T0)
+    coach.record_outreach(ANA, "Lee", T0)
+    assert coach.mark_done(ANA, "Dana") == 1
+    assert coach.snooze(ANA, "Lee", T0 + timedelta(days=7, hours=1)) == 1
+    assert coach.followups(ANA, T0 + timedelta(days=6)) == []
+    assert [r.contact for r in coach.followups(ANA, T0 + timedelta(days=7, hours=1))] == ["Lee"]
+    with pytest.raises(UnknownContactError):
+        coach.snooze(ANA, "Nobody", T0)
+
+
+def test_settings_are_validated_and_used(coach):
+    settings = coach.update_settings(ANA, T0, follow_up_days=5, timezone="America/New_York")
+    assert settings["follow_up_days"] == 5 and settings["timezone"] == "America/New_York"
+    # 10:00 UTC + 5 days = 05:00 in New York, inside quiet hours (21-08): moved to 08:00 local (13:00 UTC)
+    assert coach.record_outreach(ANA, "Dana", T0).follow_up_due == datetime(2026, 11, 7, 13, 0, tzinfo=UTC)
+    with pytest.raises(ValueError, match="max_follow_ups"):
+        coach.update_settings(ANA, T0, max_follow_ups=9)
+    with pytest.raises(ValueError, match="timezone"):
+        coach.update_settings(ANA, T0, timezone="Mars/Olympus")
+    assert coach.export(ANA)["settings"]["follow_up_days"] == 5
