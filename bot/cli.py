@@ -175,7 +175,7 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
         click.echo(f"  {kind:28} n={row['n']:<5} accuracy {row['accuracy']:.3f}")
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
     "--repeats",
     default=500,
@@ -184,12 +184,33 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
     help="Single-draft checks timed per draft length.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the raw figures as JSON.")
-def bench(repeats: int, as_json: bool) -> None:
-    """Time the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression."""
+@click.pass_context
+def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
+    """Time the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression.
+
+    'rapport bench ledger' times the reminder queries instead.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from classifier import bench as b
 
     result = b.run(repeats=repeats)
     click.echo(json.dumps(result, indent=2) if as_json else b.report(result))
+
+
+@bench.command(name="ledger")
+@click.option("--url", help="An EMPTY database to seed. [default: a temporary SQLite file]")
+@click.option("--users", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--outreach", default=100_000, show_default=True, type=click.IntRange(1, 10_000_000))
+def bench_ledger(url: str | None, users: int, outreach: int) -> None:
+    """Seed outreach and reminders and time finding what is due (target: <= 50 ms)."""
+    from bot.ledger import bench as lb
+    from bot.ledger.db import LedgerError
+
+    try:
+        click.echo(lb.report(lb.run(url, users=users, outreach=outreach)))
+    except LedgerError as exc:
+        _fail(str(exc), code=1)
 
 
 # -- the ledger: outreach, replies, reminders ------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ledger.repo import FOLLOW_UP, UserRef, outside_quiet_hours, schedule_follow_up
+from bot.ledger.repo import FOLLOW_UP, UserRef, get_user, outside_quiet_hours, schedule_follow_up
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
 
 log = logging.getLogger(__name__)
@@ -62,12 +62,22 @@ def _as_due(session: Session, reminder: Reminder) -> tuple[DueReminder, User]:
 def due(sessions: sessionmaker[Session], now: datetime, user: UserRef | None = None) -> list[DueReminder]:
     """Pending reminders due at ``now`` (all users, or one), oldest first; claims are not considered."""
     with sessions() as session:
-        query = select(Reminder).where(Reminder.status == "pending", Reminder.due_at <= now)
+        query = (
+            select(Reminder, Contact.display, User.platform, User.workspace, User.user_id)
+            .join(Contact, Contact.id == Reminder.contact_id)
+            .join(User, User.id == Reminder.owner_id)
+            .where(Reminder.status == "pending", Reminder.due_at <= now)
+        )
         if user is not None:
-            query = query.join(User, User.id == Reminder.owner_id).where(
-                User.platform == user.platform, User.workspace == user.workspace, User.user_id == user.user_id
-            )
-        return [_as_due(session, r)[0] for r in session.scalars(query.order_by(Reminder.due_at, Reminder.id))]
+            owner = get_user(session, user)
+            if owner is None:
+                return []
+            query = query.where(Reminder.owner_id == owner.id)
+        rows = session.execute(query.order_by(Reminder.due_at, Reminder.id)).all()
+        return [
+            DueReminder(r.id, UserRef(platform, workspace, user_id), display, r.kind, r.seq, r.due_at)
+            for r, display, platform, workspace, user_id in rows
+        ]
 
 
 def claim(sessions: sessionmaker[Session], reminder_id: int, worker: str, now: datetime, lease: timedelta) -> bool:

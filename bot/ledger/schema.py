@@ -108,6 +108,7 @@ class Reminder(Base):
         UniqueConstraint("outreach_id", "kind", "seq", name="uq_reminders_outreach_kind_seq"),
         Index("ix_reminders_status_due", "status", "due_at"),
         Index("ix_reminders_owner_contact", "owner_id", "contact_id"),
+        Index("ix_reminders_owner_status_due", "owner_id", "status", "due_at"),
         # At most one pending keep-in-touch nudge per contact: the clock moves, the row is reused.
         Index(
             "uq_reminders_one_pending_keep_in_touch",

@@ -192,3 +192,22 @@ def test_settings_are_validated_and_used(coach):
     with pytest.raises(ValueError, match="timezone"):
         coach.update_settings(ANA, T0, timezone="Mars/Olympus")
     assert coach.export(ANA)["settings"]["follow_up_days"] == 5
+
+
+def test_migrations_match_the_schema(sessions):
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from bot.ledger.schema import Base
+
+    with sessions.kw["bind"].connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == [], "schema.py changed without a migration"
+
+
+def test_ledger_bench_runs(tmp_path):
+    from bot.ledger import bench
+
+    result = bench.run(None, users=5, outreach=100, repeats=2)
+    assert result["outreach"] == 100 and result["one_user_due_ms"][0] >= 0
+    assert "100 outreach rows across 5 users" in bench.report(result)
