@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import getpass
 import json
 import logging
@@ -237,6 +238,23 @@ def _ledger_coach() -> Coach:
         _fail(str(exc), code=1)
 
 
+def _ledger_errors(command):
+    """Database failures (read-only file, lost connection, full disk) become one line and exit 1."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from bot.ledger.db import describe
+
+        try:
+            return command(*args, **kwargs)
+        except SQLAlchemyError as exc:
+            _fail(f"the database refused: {describe(exc)}", code=1)
+
+    return wrapper
+
+
 def _local_user(user: str | None) -> UserRef:
     return UserRef("cli", "local", user or getpass.getuser())
 
@@ -256,6 +274,7 @@ def log() -> None:
 @click.option("--note", help="A private note for yourself (the only text Rapport keeps).")
 @_at_option
 @_user_option
+@_ledger_errors
 def log_sent(contact: str, note: str | None, at: str | None, user: str | None) -> None:
     """Record that you reached out to CONTACT (a name or @handle)."""
     when = _now(at)
@@ -271,6 +290,7 @@ def log_sent(contact: str, note: str | None, at: str | None, user: str | None) -
 @click.argument("contact")
 @_at_option
 @_user_option
+@_ledger_errors
 def log_replied(contact: str, at: str | None, user: str | None) -> None:
     """Record that CONTACT replied to you (cancels pending follow-ups)."""
     try:
@@ -284,6 +304,7 @@ def log_replied(contact: str, at: str | None, user: str | None) -> None:
 @log.command(name="show")
 @click.option("--json", "as_json", is_flag=True, help="Print everything as JSON (the same as 'rapport export').")
 @_user_option
+@_ledger_errors
 def log_show(as_json: bool, user: str | None) -> None:
     """Whom you reached, who replied and when, and your reply stats."""
     coach = _ledger_coach()
@@ -313,6 +334,7 @@ def _stats_line(stats) -> str:
 
 @main.command()
 @_user_option
+@_ledger_errors
 def export(user: str | None) -> None:
     """Print everything Rapport holds about you, as JSON."""
     click.echo(json.dumps(_ledger_coach().export(_local_user(user)), indent=2))
@@ -321,6 +343,7 @@ def export(user: str | None) -> None:
 @main.command()
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @_user_option
+@_ledger_errors
 def forget(yes: bool, user: str | None) -> None:
     """Delete everything Rapport holds about you."""
     ref = _local_user(user)
@@ -334,6 +357,7 @@ def forget(yes: bool, user: str | None) -> None:
 @_now_option
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @_user_option
+@_ledger_errors
 def followups(now: str | None, as_json: bool, user: str | None) -> None:
     """List follow-ups and keep-in-touch nudges that are due."""
     items = _ledger_coach().followups(_local_user(user), _now(now))
@@ -349,6 +373,7 @@ def followups(now: str | None, as_json: bool, user: str | None) -> None:
 @main.command()
 @_now_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per delivered reminder.")
+@_ledger_errors
 def remind(now: str | None, as_json: bool) -> None:
     """Deliver every due reminder once (run it from cron), printing each."""
     from bot.reminders import deliver_due
@@ -376,6 +401,7 @@ def _reminder_line(r) -> str:
 @main.command()
 @click.argument("contact")
 @_user_option
+@_ledger_errors
 def done(contact: str, user: str | None) -> None:
     """Stop the follow-up reminders for CONTACT (you handled it)."""
     try:
@@ -392,6 +418,7 @@ def done(contact: str, user: str | None) -> None:
 @click.option("--days", default=3, show_default=True, type=click.IntRange(1, 365), help="How many days to wait.")
 @_now_option
 @_user_option
+@_ledger_errors
 def snooze(contact: str, days: int, now: str | None, user: str | None) -> None:
     """Push CONTACT's pending reminders back by a few days."""
     until = _now(now) + timedelta(days=days)
@@ -411,6 +438,7 @@ def snooze(contact: str, days: int, now: str | None, user: str | None) -> None:
 @click.option("--quiet-hours", metavar="START-END", help="Hours with no reminders, e.g. 21-8.")
 @click.option("--timezone", help="Your time zone, e.g. Europe/Berlin (quiet hours use it).")
 @_user_option
+@_ledger_errors
 def settings_command(
     follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, user: str | None
 ) -> None:
@@ -441,6 +469,7 @@ def db() -> None:
 
 
 @db.command(name="upgrade")
+@_ledger_errors
 def db_upgrade() -> None:
     """Apply database migrations (also done automatically on start)."""
     _ledger_coach()

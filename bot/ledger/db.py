@@ -20,7 +20,7 @@ class LedgerError(RuntimeError):
     """The ledger cannot be used: the message says why in one line."""
 
 
-def _reason(exc: BaseException) -> str:
+def describe(exc: BaseException) -> str:
     """The driver's own message, first line only (SQLAlchemy appends background links and SQL)."""
     text = str(getattr(exc, "orig", None) or exc).strip()
     return text.splitlines()[0] if text else exc.__class__.__name__
@@ -66,7 +66,7 @@ def upgrade(engine: Engine) -> None:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:
-        raise LedgerError(f"cannot reach or write the database: {_reason(exc)}") from None
+        raise LedgerError(f"cannot reach or write the database: {describe(exc)}") from None
 
 
 def check_version(engine: Engine) -> None:
@@ -90,5 +90,5 @@ def open_ledger(url: str) -> sessionmaker[Session]:
         check_version(engine)
         upgrade(engine)
     except SQLAlchemyError as exc:
-        raise LedgerError(f"cannot use the database {make_url(url).render_as_string()}: {_reason(exc)}") from None
+        raise LedgerError(f"cannot use the database {make_url(url).render_as_string()}: {describe(exc)}") from None
     return sessionmaker(engine, expire_on_commit=False)

@@ -77,3 +77,10 @@ def test_settings_done_and_snooze(rapport):
     assert "ended" in rapport("done", "Dana").stdout
     assert "Snoozed 1" in rapport("snooze", "Lee", "--days", "10", "--now", "2026-11-02T10:00").stdout
     assert json.loads(rapport("followups", "--now", "2026-11-10T12:00", "--json").stdout) == []
+
+
+def test_read_only_database_is_one_clear_line(rapport, tmp_path):
+    assert rapport("log", "sent", "Dana").returncode == 0  # creates and migrates the file
+    env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///file:{tmp_path / 'cli.db'}?mode=ro&uri=true"}
+    r = subprocess.run([*CMD, "log", "sent", "Lee"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and r.stderr == "rapport: the database refused: attempt to write a readonly database\n"
