@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot.adapters.console import render_verdict
+from bot.adapters.console import ConsoleChat, reminder_line, render_verdict, stats_line
 from bot.coach import Coach, UnknownContactError
 from bot.ledger.repo import UserRef
 
@@ -320,16 +320,7 @@ def log_show(as_json: bool, user: str | None) -> None:
         sent = ", ".join(o["at"][:16].replace("T", " ") for o in c["outreach"])
         replied = ", ".join(r[:16].replace("T", " ") for r in c["replies"]) or "no reply yet"
         click.echo(f"  {c['contact']}: reached out {sent}; replied {replied}")
-    click.echo(_stats_line(coach.stats(ref)))
-
-
-def _stats_line(stats) -> str:
-    rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
-    median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
-    line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
-    for label, (n, ok) in sorted(stats.by_draft_label.items()):
-        line += f" Checked drafts that read as {label}: {ok} of {n} got a reply."
-    return line
+    click.echo(stats_line(coach.stats(ref)))
 
 
 @main.command()
@@ -367,7 +358,7 @@ def followups(now: str | None, as_json: bool, user: str | None) -> None:
     if not items:
         click.echo("Nothing due. Nice.")
     for r in items:
-        click.echo(f"  {_reminder_line(r)}")
+        click.echo(f"  {reminder_line(r)}")
 
 
 @main.command()
@@ -380,22 +371,13 @@ def remind(now: str | None, as_json: bool) -> None:
 
     class Printer:
         def send(self, reminder) -> None:
-            click.echo(json.dumps(_reminder_json(reminder)) if as_json else _reminder_line(reminder))
+            click.echo(json.dumps(_reminder_json(reminder)) if as_json else reminder_line(reminder))
 
     deliver_due(_ledger_coach().sessions, Printer(), _now(now))
 
 
 def _reminder_json(r) -> dict:
     return {"id": r.id, "user": r.user.user_id, "contact": r.contact, "kind": r.kind, "due_at": r.due_at.isoformat()}
-
-
-def _reminder_line(r) -> str:
-    if r.kind == "follow_up":
-        return (
-            f"Follow up with {r.contact}: no reply yet (reminder {r.seq}). "
-            "Ask how things are going, not whether they read it."
-        )
-    return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
 
 
 @main.command()
@@ -461,6 +443,18 @@ def settings_command(
         _fail(str(exc))
     for name, value in current.items():
         click.echo(f"  {name.replace('_', ' ')}: {value}")
+
+
+@main.command()
+@_user_option
+@_ledger_errors
+def chat(user: str | None) -> None:
+    """A terminal session with Rapport: check drafts, log outreach, get reminders as they come due."""
+    coach = _ledger_coach()
+    coach._model = None  # loaded on the first check, so the session opens at once
+    ConsoleChat(coach, _local_user(user)).run(
+        read=lambda prompt: click.prompt(prompt, prompt_suffix="", default="", show_default=False)
+    )
 
 
 @main.group()

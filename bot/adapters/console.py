@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import click
 
+from bot.coach import UnknownContactError
+from bot.reminders import deliver_due
 from classifier import Signal, Verdict
 
 HEADLINES = {
@@ -54,3 +58,114 @@ def _signal(s: Signal) -> str:
     else:
         target = f"≥{show(s.low)}"
     return f"{name} {show(s.value)} {'✓' if s.in_range else '✗'} ({target})"
+
+
+CHAT_HELP = """Commands (the same the Slack and Discord apps take):
+  /rapport <draft>      check a draft before you send it
+  sent <contact>        log that you reached out (a name or @handle)
+  replied <contact>     log that they answered (cancels follow-ups)
+  done <contact>        stop follow-up reminders for them
+  snooze <contact> [N]  push their reminders back N days (default 3)
+  followups             what is due now
+  stats                 who replied, and how fast
+  help                  this list
+  quit                  leave (Ctrl-D works too)"""
+
+
+def reminder_line(r) -> str:
+    """One due reminder, as the terminal shows it."""
+    if r.kind == "follow_up":
+        return (
+            f"Follow up with {r.contact}: no reply yet (reminder {r.seq}). "
+            "Ask how things are going, not whether they read it."
+        )
+    return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
+
+
+def stats_line(stats) -> str:
+    rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
+    median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
+    line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
+    for label, (n, ok) in sorted(stats.by_draft_label.items()):
+        line += f" Checked drafts that read as {label}: {ok} of {n} got a reply."
+    return line
+
+
+class ConsoleChat:
+    """A terminal session over the coach. ``clock`` is injectable so reminders can be tested without waiting."""
+
+    def __init__(self, coach, user, echo=click.echo, clock=None):
+        self.coach = coach
+        self.user = user
+        self.echo = echo
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.last_verdict = None
+
+    def send(self, reminder) -> None:  # the Notifier for this session's own reminders
+        self.echo(click.style(f"⏰ {reminder_line(reminder)}", fg="cyan"))
+
+    def deliver(self) -> None:
+        mine = (self.user.platform, self.user.workspace, self.user.user_id)
+        deliver_due(
+            self.coach.sessions,
+            self,
+            self.clock(),
+            user_filter=lambda u: (u.platform, u.workspace, u.user_id) == mine,
+        )
+
+    def handle(self, line: str) -> bool:
+        """Run one command; False when the session should end."""
+        word, _, rest = line.strip().partition(" ")
+        rest = rest.strip()
+        word = word.lower()
+        try:
+            if word in ("quit", "exit"):
+                return False
+            if word in ("/rapport", "check"):
+                if not rest:
+                    self.echo("Give me a draft: /rapport <your message>")
+                else:
+                    self.last_verdict = self.coach.check_draft(rest)
+                    self.echo(render_verdict(self.last_verdict))
+            elif word == "sent" and rest:
+                logged = self.coach.record_outreach(self.user, rest, self.clock(), verdict=self.last_verdict)
+                self.last_verdict = None
+                self.echo(
+                    f"Logged. I'll remind you to follow up with {logged.contact} on {logged.follow_up_due:%a %d %b}."
+                )
+            elif word == "replied" and rest:
+                logged = self.coach.record_reply(self.user, rest, self.clock())
+                self.echo(f"Nice, {logged.contact} replied. Keep the conversation going.")
+            elif word == "done" and rest:
+                n = self.coach.mark_done(self.user, rest)
+                self.echo(f"Done: no more follow-up reminders for {rest}." if n else f"Nothing pending for {rest}.")
+            elif word == "snooze" and rest:
+                name, _, days = rest.rpartition(" ")
+                if not (name and days.isdigit()):
+                    name, days = rest, "3"
+                n = self.coach.snooze(self.user, name, self.clock() + timedelta(days=int(days)))
+                self.echo(
+                    f"Snoozed {n} reminder(s) for {name} by {days} days." if n else f"Nothing pending for {name}."
+                )
+            elif word == "followups":
+                items = self.coach.followups(self.user, self.clock())
+                self.echo("\n".join(f"  {reminder_line(r)}" for r in items) or "Nothing due. Nice.")
+            elif word == "stats":
+                self.echo(stats_line(self.coach.stats(self.user)))
+            elif word:
+                self.echo(CHAT_HELP)
+        except (UnknownContactError, ValueError) as exc:
+            self.echo(f"Hmm: {exc}")
+        return True
+
+    def run(self, read=input) -> None:
+        self.echo("Rapport chat. Type 'help' for commands, 'quit' to leave.")
+        while True:
+            self.deliver()
+            try:
+                line = read("rapport> ")
+            except EOFError:
+                self.echo("")
+                return
+            if not self.handle(line):
+                return

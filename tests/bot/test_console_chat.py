@@ -1,0 +1,53 @@
+"""The console adapter: the same commands the chat apps take, with reminders delivered as they come due."""
+
+import os
+import subprocess
+from datetime import UTC, datetime, timedelta
+
+import click
+
+from bot.adapters.console import ConsoleChat
+from bot.coach import Coach
+from bot.ledger.db import open_ledger
+from bot.ledger.repo import UserRef
+from tests.bot.test_cli import CMD
+
+
+def test_a_session_with_reminders(tmp_path, model):
+    coach = Coach(model=model, sessions=open_ledger(f"sqlite:///{tmp_path / 'chat.db'}"))
+    now = [datetime(2026, 11, 2, 10, 0, tzinfo=UTC)]
+    out: list[str] = []
+    chat = ConsoleChat(coach, UserRef("cli", "local", "me"), echo=out.append, clock=lambda: now[0])
+    script = iter(
+        ["/rapport Hi! We help companies like yours. Free for a 15-min demo Friday?", "sent Dana Lee", "stats"]
+    )
+
+    def read(prompt):
+        line = next(script, None)
+        if line is None:
+            now[0] += timedelta(days=3)  # three days later, the session asks again and the reminder arrives
+            raise EOFError
+        return line
+
+    chat.run(read=read)
+    chat.deliver()
+    text = "\n".join(out)
+    assert "reads as a pitch" in text
+    assert "I'll remind you to follow up with Dana Lee on Thu 05 Nov" in text
+    assert "Reached 1, 0 replied" in text and "read as pitch: 0 of 1" in text
+    assert click.unstyle(out[-1]).endswith(
+        "Follow up with Dana Lee: no reply yet (reminder 1). Ask how things are going, not whether they read it."
+    )
+    assert chat.handle("replied nobody") and out[-1].startswith("Hmm: no outreach to 'nobody'")
+    assert chat.handle("what?") and out[-1].startswith("Commands")
+    assert chat.handle("quit") is False
+
+
+def test_rapport_chat_in_a_terminal(tmp_path):
+    env = {**os.environ, "NO_COLOR": "1", "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}"}
+    r = subprocess.run(
+        [*CMD, "chat"], input="help\nsent Dana\nfollowups\nquit\n", capture_output=True, text=True, env=env, timeout=120
+    )
+    assert r.returncode == 0, r.stderr
+    assert "Commands (the same the Slack and Discord apps take)" in r.stdout
+    assert "I'll remind you to follow up with Dana" in r.stdout and "Nothing due. Nice." in r.stdout
