@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot import reminders
 from bot.ledger import repo
 from bot.ledger.repo import UserRef
-from bot.ledger.schema import Contact, Outreach, Reminder, Reply
+from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
 from classifier import PitchModel, Verdict, load_model
 
 
@@ -101,10 +101,7 @@ class Coach:
     def record_reply(self, user: UserRef, contact: str, at: datetime) -> Logged:
         """Log that ``contact`` answered ``user``; cancels pending follow-ups, starts keep-in-touch."""
         with self.sessions.begin() as session:
-            owner = repo.get_user(session, user)
-            who = repo.find_contact(session, owner, contact) if owner else None
-            if who is None:
-                raise UnknownContactError(f"no outreach to {contact!r} is logged yet; log it first with 'sent'")
+            owner, who = _known_contact(session, user, contact)
             session.add(Reply(owner_id=owner.id, contact_id=who.id, at=at))
             session.flush()
             cancelled = repo.cancel_follow_ups(session, owner, who)
@@ -118,19 +115,13 @@ class Coach:
     def mark_done(self, user: UserRef, contact: str) -> int:
         """End the pending follow-ups to ``contact`` (the user handled it); returns how many ended."""
         with self.sessions.begin() as session:
-            owner = repo.get_user(session, user)
-            who = repo.find_contact(session, owner, contact) if owner else None
-            if who is None:
-                raise UnknownContactError(f"no outreach to {contact!r} is logged yet")
+            owner, who = _known_contact(session, user, contact)
             return repo.end_pending(session, owner, who, status="done", kind=repo.FOLLOW_UP)
 
     def snooze(self, user: UserRef, contact: str, until: datetime) -> int:
         """Move the contact's pending reminders to ``until`` (outside quiet hours); returns how many moved."""
         with self.sessions.begin() as session:
-            owner = repo.get_user(session, user)
-            who = repo.find_contact(session, owner, contact) if owner else None
-            if who is None:
-                raise UnknownContactError(f"no outreach to {contact!r} is logged yet")
+            owner, who = _known_contact(session, user, contact)
             return repo.move_pending(session, owner, who, repo.outside_quiet_hours(owner, until))
 
     def update_settings(self, user: UserRef, now: datetime, **changes) -> dict:
@@ -217,6 +208,15 @@ class Coach:
                 return False
             session.delete(owner)
             return True
+
+
+def _known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, Contact]:
+    """The user and a contact they logged outreach to, or ``UnknownContactError``."""
+    owner = repo.get_user(session, user)
+    who = repo.find_contact(session, owner, contact) if owner else None
+    if who is None:
+        raise UnknownContactError(f"no outreach to {contact!r} is logged yet; log it first with 'sent'")
+    return owner, who
 
 
 def _ref(user: UserRef) -> dict:
