@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -99,30 +98,28 @@ def deliver_due(
     worker: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
     limit: int = 500,
-    user_filter: Callable[[User], bool] | None = None,
+    user: UserRef | None = None,
 ) -> list[DueReminder]:
-    """Deliver every reminder due at ``now`` that this worker can claim; return what was delivered."""
+    """Deliver every reminder due at ``now`` (all users', or one user's) that this worker can claim.
+
+    Returns what was delivered.
+    """
     worker = worker or worker_name()
     with sessions() as session:
-        ids = list(
-            session.scalars(
-                select(Reminder.id)
-                .where(Reminder.due_at <= now, _claimable(now))
-                .order_by(Reminder.due_at, Reminder.id)
-                .limit(limit)
-            )
-        )
+        query = select(Reminder.id).where(Reminder.due_at <= now, _claimable(now))
+        if user is not None:
+            owner = get_user(session, user)
+            if owner is None:
+                return []
+            query = query.where(Reminder.owner_id == owner.id)
+        ids = list(session.scalars(query.order_by(Reminder.due_at, Reminder.id).limit(limit)))
     delivered: list[DueReminder] = []
     for reminder_id in ids:
         if not claim(sessions, reminder_id, worker, now, lease):
             continue
         with sessions() as session:
-            reminder = session.get(Reminder, reminder_id)
-            item, user = _as_due(session, reminder)
-        if user_filter is not None and not user_filter(user):
-            _release(sessions, reminder_id, worker)
-            continue
-        wake = outside_quiet_hours(user, now)
+            item, owner = _as_due(session, session.get(Reminder, reminder_id))
+        wake = outside_quiet_hours(owner, now)
         if wake > now:  # the user's quiet hours began after this was scheduled: wait for morning
             _release(sessions, reminder_id, worker, due_at=wake)
             continue

@@ -105,13 +105,7 @@ class ConsoleChat:
         self.echo(click.style(f"⏰ {reminder_line(reminder)}", fg="cyan"))
 
     def deliver(self) -> None:
-        mine = (self.user.platform, self.user.workspace, self.user.user_id)
-        deliver_due(
-            self.coach.sessions,
-            self,
-            self.clock(),
-            user_filter=lambda u: (u.platform, u.workspace, u.user_id) == mine,
-        )
+        deliver_due(self.coach.sessions, self, self.clock(), user=self.user)
 
     def handle(self, line: str) -> bool:
         """Run one command; False when the session should end."""

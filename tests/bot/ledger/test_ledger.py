@@ -211,3 +211,17 @@ def test_ledger_bench_runs(tmp_path):
     result = bench.run(None, users=5, outreach=100, repeats=2)
     assert result["outreach"] == 100 and result["one_user_due_ms"][0] >= 0
     assert "100 outreach rows across 5 users" in bench.report(result)
+
+
+def test_delivering_one_users_reminders_leaves_others_untouched(coach, sessions):
+    coach.record_outreach(ANA, "Dana", T0)
+    coach.record_outreach(BO, "Lee", T0)
+    mine = Collect()
+    deliver_due(sessions, mine, T0 + timedelta(days=3), user=ANA)
+    assert [r.user for r in mine.sent] == [ANA]
+    with sessions() as session:
+        claimed = session.execute(
+            text("SELECT COUNT(*) FROM reminders WHERE claimed_by IS NOT NULL AND status = 'pending'")
+        )
+        assert claimed.scalar() == 0
+    assert [r.user for r in coach.followups(BO, T0 + timedelta(days=3))] == [BO]
