@@ -129,6 +129,14 @@ _MEETING_WORDS = re.compile(
     r"\b(?:demo|walk-?through|discovery call|intro call|quick call|short call|a call|[123]0[- ]?min(?:ute)?s?|"
     r"15[- ]?min(?:ute)?s?|zoom|hop on|jump on|book a (?:time|slot|call)|calendly|quick chat|coffee chat|meeting)\b",
 )
+# Asking for the reader's view is the opposite of a pitch: a model feature only, never a flag.
+_ASKS_THEIR_VIEW = re.compile(
+    r"\b(?:what would you|which would you|would you (?:pick|choose|do)|should (?:i|we)|any (?:tips|advice|recs|"
+    r"recommendations|ideas|thoughts)|recs? for|recommendations? for|your (?:honest )?(?:take|thoughts|opinion|"
+    r"advice|input|eyes)|gut check|sanity check|pick your brain|what do you (?:think|use|recommend|wish)|"
+    r"how (?:do|did|would) you|what worked for you|what (?:did|do) you wish|am i (?:crazy|wrong|overthinking)|"
+    r"too (?:salesy|pushy|long|cheap|expensive)\?|feedback on|(?:honest|brutal) feedback|curious (?:how|what) you)"
+)
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|you're|you've|you'd|you'll|your|yours|u|ur|ya|yall|y'all)\b")
@@ -146,6 +154,7 @@ class Cues:
     questions: int
     links: int
     words: list[str]
+    asks_their_view: int
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -204,4 +213,5 @@ def find(text: str) -> Cues:
         questions=len(_QUESTION.findall(text)),
         links=counts["link_drop"],
         words=words(text),
+        asks_their_view=len(_ASKS_THEIR_VIEW.findall(low)),
     )

@@ -17,6 +17,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "second_person_rate",
     "log_words",
     "exclamations",
+    "asks_their_view",
 )
 
 
@@ -33,5 +34,6 @@ def cue_vector(text: str, found: cues.Cues | None = None) -> list[float]:
         min(1.0, 5 * c.second_person / n_words),
         math.log1p(n_words) / math.log1p(200),
         min(text.count("!"), 4) / 4,
+        min(c.asks_their_view, 3) / 3,
     ]
     return row
