@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from bot.adapters.console import ConsoleChat, reminder_line, render_verdict, stats_line
+from bot.adapters.console import ConsoleChat, digest_text, reminder_line, render_verdict, stats_line
 from bot.coach import Coach, UnknownContactError
 from bot.ledger.repo import UserRef
 
@@ -373,6 +373,13 @@ def remind(now: str | None, as_json: bool) -> None:
         def send(self, reminder) -> None:
             click.echo(json.dumps(_reminder_json(reminder)) if as_json else reminder_line(reminder))
 
+        def send_digest(self, user, items) -> None:
+            if as_json:
+                for reminder in items:
+                    click.echo(json.dumps({**_reminder_json(reminder), "digest": True}))
+            else:
+                click.echo(digest_text(items))
+
     deliver_due(_ledger_coach().sessions, Printer(), _now(now))
 
 
@@ -419,10 +426,13 @@ def snooze(contact: str, days: int, now: str | None, user: str | None) -> None:
 @click.option("--keep-in-touch-days", type=int, help="Days after the last exchange for a keep-in-touch nudge.")
 @click.option("--quiet-hours", metavar="START-END", help="Hours with no reminders, e.g. 21-8.")
 @click.option("--timezone", help="Your time zone, e.g. Europe/Berlin (quiet hours use it).")
+@click.option(
+    "--daily-digest/--separate-reminders", default=None, help="One message a day instead of one per reminder."
+)
 @_user_option
 @_ledger_errors
 def settings_command(
-    follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, user: str | None
+    follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, daily_digest, user: str | None
 ) -> None:
     """Show or change your reminder settings."""
     changes = {
@@ -430,6 +440,7 @@ def settings_command(
         "max_follow_ups": max_follow_ups,
         "keep_in_touch_days": keep_in_touch_days,
         "timezone": timezone,
+        "daily_digest": daily_digest,
     }
     if quiet_hours is not None:
         try:

@@ -20,7 +20,7 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ledger.repo import FOLLOW_UP, UserRef, get_user, outside_quiet_hours, schedule_follow_up
+from bot.ledger.repo import FOLLOW_UP, UserRef, get_user, outside_quiet_hours, schedule_follow_up, zone
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
 
 log = logging.getLogger(__name__)
@@ -41,6 +41,9 @@ class DueReminder:
 class Notifier(Protocol):
     def send(self, reminder: DueReminder) -> None:
         """Deliver one reminder; raise to leave it for a later attempt."""
+
+    def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
+        """Deliver a user's daily digest (all their due reminders in one message); raise to retry later."""
 
 
 def worker_name() -> str:
@@ -106,7 +109,11 @@ def deliver_due(
     """
     worker = worker or worker_name()
     with sessions() as session:
-        query = select(Reminder.id).where(Reminder.due_at <= now, _claimable(now))
+        query = (
+            select(Reminder.id)
+            .join(User, User.id == Reminder.owner_id)
+            .where(Reminder.due_at <= now, _claimable(now), User.daily_digest.is_(False))
+        )
         if user is not None:
             owner = get_user(session, user)
             if owner is None:
@@ -131,6 +138,75 @@ def deliver_due(
             continue
         if _mark_sent(sessions, reminder_id, worker, now):
             delivered.append(item)
+    return delivered + _deliver_digests(sessions, notifier, now, worker, lease, user)
+
+
+def _deliver_digests(
+    sessions: sessionmaker[Session],
+    notifier: Notifier,
+    now: datetime,
+    worker: str,
+    lease: timedelta,
+    only: UserRef | None,
+) -> list[DueReminder]:
+    """One message a day for users who chose the daily digest, after their quiet hours end.
+
+    A worker first claims the user's day (a conditional UPDATE of ``last_digest_at``), then that user's due
+    reminders. If the send fails, both claims are undone so a later run retries; if the worker dies after
+    claiming the day, the reminders stay pending and go out in the next day's digest.
+    """
+    with sessions() as session:
+        query = (
+            select(User)
+            .join(Reminder, Reminder.owner_id == User.id)
+            .where(User.daily_digest.is_(True), Reminder.due_at <= now, _claimable(now))
+            .distinct()
+        )
+        if only is not None:
+            query = query.where(
+                User.platform == only.platform, User.workspace == only.workspace, User.user_id == only.user_id
+            )
+        users = list(session.scalars(query))
+    delivered: list[DueReminder] = []
+    for owner in users:
+        if outside_quiet_hours(owner, now) > now:
+            continue
+        local = now.astimezone(zone(owner.timezone))
+        start_of_day = local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+        with sessions.begin() as session:
+            previous = owner.last_digest_at
+            took_day = session.execute(
+                update(User)
+                .where(User.id == owner.id, or_(User.last_digest_at.is_(None), User.last_digest_at < start_of_day))
+                .values(last_digest_at=now)
+            ).rowcount
+        if took_day != 1:
+            continue
+        with sessions.begin() as session:
+            session.execute(
+                update(Reminder)
+                .where(Reminder.owner_id == owner.id, Reminder.due_at <= now, _claimable(now))
+                .values(claimed_by=worker, claimed_until=now + lease)
+            )
+        with sessions() as session:
+            mine = session.scalars(
+                select(Reminder)
+                .where(Reminder.claimed_by == worker, Reminder.owner_id == owner.id)
+                .order_by(Reminder.due_at, Reminder.id)
+            )
+            items = [_as_due(session, r)[0] for r in mine]
+        if not items:
+            continue
+        try:
+            notifier.send_digest(items[0].user, items)
+        except Exception:
+            log.exception("daily digest for user %s could not be delivered; it stays due", owner.id)
+            for item in items:
+                _release(sessions, item.id, worker)
+            with sessions.begin() as session:
+                session.execute(update(User).where(User.id == owner.id).values(last_digest_at=previous))
+            continue
+        delivered += [item for item in items if _mark_sent(sessions, item.id, worker, now)]
     return delivered
 
 

@@ -82,6 +82,11 @@ def reminder_line(r) -> str:
     return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
 
 
+def digest_text(items) -> str:
+    """A daily digest: every due reminder in one message."""
+    return "Your Rapport digest for today:\n" + "\n".join(f"  • {reminder_line(r)}" for r in items)
+
+
 def stats_line(stats) -> str:
     rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
     median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
@@ -101,8 +106,12 @@ class ConsoleChat:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.last_verdict = None
 
-    def send(self, reminder) -> None:  # the Notifier for this session's own reminders
+    # The Notifier for this session's own reminders.
+    def send(self, reminder) -> None:
         self.echo(click.style(f"⏰ {reminder_line(reminder)}", fg="cyan"))
+
+    def send_digest(self, user, items) -> None:
+        self.echo(click.style(f"⏰ {digest_text(items)}", fg="cyan"))
 
     def deliver(self) -> None:
         deliver_due(self.coach.sessions, self, self.clock(), user=self.user)

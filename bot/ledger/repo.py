@@ -198,7 +198,10 @@ def apply_settings(user: User, changes: dict) -> None:
             low, high = SETTING_RANGES[name]
             if not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name}: must be a whole number from {low} to {high}")
-        elif name != "daily_digest":
+        elif name == "daily_digest":
+            if not isinstance(value, bool):
+                raise ValueError("daily_digest: must be true or false")
+        else:
             raise ValueError(f"{name}: not a setting")
         setattr(user, name, value)
 

@@ -56,6 +56,8 @@ class User(Base):
     quiet_start_hour: Mapped[int] = mapped_column(Integer, default=21)
     quiet_end_hour: Mapped[int] = mapped_column(Integer, default=8)
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When this user's last daily digest went out (claimed), so there is one a day at most.
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -84,3 +84,12 @@ def test_read_only_database_is_one_clear_line(rapport, tmp_path):
     env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///file:{tmp_path / 'cli.db'}?mode=ro&uri=true"}
     r = subprocess.run([*CMD, "log", "sent", "Lee"], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1 and r.stderr == "rapport: the database refused: attempt to write a readonly database\n"
+
+
+def test_daily_digest_from_the_command_line(rapport):
+    assert "daily digest: True" in rapport("settings", "--daily-digest").stdout
+    rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00")
+    rapport("log", "sent", "Lee", "--at", "2026-11-02T10:30")
+    r = rapport("remind", "--now", "2026-11-05T12:00")
+    assert r.stdout.startswith("Your Rapport digest for today:") and "Dana" in r.stdout and "Lee" in r.stdout
+    assert rapport("remind", "--now", "2026-11-05T13:00").stdout == ""

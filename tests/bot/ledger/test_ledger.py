@@ -21,9 +21,13 @@ T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC
 class Collect:
     def __init__(self):
         self.sent = []
+        self.digests = []
 
     def send(self, reminder):
         self.sent.append(reminder)
+
+    def send_digest(self, user, items):
+        self.digests.append((user, [r.contact for r in items]))
 
 
 def test_migrations_are_idempotent(ledger_url):
@@ -225,3 +229,36 @@ def test_delivering_one_users_reminders_leaves_others_untouched(coach, sessions)
         )
         assert claimed.scalar() == 0
     assert [r.user for r in coach.followups(BO, T0 + timedelta(days=3))] == [BO]
+
+
+def test_daily_digest_is_one_message_a_day_after_quiet_hours(coach, sessions):
+    coach.update_settings(ANA, T0, daily_digest=True)
+    coach.record_outreach(ANA, "Dana", T0)
+    coach.record_outreach(ANA, "Lee", T0 + timedelta(hours=1))
+    coach.record_outreach(BO, "Kim", T0)  # Bo keeps separate reminders
+    out = Collect()
+    day3 = T0 + timedelta(days=3, hours=2)  # 12:00 UTC: both of Ana's follow-ups are due
+    deliver_due(sessions, out, day3)
+    assert out.digests == [(ANA, ["Dana", "Lee"])]
+    assert [r.contact for r in out.sent] == ["Kim"]
+    coach.record_outreach(ANA, "Sam", T0 + timedelta(hours=2))  # due at day 3, 12:00
+    deliver_due(sessions, out, day3 + timedelta(hours=3))  # same day: no second digest
+    assert len(out.digests) == 1
+    deliver_due(sessions, out, day3 + timedelta(days=1) - timedelta(hours=5))  # 07:00 next day: quiet hours
+    assert len(out.digests) == 1
+    deliver_due(sessions, out, day3 + timedelta(days=1) - timedelta(hours=3))  # 09:00 next day
+    assert out.digests[-1] == (ANA, ["Sam"])
+
+
+def test_a_failed_digest_is_retried(coach, sessions):
+    coach.update_settings(ANA, T0, daily_digest=True)
+    coach.record_outreach(ANA, "Dana", T0)
+
+    class Down(Collect):
+        def send_digest(self, user, items):
+            raise ConnectionError("chat API down")
+
+    deliver_due(sessions, Down(), T0 + timedelta(days=3))
+    out = Collect()
+    deliver_due(sessions, out, T0 + timedelta(days=3, minutes=5))
+    assert out.digests == [(ANA, ["Dana"])]

@@ -24,6 +24,10 @@ class FileNotifier:
         finally:
             os.close(fd)
 
+    def send_digest(self, user, items) -> None:
+        for reminder in items:
+            self.send(reminder)
+
 
 def main() -> None:
     url, log, now = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3])
