@@ -324,9 +324,12 @@ def log_show(as_json: bool, user: str | None) -> None:
 
 
 @main.command()
+@click.option(
+    "--json", "as_json", is_flag=True, default=True, help="JSON output (the only format; accepted for scripts)."
+)
 @_user_option
 @_ledger_errors
-def export(user: str | None) -> None:
+def export(as_json: bool, user: str | None) -> None:
     """Print everything Rapport holds about you, as JSON."""
     click.echo(json.dumps(_ledger_coach().export(_local_user(user)), indent=2))
 

@@ -59,7 +59,7 @@ def test_show_export_and_forget(rapport):
     shown = rapport("log", "show")
     assert "Dana Lee: reached out 2026-11-02 10:00; replied 2026-11-02 16:00" in shown.stdout
     assert "Reached 1, 1 replied (100%); median time to reply 6 h." in shown.stdout
-    data = json.loads(rapport("export").stdout)
+    data = json.loads(rapport("export", "--json").stdout)
     assert data["contacts"][0]["outreach"][0]["note"] == "asked about hiring"
     assert json.loads(rapport("log", "show", "--json").stdout)["stats"]["replied"] == 1
     assert rapport("forget").returncode == 1  # asks first; no answer on stdin aborts
@@ -93,3 +93,13 @@ def test_daily_digest_from_the_command_line(rapport):
     r = rapport("remind", "--now", "2026-11-05T12:00")
     assert r.stdout.startswith("Your Rapport digest for today:") and "Dana" in r.stdout and "Lee" in r.stdout
     assert rapport("remind", "--now", "2026-11-05T13:00").stdout == ""
+
+
+def test_database_from_a_newer_rapport_is_one_clear_line(rapport, tmp_path):
+    import sqlite3
+
+    assert rapport("db", "upgrade").returncode == 0
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '9999'")
+    r = rapport("followups")
+    assert r.returncode == 1 and "newer than this Rapport" in r.stderr and "Traceback" not in r.stderr
