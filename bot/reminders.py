@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ledger.repo import FOLLOW_UP, UserRef, get_user, outside_quiet_hours, schedule_follow_up, zone
-from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
+from bot.ledger.schema import ChannelPost, Contact, Outreach, Reminder, Reply, User, WatchedChannel
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +36,32 @@ class DueReminder:
     kind: str
     seq: int
     due_at: datetime
+
+
+class Undeliverable(Exception):  # noqa: N818 - it names the situation, as ``LookupError`` does
+    """Raised by a ``Notifier`` when the platform will never take this user's DM (e.g. DMs closed).
+
+    The reminder is set aside instead of being retried forever, and the user is told once, at their next
+    interaction (``Coach.take_notice`` returns ``"dm_closed"``).
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelDigest:
+    """Aggregates of a watched channel's top-level posts over one period. It never says who posted what."""
+
+    platform: str
+    workspace: str
+    channel_id: str
+    since: datetime
+    until: datetime
+    posts: int
+    questions: int
+    posts_with_question: int
+    pitches: int
+    replied: int
+    replied_pitches: int
+    replied_with_question: int
 
 
 class Notifier(Protocol):
@@ -102,8 +128,9 @@ def deliver_due(
     lease: timedelta = DEFAULT_LEASE,
     limit: int = 500,
     user: UserRef | None = None,
+    platform: str | None = None,
 ) -> list[DueReminder]:
-    """Deliver every reminder due at ``now`` (all users', or one user's) that this worker can claim.
+    """Deliver every reminder due at ``now`` (all users', one platform's, or one user's) this worker can claim.
 
     Returns what was delivered.
     """
@@ -119,6 +146,8 @@ def deliver_due(
             if owner is None:
                 return []
             query = query.where(Reminder.owner_id == owner.id)
+        if platform is not None:
+            query = query.where(User.platform == platform)
         ids = list(session.scalars(query.order_by(Reminder.due_at, Reminder.id).limit(limit)))
     delivered: list[DueReminder] = []
     for reminder_id in ids:
@@ -132,13 +161,17 @@ def deliver_due(
             continue
         try:
             notifier.send(item)
+        except Undeliverable:
+            log.warning("reminder %s cannot reach its user; set aside, the user will be told", reminder_id)
+            _set_aside(sessions, reminder_id, worker, owner.id)
+            continue
         except Exception:
             log.exception("reminder %s could not be delivered; it stays due", reminder_id)
             _release(sessions, reminder_id, worker)
             continue
         if _mark_sent(sessions, reminder_id, worker, now):
             delivered.append(item)
-    return delivered + _deliver_digests(sessions, notifier, now, worker, lease, user)
+    return delivered + _deliver_digests(sessions, notifier, now, worker, lease, user, platform)
 
 
 def _deliver_digests(
@@ -148,6 +181,7 @@ def _deliver_digests(
     worker: str,
     lease: timedelta,
     only: UserRef | None,
+    platform: str | None,
 ) -> list[DueReminder]:
     """One message a day for users who chose the daily digest, after their quiet hours end.
 
@@ -166,6 +200,8 @@ def _deliver_digests(
             query = query.where(
                 User.platform == only.platform, User.workspace == only.workspace, User.user_id == only.user_id
             )
+        if platform is not None:
+            query = query.where(User.platform == platform)
         users = list(session.scalars(query))
     delivered: list[DueReminder] = []
     for owner in users:
@@ -199,6 +235,11 @@ def _deliver_digests(
             continue
         try:
             notifier.send_digest(items[0].user, items)
+        except Undeliverable:
+            log.warning("daily digest for user %s cannot reach them; set aside, they will be told", owner.id)
+            for item in items:
+                _set_aside(sessions, item.id, worker, owner.id)
+            continue
         except Exception:
             log.exception("daily digest for user %s could not be delivered; it stays due", owner.id)
             for item in items:
@@ -208,6 +249,84 @@ def _deliver_digests(
             continue
         delivered += [item for item in items if _mark_sent(sessions, item.id, worker, now)]
     return delivered
+
+
+def _set_aside(sessions: sessionmaker[Session], reminder_id: int, worker: str, owner_id: int) -> None:
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.claimed_by == worker)
+            .values(status="undeliverable", claimed_until=None)
+        )
+        session.execute(update(User).where(User.id == owner_id).values(notice="dm_closed"))
+
+
+def deliver_channel_digests(sessions: sessionmaker[Session], post, now: datetime, platform: str) -> list[ChannelDigest]:
+    """Post each watched channel's digest when its period is over, once per period, through ``post(digest)``.
+
+    The period is claimed first (a conditional UPDATE of ``last_digest_at`` from the value read), so two
+    workers never post the same digest; if ``post`` raises, the claim is undone and a later run retries.
+    A period without posts is skipped quietly.
+    """
+    with sessions() as session:
+        channels = list(session.scalars(select(WatchedChannel).where(WatchedChannel.platform == platform)))
+    posted: list[ChannelDigest] = []
+    for channel in channels:
+        since = channel.last_digest_at or channel.added_at
+        if since + timedelta(days=channel.digest_days) > now:
+            continue
+        same_period = (
+            WatchedChannel.last_digest_at.is_(None)
+            if channel.last_digest_at is None
+            else WatchedChannel.last_digest_at == channel.last_digest_at
+        )
+        with sessions.begin() as session:
+            took = session.execute(
+                update(WatchedChannel).where(WatchedChannel.id == channel.id, same_period).values(last_digest_at=now)
+            ).rowcount
+        if took != 1:
+            continue
+        digest = _channel_digest(sessions, channel, since, now)
+        if digest.posts == 0:
+            continue
+        try:
+            post(digest)
+        except Exception:
+            log.exception("digest for watched channel %s could not be posted; it will be retried", channel.id)
+            with sessions.begin() as session:
+                session.execute(
+                    update(WatchedChannel)
+                    .where(WatchedChannel.id == channel.id, WatchedChannel.last_digest_at == now)
+                    .values(last_digest_at=channel.last_digest_at)
+                )
+            continue
+        posted.append(digest)
+    return posted
+
+
+def _channel_digest(
+    sessions: sessionmaker[Session], channel: WatchedChannel, since: datetime, until: datetime
+) -> ChannelDigest:
+    with sessions() as session:
+        posts = session.execute(
+            select(ChannelPost.is_pitch, ChannelPost.questions, ChannelPost.replied_at).where(
+                ChannelPost.channel_id == channel.id, ChannelPost.at >= since, ChannelPost.at < until
+            )
+        ).all()
+    return ChannelDigest(
+        platform=channel.platform,
+        workspace=channel.workspace,
+        channel_id=channel.channel_id,
+        since=since,
+        until=until,
+        posts=len(posts),
+        questions=sum(p.questions for p in posts),
+        posts_with_question=sum(1 for p in posts if p.questions),
+        pitches=sum(1 for p in posts if p.is_pitch),
+        replied=sum(1 for p in posts if p.replied_at is not None),
+        replied_pitches=sum(1 for p in posts if p.is_pitch and p.replied_at is not None),
+        replied_with_question=sum(1 for p in posts if p.questions and p.replied_at is not None),
+    )
 
 
 def _release(sessions: sessionmaker[Session], reminder_id: int, worker: str, due_at: datetime | None = None) -> None:

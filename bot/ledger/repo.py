@@ -76,20 +76,22 @@ def get_user(session: Session, ref: UserRef) -> User | None:
     )
 
 
-def get_or_create_user(session: Session, ref: UserRef, now: datetime) -> User:
+def get_or_create_user(session: Session, ref: UserRef, now: datetime, timezone: str | None = None) -> User:
+    """The user's row; a new one starts with the defaults (and ``timezone`` when it is a valid zone name)."""
     user = get_user(session, ref)
     if user is None:
         user = User(
             platform=ref.platform,
             workspace=ref.workspace,
             user_id=ref.user_id,
-            timezone="UTC",
+            timezone=zone(timezone).key,
             follow_up_days=3,
             max_follow_ups=2,
             keep_in_touch_days=30,
             quiet_start_hour=21,
             quiet_end_hour=8,
             daily_digest=False,
+            channel_coaching=True,
             created_at=now,
         )
         session.add(user)
@@ -181,6 +183,7 @@ def settings_of(user: User) -> dict:
         "timezone": user.timezone,
         **{name: getattr(user, name) for name in SETTING_RANGES},
         "daily_digest": user.daily_digest,
+        "channel_coaching": user.channel_coaching,
     }
 
 
@@ -198,9 +201,9 @@ def apply_settings(user: User, changes: dict) -> None:
             low, high = SETTING_RANGES[name]
             if not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name}: must be a whole number from {low} to {high}")
-        elif name == "daily_digest":
+        elif name in ("daily_digest", "channel_coaching"):
             if not isinstance(value, bool):
-                raise ValueError("daily_digest: must be true or false")
+                raise ValueError(f"{name}: must be true or false")
         else:
             raise ValueError(f"{name}: not a setting")
         setattr(user, name, value)

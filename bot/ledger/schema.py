@@ -58,6 +58,10 @@ class User(Base):
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=False)
     #: When this user's last daily digest went out (claimed), so there is one a day at most.
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Private coaching notes on this user's posts in watched channels (they can opt out).
+    channel_coaching: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
+    #: Something to tell the user once, at their next interaction (e.g. "your DMs are closed").
+    notice: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -132,3 +136,65 @@ class Reminder(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Check(Base):
+    """One checked draft: the score and label only, never the text. ``disputed_at``: the user said "Not a pitch"."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("ix_checks_owner_at", "owner_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    source: Mapped[str] = mapped_column(String(16))  # command | shortcut | channel | cli
+    score: Mapped[float] = mapped_column(Float)
+    label: Mapped[str] = mapped_column(String(16))
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ProcessedEvent(Base):
+    """Platform events already handled, so a retried delivery is processed once."""
+
+    __tablename__ = "processed_events"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class WatchedChannel(Base):
+    """A team channel opted in to coaching and a periodic digest of aggregates."""
+
+    __tablename__ = "watched_channels"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    workspace: Mapped[str] = mapped_column(String(128))
+    channel_id: Mapped[str] = mapped_column(String(128))
+    added_by: Mapped[str] = mapped_column(String(128))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    digest_days: Mapped[int] = mapped_column(Integer, default=7)
+    #: The end of the period the last digest covered (claimed before posting).
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ChannelPost(Base):
+    """A top-level post in a watched channel, for the digest: whether it read as a pitch, questions, replies."""
+
+    __tablename__ = "channel_posts"
+    __table_args__ = (
+        UniqueConstraint("channel_id", "message_id"),
+        Index("ix_channel_posts_channel_at", "channel_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("watched_channels.id", ondelete="CASCADE"))
+    message_id: Mapped[str] = mapped_column(String(128))
+    #: Kept only to tell replies from the author's own follow-ups and to honour "forget me"; never reported.
+    author_id: Mapped[str] = mapped_column(String(128))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    is_pitch: Mapped[bool] = mapped_column(Boolean)
+    questions: Mapped[int] = mapped_column(Integer)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
