@@ -1,16 +1,36 @@
-"""Configuration from the environment (or a ``.env`` file): one settings object for the whole bot."""
+"""Configuration from the environment (or a ``.env`` file): one settings object for the whole bot.
+
+Platform credentials keep the names their platforms use (``SLACK_BOT_TOKEN``, ``DISCORD_TOKEN``...);
+everything else is ``RAPPORT_*``. A missing or malformed setting raises ``SettingsError`` naming it.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from pydantic import ValidationError
+from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_URL = "https://slack.com/api/"
+DISCORD_API_URL = "https://discord.com/api/v10"
+
+_FORMATS = {
+    "SLACK_BOT_TOKEN": (re.compile(r"xoxb-[A-Za-z0-9-]+"), "a bot token starting with xoxb-"),
+    "SLACK_APP_TOKEN": (re.compile(r"xapp-[A-Za-z0-9-]+"), "an app-level token starting with xapp-"),
+    "SLACK_SIGNING_SECRET": (re.compile(r"[0-9a-f]{32}"), "the 32-character hex signing secret"),
+    # Three base64url parts joined by dots: user id, timestamp, HMAC.
+    "DISCORD_TOKEN": (re.compile(r"[A-Za-z0-9_-]{17,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}"), "a bot token"),
+}
 
 
 class SettingsError(ValueError):
     """A missing or malformed setting; the message names it in one line."""
+
+
+def _env(name: str):
+    return Field(None, validation_alias=AliasChoices(name))
 
 
 class Settings(BaseSettings):
@@ -19,10 +39,35 @@ class Settings(BaseSettings):
     #: SQLAlchemy URL; SQLite in the user's data directory when unset.
     database_url: str | None = None
 
+    slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN")
+    #: The Slack Web API base URL (tests point it at a local stand-in).
+    slack_api_url: str = SLACK_API_URL
+
+    discord_token: SecretStr | None = _env("DISCORD_TOKEN")
+    #: A guild id to sync slash commands to at start (instant, for development); global when unset.
+    discord_guild: int | None = None
+    #: The Discord HTTP API base URL (tests point it at a local stand-in).
+    discord_api_url: str = DISCORD_API_URL
+
     def database(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(user_data_dir('rapport')) / 'rapport.db'}"
+
+    def secret(self, name: str, *, required: bool = True) -> str | None:
+        """The value of credential ``name`` (e.g. ``"SLACK_BOT_TOKEN"``), checked against its format."""
+        value = getattr(self, name.lower())
+        text = value.get_secret_value().strip() if value is not None else ""
+        if not text:
+            if required:
+                raise SettingsError(f"{name} is not set")
+            return None
+        pattern, what = _FORMATS[name]
+        if not pattern.fullmatch(text):
+            raise SettingsError(f"{name} is malformed: expected {what}")
+        return text
 
 
 def load() -> Settings:
@@ -30,5 +75,7 @@ def load() -> Settings:
         return Settings()
     except ValidationError as exc:
         first = exc.errors()[0]
-        name = "RAPPORT_" + str(first["loc"][0]).upper()
+        field = str(first["loc"][0])
+        alias = Settings.model_fields[field].validation_alias if field in Settings.model_fields else None
+        name = alias.choices[0] if isinstance(alias, AliasChoices) else "RAPPORT_" + field.upper()
         raise SettingsError(f"{name}: {first['msg']}") from None
