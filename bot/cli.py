@@ -13,9 +13,10 @@ from pathlib import Path
 
 import click
 
-from bot.adapters.console import ConsoleChat, digest_text, reminder_line, render_verdict, stats_line
+from bot.adapters.console import ConsoleChat, render_verdict
 from bot.coach import Coach, UnknownContactError
 from bot.ledger.repo import UserRef
+from bot.wording import digest_text, reminder_line, stats_line
 
 EXIT_BAD_INPUT = 2
 
@@ -362,6 +363,30 @@ def followups(now: str | None, as_json: bool, user: str | None) -> None:
         click.echo("Nothing due. Nice.")
     for r in items:
         click.echo(f"  {reminder_line(r)}")
+
+
+@main.command()
+@click.option("--all", "everyone", is_flag=True, help="Totals across every user of this database (no one named).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@_user_option
+@_ledger_errors
+def stats(everyone: bool, as_json: bool, user: str | None) -> None:
+    """Reply rates, and how often a pitch verdict was marked 'Not a pitch' (the measured false-positive rate)."""
+    coach = _ledger_coach()
+    if everyone:
+        fb = coach.feedback()
+        data = {**asdict(fb), "disputed_rate": fb.disputed_rate}
+        if as_json:
+            click.echo(json.dumps(data))
+            return
+        rate = f"{fb.disputed_rate:.1%}" if fb.disputed_rate is not None else "n/a"
+        click.echo(
+            f"{fb.checks} drafts checked by {fb.users} people; {fb.pitch_checks} read as a pitch, "
+            f"{fb.disputed} of those marked 'Not a pitch' ({rate})."
+        )
+        return
+    result = coach.stats(_local_user(user))
+    click.echo(json.dumps(asdict(result)) if as_json else stats_line(result))
 
 
 @main.command()

@@ -8,19 +8,15 @@ import click
 
 from bot.coach import UnknownContactError
 from bot.reminders import deliver_due
+from bot.wording import digest_text, headline, questions_intro, reminder_line, stats_line
 from classifier import Signal, Verdict
 
-HEADLINES = {
-    "pitch": ("reads as a pitch", "red"),
-    "borderline": ("could read as a pitch", "yellow"),
-    "conversation": ("reads like a conversation", "green"),
-}
+COLOURS = {"pitch": "red", "borderline": "yellow", "conversation": "green"}
 
 
 def render_verdict(verdict: Verdict) -> str:
     """The human-readable check, the same on every terminal; ``click.echo`` drops colour when piped."""
-    headline, colour = HEADLINES[verdict.label]
-    lines = [click.style(f"Pitch score {verdict.score}/100 — {headline}", fg=colour, bold=True)]
+    lines = [click.style(headline(verdict), fg=COLOURS[verdict.label], bold=True)]
     if verdict.flags:
         width = min(40, max(len(f.text) for f in verdict.flags) + 2)
         for flag in verdict.flags:
@@ -28,9 +24,7 @@ def render_verdict(verdict: Verdict) -> str:
             lines.append(f"  {click.style(quoted.ljust(width), fg='yellow')} {flag.why}")
     elif verdict.label == "conversation":
         lines.append("  Nothing salesy stood out.")
-    lines.append(
-        "Try leading with a question instead:" if verdict.label != "conversation" else "Questions that keep it going:"
-    )
+    lines.append(questions_intro(verdict))
     lines += [f"  • {q}" for q in verdict.questions]
     lines.append(f"Tip: {verdict.tip}")
     lines.append(click.style("  " + "  ·  ".join(_signal(s) for s in verdict.signals), dim=True))
@@ -70,30 +64,6 @@ CHAT_HELP = """Commands (the same the Slack and Discord apps take):
   stats                 who replied, and how fast
   help                  this list
   quit                  leave (Ctrl-D works too)"""
-
-
-def reminder_line(r) -> str:
-    """One due reminder, as the terminal shows it."""
-    if r.kind == "follow_up":
-        return (
-            f"Follow up with {r.contact}: no reply yet (reminder {r.seq}). "
-            "Ask how things are going, not whether they read it."
-        )
-    return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
-
-
-def digest_text(items) -> str:
-    """A daily digest: every due reminder in one message."""
-    return "Your Rapport digest for today:\n" + "\n".join(f"  • {reminder_line(r)}" for r in items)
-
-
-def stats_line(stats) -> str:
-    rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
-    median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
-    line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
-    for label, (n, ok) in sorted(stats.by_draft_label.items()):
-        line += f" Checked drafts that read as {label}: {ok} of {n} got a reply."
-    return line
 
 
 class ConsoleChat:

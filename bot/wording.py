@@ -1,0 +1,72 @@
+"""What Rapport says, in plain text, once for every adapter: each adapter only adds its platform's markup."""
+
+from __future__ import annotations
+
+HEADLINES = {
+    "pitch": "reads as a pitch",
+    "borderline": "could read as a pitch",
+    "conversation": "reads like a conversation",
+}
+
+
+def headline(verdict) -> str:
+    return f"Pitch score {verdict.score}/100 — {HEADLINES[verdict.label]}"
+
+
+def questions_intro(verdict) -> str:
+    if verdict.label == "conversation":
+        return "Questions that keep it going:"
+    return "Try leading with a question instead:"
+
+
+def reminder_line(r) -> str:
+    """One due reminder."""
+    if r.kind == "follow_up":
+        return (
+            f"Follow up with {r.contact}: no reply yet (reminder {r.seq}). "
+            "Ask how things are going, not whether they read it."
+        )
+    return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
+
+
+def digest_text(items) -> str:
+    """A daily digest: every due reminder in one message."""
+    return "Your Rapport digest for today:\n" + "\n".join(f"  • {reminder_line(r)}" for r in items)
+
+
+def stats_line(stats) -> str:
+    rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
+    median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
+    line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
+    for label, (n, ok) in sorted(stats.by_draft_label.items()):
+        line += f" Checked drafts that read as {label}: {ok} of {n} got a reply."
+    if stats.checks:
+        line += f" Drafts checked: {stats.checks}, {stats.pitch_checks} read as a pitch"
+        line += f", {stats.disputed} of those you marked 'Not a pitch'." if stats.disputed else "."
+    return line
+
+
+def channel_digest_text(d) -> str:
+    """A watched channel's digest: aggregates only, never who posted what."""
+
+    def share(part: int, whole: int) -> str:
+        return f"{part / whole:.0%}" if whole else "n/a"
+
+    others = d.posts - d.pitches
+    lines = [
+        f"How conversations went here over the last {max(1, (d.until - d.since).days)} days:",
+        f"• {d.posts} posts, {d.questions} questions asked ({d.posts_with_question} posts asked at least one)",
+        f"• {share(d.pitches, d.posts)} of posts read as pitches",
+        f"• {share(d.replied, d.posts)} of posts got a reply: "
+        f"{share(d.replied_with_question, d.posts_with_question)} of those that asked a question, "
+        f"{share(d.replied_pitches, d.pitches)} of pitches, {share(d.replied - d.replied_pitches, others)} of the rest",
+    ]
+    if d.posts_with_question and d.replied_with_question / d.posts_with_question > (d.replied / d.posts):
+        lines.append("Questions are getting answered: keep asking.")
+    return "\n".join(lines)
+
+
+NOTICES = {
+    "dm_closed": "I couldn't DM you a reminder because your direct messages are closed. "
+    "Open them to get follow-up reminders, or check /rapport followups now and then.",
+}
