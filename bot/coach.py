@@ -131,6 +131,7 @@ class Coach:
 
     def record_check(self, user: UserRef, verdict: Verdict, at: datetime, source: str) -> int:
         """Remember that ``user`` checked a draft (score and label, never the text); returns the check's id."""
+        self.ensure_user(user, at)
         with self.sessions.begin() as session:
             owner = repo.get_or_create_user(session, user, at)
             check = Check(owner_id=owner.id, at=at, source=source, score=verdict.pitch_probability, label=verdict.label)
@@ -176,12 +177,18 @@ class Coach:
 
     # -- users and platform events -------------------------------------------------------------------
     def ensure_user(self, user: UserRef, now: datetime, timezone: str | None = None) -> bool:
-        """Make sure ``user`` has a ledger row (a new one takes ``timezone``); True if it was just created."""
-        with self.sessions.begin() as session:
-            if repo.get_user(session, user) is not None:
-                return False
-            repo.get_or_create_user(session, user, now, timezone=timezone)
-            return True
+        """Make sure ``user`` has a ledger row (a new one takes ``timezone``); True if this call created it.
+
+        Safe when two requests from a new user arrive at once: the loser of the insert finds the winner's row.
+        """
+        try:
+            with self.sessions.begin() as session:
+                if repo.get_user(session, user) is not None:
+                    return False
+                repo.get_or_create_user(session, user, now, timezone=timezone)
+                return True
+        except IntegrityError:
+            return False
 
     def take_notice(self, user: UserRef) -> str | None:
         """A one-time notice for the user (e.g. ``"dm_closed"``), cleared as it is read."""
@@ -319,6 +326,13 @@ class Coach:
 
         The draft's score comes from ``verdict``, or from the user's earlier check ``check_id``.
         """
+        self.ensure_user(user, at)
+        try:
+            return self._record_outreach(user, contact, at, note, channel, thread_ref, verdict, check_id)
+        except IntegrityError:  # the same new contact logged twice at once: the other insert won, use its row
+            return self._record_outreach(user, contact, at, note, channel, thread_ref, verdict, check_id)
+
+    def _record_outreach(self, user, contact, at, note, channel, thread_ref, verdict, check_id) -> Logged:
         with self.sessions.begin() as session:
             owner = repo.get_or_create_user(session, user, at)
             who = repo.get_or_create_contact(session, owner, contact)
@@ -375,6 +389,7 @@ class Coach:
 
     def update_settings(self, user: UserRef, now: datetime, **changes) -> dict:
         """Change the user's reminder settings (validated); returns the settings now in force."""
+        self.ensure_user(user, now)
         with self.sessions.begin() as session:
             owner = repo.get_or_create_user(session, user, now)
             repo.apply_settings(owner, changes)

@@ -1,0 +1,424 @@
+"""Rapport's Slack app (slack-bolt): ``/rapport``, the message shortcut, App Home, DM reminders, watched channels.
+
+Every listener acks first (a check takes milliseconds, so its verdict travels in the ack itself); anything that
+talks to Slack's Web API happens after the ack. Retried events are processed once (their ``event_id`` is kept
+under a unique key), 429s are retried after ``Retry-After`` by slack_sdk's retry handler, and the reminder
+rows in the ledger are the schedule, so a restart loses nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot import wording
+from bot.adapters import slack_blocks as blocks
+from bot.coach import Coach, Message, UnknownContactError
+from bot.ledger.repo import UserRef
+from bot.reminders import Undeliverable, deliver_channel_digests, deliver_due
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+SUBCOMMANDS = {"help", "sent", "replied", "followups", "stats", "settings", "forget", "watch", "unwatch"}
+#: Slack errors that mean a DM to this user will never go through: set the reminder aside.
+UNDELIVERABLE = {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "not_in_channel"}
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_client(token: str, api_url: str) -> WebClient:
+    """A Web API client for ``api_url`` that waits out 429s (``Retry-After``) and retries 5xx and dropped links."""
+    client = WebClient(token=token, base_url=api_url.rstrip("/") + "/")
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins: it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def create_app(coach: Coach, client: WebClient, signing_secret: str | None, clock: Clock = utcnow) -> App:
+    """The bolt app with every Rapport listener registered (``signing_secret`` is None in Socket Mode)."""
+    logging.getLogger("slack_bolt.App").addFilter(_TokenFromClient())
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=signing_secret is not None,
+        process_before_response=False,
+    )
+    Listeners(coach, clock).register(app)
+    return app
+
+
+def user_of(context) -> UserRef:
+    return UserRef(PLATFORM, context.team_id or context.enterprise_id or "", context.user_id)
+
+
+class Listeners:
+    def __init__(self, coach: Coach, clock: Clock):
+        self.coach = coach
+        self.clock = clock
+
+    def register(self, app: App) -> None:
+        app.middleware(self.once_per_event)
+        app.command("/rapport")(self.command)
+        app.shortcut("check_with_rapport")(self.shortcut)
+        app.action("sent_to")(self.sent_to)
+        app.action("check_again")(self.check_again)
+        app.action("not_a_pitch")(self.not_a_pitch)
+        app.action(re.compile(r"^reminder_(done|snooze|replied)$"))(self.reminder_button)
+        app.action(re.compile(r"^forget_(confirm|cancel)$"))(self.forget_button)
+        app.view("recheck")(self.recheck)
+        app.view("settings")(self.save_settings)
+        app.event("app_home_opened")(self.home_opened)
+        app.event("message")(self.message)
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+    def once_per_event(self, body: dict, next: Callable[[], None]):
+        """A retried event (``X-Slack-Retry-Num``) whose first delivery was already taken is acked, not redone."""
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not self.coach.first_seen(PLATFORM, event_id, self.clock()):
+            log.info("event %s was already processed; ignoring the retry", event_id)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    def _new_user(self, user: UserRef) -> bool:
+        return self.coach.ensure_user(user, self.clock())
+
+    def _learn_timezone(self, client: WebClient, user: UserRef) -> None:
+        """A new user's reminders follow their Slack time zone (after the ack; a failure only logs)."""
+        try:
+            tz = client.users_info(user=user.user_id)["user"].get("tz")
+            if tz:
+                self.coach.update_settings(user, self.clock(), timezone=tz)
+        except (SlackApiError, ValueError, KeyError) as exc:
+            log.warning("could not read the time zone of a new user: %s", exc)
+
+    def _after(self, client: WebClient, user: UserRef, new: bool, say: Callable[[str], None]) -> None:
+        if new:
+            self._learn_timezone(client, user)
+        notice = self.coach.take_notice(user)
+        if notice:
+            say(wording.NOTICES[notice])
+
+    # -- /rapport ------------------------------------------------------------------------------------------
+    def command(self, ack, body, context, client, respond) -> None:
+        user = user_of(context)
+        new = self._new_user(user)
+        text = (body.get("text") or "").strip()
+        try:
+            answer = self.answer(user, text, body.get("channel_id"), client, body.get("trigger_id"), ack)
+        except Exception:
+            log.exception("/rapport failed")
+            answer = [blocks.section("Sorry, something went wrong on my side. Please try again in a moment.")]
+        if answer is not None:
+            ack(response_type="ephemeral", blocks=answer, text=blocks.text_of(answer))
+        self._after(client, user, new, lambda t: respond(text=t, response_type="ephemeral"))
+
+    def answer(self, user: UserRef, text: str, channel: str | None, client, trigger_id, ack) -> list[dict] | None:
+        """The blocks that answer ``/rapport <text>`` (also typed in the DM with the bot).
+
+        Returns None when the answer is a modal (``ack`` was called and the modal opened).
+        """
+        words = text.split()
+        word = words[0].lower() if words else ""
+        rest = text[len(word) :].strip()
+        now = self.clock()
+        if not words or word == "help" or (len(words) == 1 and word not in SUBCOMMANDS):
+            return blocks.help_blocks()
+        if word in ("sent", "replied") and MENTION.fullmatch(rest):
+            contact = f"<@{MENTION.fullmatch(rest).group(1)}>"
+            if word == "sent":
+                logged = self.coach.record_outreach(user, contact, now, channel=channel)
+                return [blocks.section(_logged_text(logged))]
+            try:
+                logged = self.coach.record_reply(user, contact, now)
+            except UnknownContactError:
+                return [blocks.section(f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`.")]
+            return [blocks.section(f"Nice, {contact} replied. Keep the conversation going.")]
+        if word in ("watch", "unwatch") and channel and (not rest or (word == "watch" and rest.isdigit())):
+            return [blocks.section(self._watch(user, word, channel, rest, client, now))]
+        if len(words) == 1 and word == "followups":
+            return blocks.followups_blocks(self.coach.followups(user, now))
+        if len(words) == 1 and word == "stats":
+            return blocks.stats_blocks(self.coach.stats(user))
+        if len(words) == 1 and word == "forget":
+            return blocks.forget_blocks()
+        if len(words) == 1 and word == "settings":
+            if not trigger_id:
+                return [blocks.section("Open your settings with `/rapport settings`.")]
+            ack()
+            current = self.coach.update_settings(user, now)
+            client.views_open(trigger_id=trigger_id, view=blocks.settings_modal(current))
+            return None
+        verdict = self.coach.check_draft(text)
+        check_id = self.coach.record_check(user, verdict, now, "command")
+        return blocks.verdict_blocks(verdict, check_id, text)
+
+    def _watch(self, user: UserRef, word: str, channel: str, rest: str, client, now: datetime) -> str:
+        if word == "unwatch":
+            if self.coach.unwatch(PLATFORM, user.workspace, channel):
+                return "This channel is no longer watched. Its digest numbers are deleted."
+            return "This channel wasn't being watched."
+        days = int(rest) if rest else 7
+        try:
+            added = self.coach.watch(PLATFORM, user.workspace, channel, user.user_id, now, digest_days=days)
+        except ValueError as exc:
+            return f"Hmm: {exc}"
+        if not added:
+            return "This channel is already watched."
+        joined = ""
+        try:
+            client.conversations_join(channel=channel)
+        except SlackApiError:
+            joined = " Invite me with `/invite @Rapport` so I can see the posts."
+        return (
+            f"Watching this channel. Posts that read as pitches get a private note to their author only, and every "
+            f"{days} days I'll post how conversations are going here (totals only, never names).{joined}"
+        )
+
+    # -- the message shortcut --------------------------------------------------------------------------------
+    def shortcut(self, ack, body, context, client, respond) -> None:
+        ack()
+        user = user_of(context)
+        new = self._new_user(user)
+        text = (body.get("message") or {}).get("text") or ""
+        if not text.strip():
+            respond(response_type="ephemeral", text="That message has no text I can check.")
+        else:
+            verdict = self.coach.check_draft(text)
+            check_id = self.coach.record_check(user, verdict, self.clock(), "shortcut")
+            answer = blocks.verdict_blocks(verdict, check_id, text)
+            respond(response_type="ephemeral", replace_original=False, blocks=answer, text=blocks.text_of(answer))
+        self._after(client, user, new, lambda t: respond(text=t, response_type="ephemeral", replace_original=False))
+
+    # -- buttons -------------------------------------------------------------------------------------------------
+    def sent_to(self, ack, body, context, respond) -> None:
+        ack()
+        action = body["actions"][0]
+        check_id = _check_id(action.get("block_id", ""))
+        contact = f"<@{action['selected_user']}>"
+        logged = self.coach.record_outreach(user_of(context), contact, self.clock(), check_id=check_id)
+        respond(response_type="ephemeral", replace_original=False, text=_logged_text(logged))
+
+    def check_again(self, ack, body, client) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=blocks.recheck_modal(body["actions"][0]["value"]))
+
+    def recheck(self, ack, view, context) -> None:
+        text = view["state"]["values"]["draft"]["text"].get("value") or ""
+        if not text.strip():
+            ack(response_action="errors", errors={"draft": "Write a draft to check."})
+            return
+        verdict = self.coach.check_draft(text)
+        self.coach.record_check(user_of(context), verdict, self.clock(), "command")
+        ack(response_action="update", view=blocks.verdict_modal(verdict, text))
+
+    def not_a_pitch(self, ack, body, context, respond) -> None:
+        ack()
+        check_id = int(body["actions"][0]["value"])
+        if self.coach.dispute(user_of(context), check_id, self.clock()):
+            text = "Thanks for telling me. I noted it (not your text) so we can see how often I get this wrong."
+        else:
+            text = "Already noted, thanks."
+        respond(response_type="ephemeral", replace_original=False, text=text)
+
+    def reminder_button(self, ack, body, context, client, respond) -> None:
+        ack()
+        user = user_of(context)
+        action = body["actions"][0]
+        contact = action["value"]
+        now = self.clock()
+        try:
+            if action["action_id"] == "reminder_done":
+                self.coach.mark_done(user, contact)
+                text = f"Done: no more follow-up reminders for {contact}."
+            elif action["action_id"] == "reminder_snooze":
+                self.coach.snooze(user, contact, now + timedelta(days=3))
+                text = f"Snoozed: I'll remind you about {contact} in 3 days."
+            else:
+                self.coach.record_reply(user, contact, now)
+                text = f"Nice, {contact} replied. Keep the conversation going."
+        except UnknownContactError:
+            text = f"{contact} is no longer in your log."
+        if body.get("container", {}).get("type") == "view":
+            self.publish_home(client, user)
+        else:
+            respond(replace_original=True, text=text)
+
+    def forget_button(self, ack, body, context, respond) -> None:
+        ack()
+        if body["actions"][0]["action_id"] == "forget_confirm":
+            self.coach.forget(user_of(context))
+            respond(replace_original=True, text="Done. Everything Rapport held about you is deleted.")
+        else:
+            respond(replace_original=True, text="Kept. Nothing was deleted.")
+
+    def save_settings(self, ack, view, context) -> None:
+        changes = blocks.settings_from_view(view["state"]["values"])
+        try:
+            self.coach.update_settings(user_of(context), self.clock(), **changes)
+        except ValueError as exc:
+            name, _, why = str(exc).partition(": ")
+            ack(response_action="errors", errors={name if name in changes else "follow_up_days": why or str(exc)})
+            return
+        ack()
+
+    # -- events ------------------------------------------------------------------------------------------------
+    def home_opened(self, event, context, client) -> None:
+        if event.get("tab", "home") == "home":
+            user = user_of(context)
+            if self._new_user(user):
+                self._learn_timezone(client, user)
+            self.publish_home(client, user)
+
+    def publish_home(self, client: WebClient, user: UserRef) -> None:
+        view = blocks.home_view(
+            self.coach.followups(user, self.clock()), self.coach.stats(user), self.coach.recent_checks(user)
+        )
+        client.views_publish(user_id=user.user_id, view=view)
+
+    def message(self, event, context, client) -> None:
+        if event.get("bot_id") or event.get("subtype") not in (None, "thread_broadcast", "file_share"):
+            return  # bots (ourselves included), edits, deletions, joins
+        author, text = event.get("user"), event.get("text") or ""
+        if not author:
+            return
+        team = context.team_id or context.enterprise_id or ""
+        if event.get("channel_type") == "im":
+            self._direct_message(client, UserRef(PLATFORM, team, author), event["channel"], text)
+            return
+        thread = event.get("thread_ts")
+        seen = self.coach.observe(
+            Message(
+                platform=PLATFORM,
+                workspace=team,
+                channel_id=event["channel"],
+                message_id=event["ts"],
+                author_id=author,
+                text=text,
+                at=_from_ts(event["ts"]),
+                parent_id=thread if thread and thread != event["ts"] else None,
+                parent_author_id=event.get("parent_user_id") if thread and thread != event["ts"] else None,
+                mentions=tuple(dict.fromkeys(MENTION.findall(text))),
+            )
+        )
+        if seen.replies:
+            log.info("recorded %d reply(ies) seen in a channel", len(seen.replies))
+        if seen.coaching is not None:
+            note = blocks.coaching_blocks(seen.coaching, seen.check_id)
+            client.chat_postEphemeral(
+                channel=event["channel"], user=author, blocks=note, text="Only you can see this: a coaching note."
+            )
+
+    def _direct_message(self, client: WebClient, user: UserRef, channel: str, text: str) -> None:
+        """The DM with the bot takes the same words as ``/rapport`` (a settings modal needs the slash command)."""
+        new = self._new_user(user)
+        answer = self.answer(user, text, None, client, None, ack=None)
+        client.chat_postMessage(channel=channel, blocks=answer, text=blocks.text_of(answer))
+        self._after(client, user, new, lambda t: client.chat_postMessage(channel=channel, text=t))
+
+
+def _check_id(block_id: str) -> int | None:
+    prefix, _, number = block_id.partition(":")
+    return int(number) if prefix == "check" and number.isdigit() else None
+
+
+def _logged_text(logged) -> str:
+    when = f" on {logged.follow_up_due:%a %d %b}" if logged.follow_up_due else ""
+    return f"Logged. I'll remind you to follow up with {logged.contact}{when} if they haven't replied."
+
+
+def _from_ts(ts: str) -> datetime:
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+class SlackNotifier:
+    """Delivers reminders as DMs from the bot (the ledger decides what is due and guarantees once)."""
+
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def _post(self, user: UserRef, body: list[dict], text: str) -> None:
+        try:
+            self.client.chat_postMessage(channel=user.user_id, blocks=body, text=text)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNDELIVERABLE:
+                raise Undeliverable(exc.response.get("error")) from exc
+            raise
+
+    def send(self, reminder) -> None:
+        self._post(reminder.user, blocks.reminder_blocks(reminder), wording.reminder_line(reminder))
+
+    def send_digest(self, user: UserRef, items) -> None:
+        self._post(user, blocks.digest_blocks(items), wording.digest_text(items))
+
+    def post_channel_digest(self, digest) -> None:
+        self.client.chat_postMessage(
+            channel=digest.channel_id,
+            blocks=blocks.channel_digest_blocks(digest),
+            text=wording.channel_digest_text(digest),
+        )
+
+
+class Scheduler(threading.Thread):
+    """Delivers due reminders and channel digests every ``interval`` seconds, until ``stop()``.
+
+    Any number of app processes may run one: the ledger's claims make each delivery happen once.
+    """
+
+    def __init__(self, coach: Coach, client: WebClient, interval: float = 60.0, clock: Clock = utcnow):
+        super().__init__(name="rapport-reminders", daemon=True)
+        self.coach = coach
+        self.notifier = SlackNotifier(client)
+        self.interval = interval
+        self.clock = clock
+        self._stop = threading.Event()
+        self._last_prune: datetime | None = None
+
+    def tick(self) -> None:
+        now = self.clock()
+        sessions = self.coach.sessions
+        deliver_due(sessions, self.notifier, now, platform=PLATFORM)
+        deliver_channel_digests(sessions, self.notifier.post_channel_digest, now, PLATFORM)
+        if self._last_prune is None or now - self._last_prune > timedelta(hours=1):
+            self.coach.prune_events(now - timedelta(days=1))
+            self._last_prune = now
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.tick()
+            except Exception:  # a database outage or a Slack error: log it, try again next round
+                log.exception("reminder round failed; retrying in %s s", self.interval)
+            self._stop.wait(self.interval)
+
+    def stop(self) -> None:
+        self._stop.set()

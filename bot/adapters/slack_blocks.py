@@ -1,0 +1,275 @@
+"""Block Kit for Rapport's Slack app: every message, modal and App Home view, built from coach results."""
+
+from __future__ import annotations
+
+from bot import wording
+from bot.ledger.repo import SETTING_RANGES
+
+#: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
+_TEXT_MAX = 3000
+_VALUE_MAX = 2000
+
+HELP = """*Rapport* helps your messages start conversations instead of pitches.
+• `/rapport <draft>`: check a draft privately before you send it
+• `/rapport sent @someone` · `/rapport replied @someone`: log outreach and replies
+• `/rapport followups`: who is waiting on you
+• `/rapport stats`: who replied, and how fast
+• `/rapport settings`: follow-up delay, how often, quiet hours
+• `/rapport watch` · `/rapport unwatch`: opt this channel in or out of team coaching and a weekly digest
+• `/rapport forget`: delete everything Rapport holds about you
+Or use the message shortcut *Check with Rapport* on any message."""
+
+
+def _mrkdwn(text: str) -> dict:
+    return {"type": "mrkdwn", "text": text[:_TEXT_MAX]}
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": _mrkdwn(text)}
+
+
+def _escape(text: str) -> str:
+    """Slack's three control characters, escaped as its docs require."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
+    button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def help_blocks() -> list[dict]:
+    return [section(HELP)]
+
+
+def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = None) -> list[dict]:
+    """The private answer to a check: score, flagged phrases and why, open questions, tip, then the buttons."""
+    blocks = [section(f"*{wording.headline(verdict)}*")]
+    if verdict.flags:
+        lines = [f"• _“{_escape(' '.join(f.text.split()))}”_: {f.why}" for f in verdict.flags]
+        blocks.append(section("\n".join(lines)))
+    elif verdict.label == "conversation":
+        blocks.append(section("Nothing salesy stood out."))
+    blocks.append(section(f"*{wording.questions_intro(verdict)}*\n" + "\n".join(f"• {q}" for q in verdict.questions)))
+    blocks.append(section(f"*Tip:* {verdict.tip}"))
+    signals = "  ·  ".join(
+        f"{s.name.replace('_', ' ')} {s.value:.0%}"
+        if s.name == "you_focus"
+        else f"{s.name.replace('_', ' ')} {s.value:g}"
+        for s in verdict.signals
+    )
+    notes = [f"_{n}_" for n in verdict.notes]
+    blocks.append({"type": "context", "elements": [_mrkdwn("  ·  ".join([signals, *notes]))]})
+    if check_id is not None:
+        elements = [
+            {
+                "type": "users_select",
+                "action_id": "sent_to",
+                "placeholder": {"type": "plain_text", "text": "I sent it to…"},
+            }
+        ]
+        if draft is not None and len(draft) <= _VALUE_MAX:
+            elements.append(_button("Check again", "check_again", draft))
+        if verdict.label != "conversation":
+            elements.append(_button("Not a pitch", "not_a_pitch", str(check_id)))
+        blocks.append({"type": "actions", "block_id": f"check:{check_id}", "elements": elements})
+    return blocks
+
+
+def _signal(s) -> str:
+    value = f"{s.value:.0%}" if s.name == "you_focus" else f"{s.value:g}"
+    return f"{s.name.replace('_', ' ')} {value} {'✓' if s.in_range else '✗'}"
+
+
+def recheck_modal(draft: str) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": "recheck",
+        "title": {"type": "plain_text", "text": "Check again"},
+        "submit": {"type": "plain_text", "text": "Check"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "draft",
+                "label": {"type": "plain_text", "text": "Your draft"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "text",
+                    "multiline": True,
+                    "initial_value": draft[:_TEXT_MAX],
+                },
+            }
+        ],
+    }
+
+
+def verdict_modal(verdict, draft: str) -> dict:
+    """The modal after "Check again": the new verdict, with the draft still editable."""
+    view = recheck_modal(draft)
+    view["blocks"] = [*verdict_blocks(verdict), {"type": "divider"}, *view["blocks"]]
+    return view
+
+
+def reminder_blocks(reminder) -> list[dict]:
+    value = reminder.contact
+    return [
+        section(f"⏰ {wording.reminder_line(reminder)}"),
+        {
+            "type": "actions",
+            "block_id": f"reminder:{reminder.id}",
+            "elements": [
+                _button("Done", "reminder_done", value, "primary"),
+                _button("Snooze 3 days", "reminder_snooze", value),
+                _button("They replied", "reminder_replied", value),
+            ],
+        },
+    ]
+
+
+def digest_blocks(items) -> list[dict]:
+    blocks = [section("*Your Rapport digest for today*")]
+    for item in items:
+        blocks += reminder_blocks(item)
+    return blocks
+
+
+def followups_blocks(items) -> list[dict]:
+    if not items:
+        return [section("Nothing due. Nice.")]
+    blocks = [section(f"*{len(items)} due*")]
+    for item in items:
+        blocks += reminder_blocks(item)
+    return blocks
+
+
+def stats_blocks(stats) -> list[dict]:
+    return [section(wording.stats_line(stats))]
+
+
+def home_view(followups, stats, recent) -> dict:
+    blocks = [
+        {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
+        section("Check drafts with `/rapport <draft>`; log who you reached out to, and I'll remind you."),
+        {"type": "header", "text": {"type": "plain_text", "text": "Follow-ups due"}},
+        *followups_blocks(followups),
+        {"type": "header", "text": {"type": "plain_text", "text": "Replies"}},
+        *stats_blocks(stats),
+        {"type": "header", "text": {"type": "plain_text", "text": "Recent checks"}},
+    ]
+    if recent:
+        lines = [
+            f"• <!date^{int(c.at.timestamp())}^{{date_short}} {{time}}|{c.at:%Y-%m-%d %H:%M} UTC>: "
+            f"score {c.score}, {wording.HEADLINES[c.label]}" + (" (you said: not a pitch)" if c.disputed else "")
+            for c in recent
+        ]
+        blocks.append(section("\n".join(lines)))
+    else:
+        blocks.append(section("No checks yet. Try `/rapport <draft>`."))
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def settings_modal(current: dict) -> dict:
+    def number(name: str, label: str) -> dict:
+        low, high = SETTING_RANGES[name]
+        return {
+            "type": "input",
+            "block_id": name,
+            "label": {"type": "plain_text", "text": label},
+            "element": {
+                "type": "number_input",
+                "action_id": "value",
+                "is_decimal_allowed": False,
+                "min_value": str(low),
+                "max_value": str(high),
+                "initial_value": str(current[name]),
+            },
+        }
+
+    def toggle(name: str, label: str) -> dict:
+        option = {"text": {"type": "plain_text", "text": label}, "value": "on"}
+        element = {"type": "checkboxes", "action_id": "value", "options": [option]}
+        if current[name]:
+            element["initial_options"] = [option]
+        return {"type": "input", "block_id": name, "optional": True, "label": _plain(label), "element": element}
+
+    return {
+        "type": "modal",
+        "callback_id": "settings",
+        "title": _plain("Rapport settings"),
+        "submit": _plain("Save"),
+        "close": _plain("Cancel"),
+        "blocks": [
+            number("follow_up_days", "Days without a reply before a follow-up reminder"),
+            number("max_follow_ups", "Follow-up reminders per outreach, at most"),
+            number("keep_in_touch_days", "Days after the last exchange before a keep-in-touch nudge"),
+            number("quiet_start_hour", "Quiet hours start (0-23, your time zone)"),
+            number("quiet_end_hour", "Quiet hours end (0-23)"),
+            toggle("daily_digest", "One reminder digest a day instead of separate messages"),
+            toggle("channel_coaching", "Private coaching on my posts in watched channels"),
+        ],
+    }
+
+
+def _plain(text: str) -> dict:
+    return {"type": "plain_text", "text": text}
+
+
+def settings_from_view(state: dict) -> dict:
+    """The changes a submitted settings modal asks for, from ``view.state.values``."""
+    changes: dict = {}
+    for name in SETTING_RANGES:
+        raw = (state.get(name, {}).get("value") or {}).get("value")
+        if raw is not None:
+            try:
+                changes[name] = int(raw)
+            except ValueError:
+                changes[name] = raw
+    for name in ("daily_digest", "channel_coaching"):
+        if name in state:
+            changes[name] = bool(state[name]["value"].get("selected_options"))
+    return changes
+
+
+def forget_blocks() -> list[dict]:
+    return [
+        section("This deletes everything Rapport holds about you: outreach, replies, reminders, checks. Sure?"),
+        {
+            "type": "actions",
+            "elements": [
+                _button("Yes, forget me", "forget_confirm", "yes", "danger"),
+                _button("Keep it", "forget_cancel", "no"),
+            ],
+        },
+    ]
+
+
+def channel_digest_blocks(digest) -> list[dict]:
+    return [section(wording.channel_digest_text(digest))]
+
+
+def coaching_blocks(verdict, check_id: int) -> list[dict]:
+    """The private note to the author of a post in a watched channel that reads as a pitch."""
+    intro = section(
+        "Only you can see this. Your post reads like a pitch, and questions tend to get more replies here. "
+        "Turn these notes off any time in `/rapport settings`."
+    )
+    return [intro, *verdict_blocks(verdict, check_id)[:-1], _not_a_pitch_only(check_id)]
+
+
+def _not_a_pitch_only(check_id: int) -> dict:
+    return {
+        "type": "actions",
+        "block_id": f"check:{check_id}",
+        "elements": [_button("Not a pitch", "not_a_pitch", str(check_id))],
+    }
+
+
+def text_of(blocks: list[dict]) -> str:
+    """A plain-text fallback for notifications (``text`` alongside ``blocks``)."""
+    for block in blocks:
+        if block.get("type") == "section":
+            return block["text"]["text"][:300]
+    return "Rapport"

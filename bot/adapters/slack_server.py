@@ -1,0 +1,129 @@
+"""Running the Slack app: HTTP under gunicorn (commands, events, interactivity at ``POST /slack/events``, and
+``GET /healthz``), or Socket Mode when an app-level token is given."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from gunicorn.app.base import BaseApplication
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+
+from bot.adapters.slack_app import Scheduler, create_app, make_client
+from bot.coach import Coach
+from bot.ledger.db import describe, open_ledger
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+
+
+class StartupError(RuntimeError):
+    """The app cannot start; the message says why in one line."""
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    bot_token: str
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    database_url: str
+    reminder_interval: float = 60.0
+
+
+def check_token(config: SlackConfig) -> dict:
+    """``auth.test`` once before starting, so a bad token or an unreachable API is one clear line."""
+    try:
+        return make_client(config.bot_token, config.api_url).auth_test().data
+    except SlackApiError as exc:
+        raise StartupError(f"SLACK_BOT_TOKEN was refused by Slack: {exc.response.get('error')}") from None
+    except OSError as exc:
+        raise StartupError(f"cannot reach the Slack API at {config.api_url}: {exc}") from None
+
+
+def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
+    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process."""
+    coach = Coach(sessions=open_ledger(config.database_url))
+    coach.model  # noqa: B018 - load the model now, not on the first user's check
+    client = make_client(config.bot_token, config.api_url)
+    app = create_app(coach, client, config.signing_secret)
+    return coach, app, Scheduler(coach, client, interval=config.reminder_interval)
+
+
+def wsgi_app(coach: Coach, app) -> callable:
+    """Bolt's WSGI handler for ``/slack/events`` plus ``GET /healthz`` (200 when the database answers)."""
+    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+
+    def application(environ, start_response):
+        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            try:
+                with coach.sessions() as session:
+                    session.execute(text("SELECT 1"))
+                status, body = "200 OK", {"ok": True}
+            except Exception as exc:
+                status, body = "503 Service Unavailable", {"ok": False, "error": describe(exc)}
+            data = json.dumps(body).encode()
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+            return [data]
+        return slack(environ, start_response)
+
+    return application
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, config: SlackConfig, options: dict):
+        self.config = config
+        self.options = options
+        self.scheduler: Scheduler | None = None
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+        self.cfg.set("worker_exit", self._worker_exit)
+
+    def load(self):
+        """Runs in each worker after the fork: its own database pool, model, client and scheduler."""
+        coach, app, self.scheduler = build(self.config)
+        self.scheduler.start()
+        return wsgi_app(coach, app)
+
+    def _worker_exit(self, _server, _worker) -> None:
+        if self.scheduler is not None:
+            self.scheduler.stop()
+
+
+def serve_http(config: SlackConfig, host: str, port: int, workers: int, threads: int) -> None:
+    """Serve until stopped (SIGTERM or Ctrl-C stops gracefully: requests in flight finish)."""
+    _Gunicorn(
+        config,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "timeout": 30,
+            "graceful_timeout": 20,
+            "accesslog": None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "rapport-slack",
+            "control_socket_disable": True,
+        },
+    ).run()
+
+
+def serve_socket_mode(config: SlackConfig) -> None:
+    """Socket Mode: Slack pushes requests over a websocket; no public URL needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    _coach, app, scheduler = build(config)
+    scheduler.start()
+    try:
+        SocketModeHandler(app, config.app_token).start()
+    finally:
+        scheduler.stop()

@@ -1,0 +1,153 @@
+"""The real Slack app (``rapport slack``, HTTP mode under gunicorn) on 127.0.0.1, against the Web API stand-in,
+driven with requests signed exactly as Slack signs them and shaped as Slack documents them."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from bot.adapters.slack_load import command_body, sign
+from tests.fakes.slack_api import TEAM_ID, SlackStandIn
+
+BOT_TOKEN = "xoxb-1111-2222-rapporttest"
+SECRET = "8f742231b10e8888abcd99aaabbb85a5"
+ROOT = Path(__file__).parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SlackApp:
+    """One ``rapport slack`` process; ``restart()`` stops it with SIGTERM and starts a new one on the same DB."""
+
+    def __init__(
+        self, stand_in: SlackStandIn, database_url: str, log_dir: Path, interval: float = 0.3, workers: int = 1
+    ):
+        self.stand_in = stand_in
+        self.workers = workers
+        self.database_url = database_url
+        self.log_dir = log_dir
+        self.interval = interval
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.starts = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAPPORT_"))}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            RAPPORT_SLACK_API_URL=self.stand_in.api_url,
+            RAPPORT_DATABASE_URL=self.database_url,
+        )
+        return env
+
+    def start(self) -> SlackApp:
+        self.starts += 1
+        log = open(self.log_dir / f"slack-app-{self.starts}.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "bot", "slack", "--host", "127.0.0.1", "--port", str(self.port)),
+                *("--reminder-interval", str(self.interval), "--workers", str(self.workers)),
+            ],
+            cwd=ROOT,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self._log = log
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"the app exited: {self.output()}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return self
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        raise AssertionError(f"the app did not become healthy: {self.output()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self.process:
+            self._log.close()
+
+    def output(self) -> str:
+        self._log.flush()
+        return (self.log_dir / f"slack-app-{self.starts}.log").read_text(errors="replace")[-4000:]
+
+    # -- requests as Slack sends them ------------------------------------------------------------------------
+    def post(self, body: bytes, content_type: str, headers: dict | None = None, retry: int | None = None):
+        all_headers = {"Content-Type": content_type, **sign(SECRET, body), **(headers or {})}
+        if retry is not None:
+            all_headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"})
+        request = urllib.request.Request(self.url + "/slack/events", data=body, headers=all_headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                raw = response.read()
+                return response.status, (json.loads(raw) if raw.strip() else None)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    def command(self, text: str, user: str = "U1ANA", channel: str = "C1GENERAL"):
+        body = command_body(text, user=user, team=TEAM_ID, response_url=self.stand_in.response_url(f"cmd-{user}"))
+        body = body.replace(b"channel_id=CLOAD", b"channel_id=" + channel.encode())
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def interact(self, payload: dict):
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return self.post(body, "application/x-www-form-urlencoded")
+
+    def event(self, event: dict, event_id: str, retry: int | None = None):
+        envelope = {
+            "token": "deprecated-verification-token",
+            "team_id": TEAM_ID,
+            "api_app_id": "A0RAPPORT",
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+            "authorizations": [{"enterprise_id": None, "team_id": TEAM_ID, "user_id": "U0BOT", "is_bot": True}],
+            "is_ext_shared_channel": False,
+            "event_context": "4-eyJldCI6Im1lc3NhZ2UifQ",
+        }
+        return self.post(json.dumps(envelope).encode(), "application/json", retry=retry)
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    with SlackStandIn(BOT_TOKEN, timezones={"U1ANA": "Europe/Berlin"}) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def app(stand_in, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("slack")
+    running = SlackApp(stand_in, f"sqlite:///{folder / 'ledger.db'}", folder).start()
+    yield running
+    running.stop()

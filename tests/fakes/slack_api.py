@@ -1,0 +1,179 @@
+"""A local stand-in for the Slack Web API (and for ``response_url``s), on 127.0.0.1.
+
+It answers the methods Rapport calls the way Slack documents them (``{"ok": true, ...}`` with HTTP 200,
+``{"ok": false, "error": ...}`` for errors, HTTP 429 with ``Retry-After`` when rate limited), checks the
+bearer token, and records every call so tests can assert on what the app sent. ``script()`` queues answers
+(errors, 429s) for a method ahead of the normal one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+TEAM_ID = "T0TEST"
+BOT_USER_ID = "U0BOT"
+BOT_ID = "B0BOT"
+
+
+@dataclass
+class Call:
+    method: str  # a Web API method ("chat.postMessage") or "response_url"
+    params: dict
+    status: int
+    path: str = ""
+    at: float = field(default_factory=time.time)
+
+
+class SlackStandIn:
+    def __init__(self, token: str, timezones: dict[str, str] | None = None):
+        self.token = token
+        self.timezones = timezones or {}
+        self.calls: list[Call] = []
+        self._scripts: dict[str, list[tuple[int, dict, dict]]] = {}
+        self._lock = threading.Lock()
+        self._ts = itertools.count(1)
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                stand_in._handle(self)
+
+            def do_POST(self):
+                stand_in._handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}/response/{name}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    # -- what tests use ----------------------------------------------------------------------------------
+    def script(self, method: str, *answers: tuple[int, dict, dict]) -> None:
+        """Queue ``(status, headers, body)`` answers for ``method``, used before the normal answer."""
+        with self._lock:
+            self._scripts.setdefault(method, []).extend(answers)
+
+    def of(self, method: str, **match) -> list[Call]:
+        with self._lock:
+            calls = list(self.calls)
+        return [c for c in calls if c.method == method and all(c.params.get(k) == v for k, v in match.items())]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0, **match) -> list[Call]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = [c for c in self.of(method, **match) if c.status == 200]
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        raise AssertionError(f"expected {count} successful {method} call(s) matching {match}; got {self.of(method)}")
+
+    # -- the server side ------------------------------------------------------------------------------------
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        parts = urlsplit(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length) if length else b""
+        params = dict(parse_qsl(parts.query))
+        kind = request.headers.get("Content-Type", "")
+        if raw and "json" in kind:
+            params.update(json.loads(raw))
+        elif raw:
+            params.update(parse_qsl(raw.decode()))
+        for key in ("blocks", "view"):
+            if isinstance(params.get(key), str):
+                params[key] = json.loads(params[key])
+        if parts.path.startswith("/response/"):
+            method, status, headers, body = "response_url", 200, {}, {"ok": True}
+        elif parts.path.startswith("/api/"):
+            method = parts.path.removeprefix("/api/")
+            status, headers, body = self._answer(method, params, request.headers.get("Authorization", ""))
+        else:
+            method, status, headers, body = "unknown", 404, {}, {"ok": False, "error": "not_found"}
+        with self._lock:
+            self.calls.append(Call(method, params, status, parts.path))
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
+
+    def _answer(self, method: str, params: dict, authorization: str) -> tuple[int, dict, dict]:
+        with self._lock:
+            queued = self._scripts.get(method)
+            if queued:
+                return queued.pop(0)
+        token = params.get("token") or authorization.removeprefix("Bearer ").strip()
+        if not token:
+            return 200, {}, {"ok": False, "error": "not_authed"}
+        if token != self.token:
+            return 200, {}, {"ok": False, "error": "invalid_auth"}
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        if method == "auth.test":
+            return (
+                200,
+                {},
+                {
+                    "ok": True,
+                    "url": "https://rapport-test.slack.com/",
+                    "team": "Rapport Test",
+                    "user": "rapport",
+                    "team_id": TEAM_ID,
+                    "user_id": BOT_USER_ID,
+                    "bot_id": BOT_ID,
+                    "is_enterprise_install": False,
+                },
+            )
+        if method == "chat.postMessage":
+            if "channel" not in params:
+                return 200, {}, {"ok": False, "error": "channel_not_found"}
+            message = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "bot_id": BOT_ID}
+            return 200, {}, {"ok": True, "channel": params["channel"], "ts": ts, "message": {**message, "ts": ts}}
+        if method == "chat.postEphemeral":
+            if "channel" not in params or "user" not in params:
+                return 200, {}, {"ok": False, "error": "invalid_arguments"}
+            return 200, {}, {"ok": True, "message_ts": ts}
+        if method in ("views.publish", "views.open", "views.update"):
+            if not isinstance(params.get("view"), dict):
+                return 200, {}, {"ok": False, "error": "invalid_arguments"}
+            return 200, {}, {"ok": True, "view": {"id": f"V{next(self._ts)}", **params["view"]}}
+        if method == "users.info":
+            user = params.get("user", "")
+            tz = self.timezones.get(user, "America/New_York")
+            return 200, {}, {"ok": True, "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "tz": tz}}
+        if method == "conversations.join":
+            channel = params.get("channel", "")
+            if channel.startswith("G"):
+                return 200, {}, {"ok": False, "error": "method_not_supported_for_channel_type"}
+            return 200, {}, {"ok": True, "channel": {"id": channel}}
+        return 200, {}, {"ok": False, "error": "unknown_method"}
