@@ -8,6 +8,7 @@ bearer token, and records every call so tests can assert on what the app sent. `
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from aiohttp import WSMsgType, web
 
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
@@ -31,8 +34,10 @@ class Call:
 
 
 class SlackStandIn:
-    def __init__(self, token: str, timezones: dict[str, str] | None = None):
+    def __init__(self, token: str, timezones: dict[str, str] | None = None, app_token: str | None = None):
         self.token = token
+        self.app_token = app_token
+        self.socket: SocketModeStandIn | None = SocketModeStandIn() if app_token else None
         self.timezones = timezones or {}
         self.calls: list[Call] = []
         self._scripts: dict[str, list[tuple[int, dict, dict]]] = {}
@@ -70,9 +75,13 @@ class SlackStandIn:
 
     def __enter__(self):
         self.thread.start()
+        if self.socket:
+            self.socket.start()
         return self
 
     def __exit__(self, *exc):
+        if self.socket:
+            self.socket.stop()
         self.server.shutdown()
         self.server.server_close()
 
@@ -136,6 +145,10 @@ class SlackStandIn:
         token = params.get("token") or authorization.removeprefix("Bearer ").strip()
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
+        if method == "apps.connections.open":
+            if self.socket is None or token != self.app_token:
+                return 200, {}, {"ok": False, "error": "invalid_auth"}
+            return 200, {}, {"ok": True, "url": self.socket.url}
         if token != self.token:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
@@ -177,3 +190,69 @@ class SlackStandIn:
                 return 200, {}, {"ok": False, "error": "method_not_supported_for_channel_type"}
             return 200, {}, {"ok": True, "channel": {"id": channel}}
         return 200, {}, {"ok": False, "error": "unknown_method"}
+
+
+class SocketModeStandIn:
+    """Slack's Socket Mode websocket: says ``hello``, pushes envelopes, and collects the app's acks."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.acks: list[dict] = []
+        self.connected = threading.Event()
+        self._ws: web.WebSocketResponse | None = None
+        self._started = threading.Event()
+        self.port = 0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/link/?ticket=stand-in"
+
+    def start(self) -> None:
+        self.thread.start()
+        self._started.wait(10)
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        app = web.Application()
+        app.router.add_get("/link/", self._link)
+        runner = web.AppRunner(app)
+        self.loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = runner.addresses[0][1]
+        self._started.set()
+        self.loop.run_forever()
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self._ws = ws
+        await ws.send_json(
+            {
+                "type": "hello",
+                "num_connections": 1,
+                "debug_info": {"host": "applink-stand-in", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": "A0RAPPORT"},
+            }
+        )
+        self.connected.set()
+        async for message in ws:
+            if message.type == WSMsgType.TEXT:
+                self.acks.append(json.loads(message.data))
+        return ws
+
+    def send(self, envelope: dict) -> None:
+        asyncio.run_coroutine_threadsafe(self._ws.send_json(envelope), self.loop).result(5)
+
+    def wait_ack(self, envelope_id: str, timeout: float = 15.0) -> dict:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for ack in list(self.acks):
+                if ack.get("envelope_id") == envelope_id:
+                    return ack
+            time.sleep(0.05)
+        raise AssertionError(f"no ack for envelope {envelope_id}; acks: {self.acks}")
