@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.adapters.slack_app import Scheduler, make_client
 from bot.adapters.slack_load import run_load, sign
-from bot.coach import Coach
+from bot.coach import Coach, Message
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
 from tests.bot.slack.conftest import BOT_TOKEN, ROOT, SECRET, SlackApp
@@ -404,3 +405,21 @@ def test_a_refused_token_is_one_clear_line(tmp_path):
         )
     assert result.returncode == 1
     assert result.stderr.strip() == "rapport: SLACK_BOT_TOKEN was refused by Slack: invalid_auth"
+
+
+def test_the_scheduler_posts_a_channel_digest_of_totals_only(tmp_path):
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    coach = ledger_at(url)
+    start = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    coach.watch("slack", TEAM_ID, "C2TEAM", by="U1ANA", at=start)
+    for i, (author, text) in enumerate([("U8HO", PITCH), ("U3CY", QUESTION), ("U3CY", QUESTION)]):
+        coach.observe(Message("slack", TEAM_ID, "C2TEAM", f"{i}.1", author, text, start + timedelta(hours=i)))
+    coach.observe(Message("slack", TEAM_ID, "C2TEAM", "9.1", "U1ANA", "good q", start, parent_id="1.1"))
+    with SlackStandIn(BOT_TOKEN) as stand_in:
+        scheduler = Scheduler(coach, make_client(BOT_TOKEN, stand_in.api_url), clock=lambda: start + timedelta(days=7))
+        scheduler.tick()
+        scheduler.tick()  # the same period is not posted twice
+        [posted] = stand_in.of("chat.postMessage", channel="C2TEAM")
+    text = posted.params["text"]
+    assert "3 posts" in text and "33% of posts read as pitches" in text
+    assert "U8HO" not in text and "U3CY" not in text and "<@" not in text
