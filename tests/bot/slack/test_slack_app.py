@@ -52,6 +52,19 @@ def block_action(action: dict, user_id: str, response_url: str, container: dict 
     }
 
 
+def view_submission(view: dict, user_id: str, values: dict) -> dict:
+    """A modal submitted with ``values`` as ``view.state.values``."""
+    return {
+        "type": "view_submission",
+        "team": {"id": TEAM_ID, "domain": "rapport-test"},
+        "user": {"id": user_id, "username": user_id.lower(), "name": user_id.lower(), "team_id": TEAM_ID},
+        "api_app_id": "A0RAPPORT",
+        "token": "deprecated-verification-token",
+        "trigger_id": "1.2.4",
+        "view": {**view, "id": "V1", "state": {"values": values}, "hash": "1.abc", "private_metadata": ""},
+    }
+
+
 def texts(blocks: list[dict]) -> str:
     out = []
     for block in blocks:
@@ -160,15 +173,7 @@ def test_settings_opens_a_modal_and_saving_it_changes_the_ledger(app, stand_in):
         "daily_digest": {"value": {"type": "checkboxes", "selected_options": []}},
         "channel_coaching": {"value": {"type": "checkboxes", "selected_options": []}},
     }
-    submission = {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "rapport-test"},
-        "user": {"id": "U4DI", "username": "di", "name": "di", "team_id": TEAM_ID},
-        "api_app_id": "A0RAPPORT",
-        "token": "deprecated-verification-token",
-        "trigger_id": "1.2.4",
-        "view": {**view, "id": "V1", "state": {"values": values}, "hash": "1.abc", "private_metadata": ""},
-    }
+    submission = view_submission(view, "U4DI", values)
     status, body = app.interact(submission)
     assert status == 200 and not body
     saved = ledger(app).update_settings(user("U4DI"), datetime.now(UTC))
@@ -219,16 +224,7 @@ def test_check_again_opens_the_draft_and_shows_a_new_verdict(app, stand_in):
     modal = [c for c in opened if c.params["view"]["callback_id"] == "recheck"][-1].params["view"]
     assert modal["blocks"][0]["element"]["initial_value"] == PITCH
     values = {"draft": {"text": {"type": "plain_text_input", "value": QUESTION}}}
-    submission = {
-        "type": "view_submission",
-        "team": {"id": TEAM_ID, "domain": "rapport-test"},
-        "user": {"id": "U6FA", "username": "fa", "name": "fa", "team_id": TEAM_ID},
-        "api_app_id": "A0RAPPORT",
-        "token": "deprecated-verification-token",
-        "trigger_id": "1.2.5",
-        "view": {**modal, "id": "V2", "state": {"values": values}, "hash": "1.abc", "private_metadata": ""},
-    }
-    _, body = app.interact(submission)
+    _, body = app.interact(view_submission(modal, "U6FA", values))
     assert body["response_action"] == "update"
     assert "reads like a conversation" in texts(body["view"]["blocks"])
 
