@@ -140,7 +140,21 @@ class Listeners:
             answer = [blocks.section("Sorry, something went wrong on my side. Please try again in a moment.")]
         if answer is not None:
             ack(response_type="ephemeral", blocks=answer, text=blocks.text_of(answer))
-        self._after(client, user, new, lambda t: respond(text=t, response_type="ephemeral"))
+
+        def say(message: str) -> None:
+            respond(text=message, response_type="ephemeral")
+
+        channel = body.get("channel_id")
+        if text.lower().split()[:1] == ["watch"] and self.coach.is_watched(PLATFORM, user.workspace, channel):
+            self._join(client, channel, say)
+        self._after(client, user, new, say)
+
+    def _join(self, client: WebClient, channel: str, say: Callable[[str], None]) -> None:
+        """Join a newly watched channel so its posts reach us (after the ack: it is a Web API call)."""
+        try:
+            client.conversations_join(channel=channel)
+        except SlackApiError:
+            say("I can't join this channel by myself: invite me with `/invite @Rapport` so I can see the posts.")
 
     def answer(self, user: UserRef, text: str, channel: str | None, client, trigger_id, ack) -> list[dict] | None:
         """The blocks that answer ``/rapport <text>`` (also typed in the DM with the bot).
@@ -163,8 +177,12 @@ class Listeners:
             except UnknownContactError:
                 return [blocks.section(f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`.")]
             return [blocks.section(f"Nice, {contact} replied. Keep the conversation going.")]
-        if word in ("watch", "unwatch") and channel and (not rest or (word == "watch" and rest.isdigit())):
-            return [blocks.section(self._watch(user, word, channel, rest, client, now))]
+        if len(words) == 1 and word in ("sent", "replied"):
+            return [blocks.section(f"Who? Mention them: `/rapport {word} @someone`.")]
+        if word in ("watch", "unwatch") and (not rest or (word == "watch" and rest.isdigit())):
+            if channel is None:
+                return [blocks.section(f"Run `/rapport {word}` in the channel itself.")]
+            return [blocks.section(self._watch(user, word, channel, rest, now))]
         if len(words) == 1 and word == "followups":
             return blocks.followups_blocks(self.coach.followups(user, now))
         if len(words) == 1 and word == "stats":
@@ -182,7 +200,7 @@ class Listeners:
         check_id = self.coach.record_check(user, verdict, now, "command")
         return blocks.verdict_blocks(verdict, check_id, text)
 
-    def _watch(self, user: UserRef, word: str, channel: str, rest: str, client, now: datetime) -> str:
+    def _watch(self, user: UserRef, word: str, channel: str, rest: str, now: datetime) -> str:
         if word == "unwatch":
             if self.coach.unwatch(PLATFORM, user.workspace, channel):
                 return "This channel is no longer watched. Its digest numbers are deleted."
@@ -194,14 +212,9 @@ class Listeners:
             return f"Hmm: {exc}"
         if not added:
             return "This channel is already watched."
-        joined = ""
-        try:
-            client.conversations_join(channel=channel)
-        except SlackApiError:
-            joined = " Invite me with `/invite @Rapport` so I can see the posts."
         return (
             f"Watching this channel. Posts that read as pitches get a private note to their author only, and every "
-            f"{days} days I'll post how conversations are going here (totals only, never names).{joined}"
+            f"{days} days I'll post how conversations are going here (totals only, never names)."
         )
 
     # -- the message shortcut --------------------------------------------------------------------------------

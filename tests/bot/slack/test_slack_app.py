@@ -419,3 +419,12 @@ def test_the_scheduler_posts_a_channel_digest_of_totals_only(tmp_path):
     text = posted.params["text"]
     assert "3 posts" in text and "33% of posts read as pitches" in text
     assert "U8HO" not in text and "U3CY" not in text and "<@" not in text
+
+
+def test_watch_in_a_private_channel_asks_to_be_invited(app, stand_in):
+    _, body = app.command("watch 14", user="U1ANA", channel="G1PRIVATE")
+    assert "every 14 days" in texts(body["blocks"])
+    [hint] = [c for c in stand_in.wait_for("response_url") if "invite me" in c.params.get("text", "")]
+    assert hint.params["response_type"] == "ephemeral"
+    _, body = app.command("sent", user="U1ANA")
+    assert "Who? Mention them" in texts(body["blocks"])
