@@ -1,0 +1,176 @@
+"""What Rapport's Discord bot shows: embeds and message text built from coach results (no I/O, no coach calls).
+
+The words come from ``bot.wording`` (shared with every adapter); this module only adds Discord's markup and
+keeps within Discord's limits (embed title 256, description 4096, field value 1024, footer 2048, 6000 in all).
+"""
+
+from __future__ import annotations
+
+import discord
+
+from bot import wording
+
+TITLE_MAX, DESCRIPTION_MAX, FIELD_MAX, FOOTER_MAX = 256, 4096, 1024, 2048
+#: Drafts are quoted back in the verdict (so "Check again" can start from them) up to this length.
+DRAFT_SHOWN_MAX = 3000
+TRUNCATED = "…"
+
+COLOURS = {
+    "pitch": discord.Colour.red(),
+    "borderline": discord.Colour.gold(),
+    "conversation": discord.Colour.green(),
+}
+
+HELP = """Rapport helps your messages start conversations instead of pitches.
+• `/rapport check draft:` check a draft privately before you send it
+• **Check with Rapport** (right-click a message → Apps): check any message
+• `/rapport sent user:` · `/rapport replied user:` log outreach and replies; I notice replies in channels I can read
+• `/rapport followups` who is waiting on you
+• `/rapport stats` who replied, and how fast
+• `/rapport settings` follow-up delay, how often, quiet hours, time zone
+• `/rapport watch` · `/rapport unwatch` opt a channel in or out of private coaching and a weekly digest \
+(needs Manage Channels)
+• `/rapport forget` delete everything Rapport holds about you
+Only you see my answers. I keep scores and dates, never the text of your messages."""
+
+NO_CONTENT_INTENT = (
+    "I can't read the posts in channels yet, so watching would quietly do nothing. "
+    "Whoever runs Rapport can turn on the **Message Content** intent (Developer Portal → Bot → Privileged Gateway "
+    "Intents) and restart me; then run `/rapport watch` again."
+)
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + TRUNCATED
+
+
+def quote(draft: str) -> str:
+    """The draft as a Discord block quote; ``unquote`` gives it back (unless it was cut to fit)."""
+    text = draft.strip()
+    if len(text) > DRAFT_SHOWN_MAX:
+        text = text[: DRAFT_SHOWN_MAX - 1] + TRUNCATED
+    return "\n".join(">" + (" " + line if line else "") for line in text.splitlines())
+
+
+def unquote(description: str | None) -> str:
+    """The draft inside a verdict embed's description (``quote`` reversed)."""
+    lines = []
+    for line in (description or "").splitlines():
+        if line.startswith("> "):
+            line = line[2:]
+        elif line.startswith(">"):
+            line = line[1:]
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _one_line(text: str, limit: int = 80) -> str:
+    return _clip(" ".join(text.split()), limit)
+
+
+def _signals(verdict) -> str:
+    parts = []
+    for s in verdict.signals:
+        value = f"{s.value:.0%}" if s.name == "you_focus" else f"{s.value:g}"
+        name = {"reading_grade": "reading grade", "you_focus": "about them"}.get(s.name, s.name.replace("_", " "))
+        parts.append(f"{name} {value} {'✓' if s.in_range else '✗'}")
+    return "  ·  ".join(parts)
+
+
+def verdict_embed(verdict, draft: str | None = None, intro: str | None = None) -> discord.Embed:
+    """The private answer to a check: score, flagged phrases and why, open questions, tip."""
+    description = "\n\n".join(part for part in (intro, quote(draft) if draft else None) if part)
+    embed = discord.Embed(
+        title=_clip(wording.headline(verdict), TITLE_MAX),
+        description=description[:DESCRIPTION_MAX] or None,
+        colour=COLOURS[verdict.label],
+    )
+    if verdict.flags:
+        lines = [f"• “{discord.utils.escape_markdown(_one_line(f.text))}”: {f.why}" for f in verdict.flags]
+        embed.add_field(name="What reads as a pitch", value=_clip("\n".join(lines), FIELD_MAX), inline=False)
+    elif verdict.label == "conversation":
+        embed.add_field(name="Looks good", value="Nothing salesy stood out.", inline=False)
+    if verdict.questions:
+        embed.add_field(
+            name=wording.questions_intro(verdict),
+            value=_clip("\n".join(f"• {q}" for q in verdict.questions), FIELD_MAX),
+            inline=False,
+        )
+    embed.add_field(name="Tip", value=_clip(verdict.tip, FIELD_MAX), inline=False)
+    footer = "  ·  ".join(part for part in (_signals(verdict), *verdict.notes) if part)
+    if footer:
+        embed.set_footer(text=_clip(footer, FOOTER_MAX))
+    return embed
+
+
+def draft_of(embed: discord.Embed | None) -> str:
+    """The draft a verdict embed quotes, for "Check again"."""
+    return unquote(embed.description if embed is not None else None)
+
+
+def coaching_embed(verdict, channel_id: str) -> discord.Embed:
+    """The private DM to the author of a post in a watched channel that reads as a pitch."""
+    intro = (
+        f"Only you got this note. Your post in <#{channel_id}> reads like a pitch, and posts that ask a question "
+        "tend to get more replies there. A few ideas for next time:"
+    )
+    return verdict_embed(verdict, intro=intro)
+
+
+def logged_text(logged) -> str:
+    when = f" on {discord.utils.format_dt(logged.follow_up_due, 'D')}" if logged.follow_up_due else ""
+    return f"Logged. I'll remind you to follow up with {logged.contact}{when} if they haven't replied."
+
+
+def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
+    embed = discord.Embed(description=f"⏰ {wording.reminder_line(reminder)}", colour=discord.Colour.blurple())
+    if guild_name:
+        embed.set_footer(text=_clip(f"From {guild_name}", FOOTER_MAX))
+    return embed
+
+
+def digest_embed(items) -> discord.Embed:
+    lines = [f"• {wording.reminder_line(r)}" for r in items]
+    embed = discord.Embed(title="Your Rapport digest for today", colour=discord.Colour.blurple())
+    embed.description = _clip("\n".join(lines), DESCRIPTION_MAX)
+    embed.set_footer(text="Reply buttons come with separate reminders; /rapport followups lists what is due.")
+    return embed
+
+
+def followups_text(items) -> str:
+    if not items:
+        return "Nothing due. Nice."
+    lines = [f"• {wording.reminder_line(r)}" for r in items[:20]]
+    if len(items) > 20:
+        lines.append(f"…and {len(items) - 20} more.")
+    return _clip(f"**{len(items)} due**\n" + "\n".join(lines), 2000)
+
+
+def settings_text(current: dict, changed: bool) -> str:
+    quiet = (
+        "off"
+        if current["quiet_start_hour"] == current["quiet_end_hour"]
+        else f"{current['quiet_start_hour']}:00-{current['quiet_end_hour']}:00"
+    )
+    lines = [
+        "Saved. Your settings now:" if changed else "Your settings (change any with the options of this command):",
+        f"• follow up after **{current['follow_up_days']}** days without a reply, "
+        f"at most **{current['max_follow_ups']}** times",
+        f"• keep in touch after **{current['keep_in_touch_days']}** days",
+        f"• quiet hours **{quiet}** ({current['timezone']})",
+        f"• daily digest **{'on' if current['daily_digest'] else 'off'}**",
+        f"• private notes on my posts in watched channels **{'on' if current['channel_coaching'] else 'off'}**",
+    ]
+    return "\n".join(lines)
+
+
+def watch_text(days: int) -> str:
+    return (
+        "Watching this channel. Posts that read as pitches get a private note to their author only, and every "
+        f"{days} days I'll post how conversations are going here (totals only, never names)."
+    )
+
+
+FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"
