@@ -1,0 +1,709 @@
+"""A local stand-in for Discord: the HTTP API and a gateway websocket, on 127.0.0.1.
+
+It answers the routes Rapport's bot calls the way Discord documents them (JSON with ``Content-Type:
+application/json``; errors as ``{"message", "code"}``; 429 with ``retry_after`` and a ``Via`` header, as Discord's
+own rate limits carry), checks the ``Authorization: Bot <token>`` header, and records every call so tests can assert
+on what the bot sent. ``script()`` queues answers (a 429, an error) for a route ahead of the normal one.
+
+``GET /gateway/bot`` points the bot at the gateway websocket here: it sends HELLO, takes IDENTIFY (recording the
+intents), answers with READY and a GUILD_CREATE per guild, acknowledges heartbeats, and ``dispatch()`` sends any
+event (``INTERACTION_CREATE``, ``MESSAGE_CREATE``) to the connected bot. Payload builders at the end shape those
+events as Discord documents them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from aiohttp import WSMsgType, web
+
+DISCORD_EPOCH_MS = 1420070400000
+APP_ID = "1100000000000000001"
+BOT_ID = "1100000000000000001"  # a bot user's id is its application's id
+BOT_TOKEN = "MTEwMDAwMDAwMDAwMDAwMDAwMQ.GtEsT0.rapport-test-token-not-a-secret-0123"
+GUILD_ID = "1200000000000000001"
+CHANNEL_ID = "1300000000000000001"
+OTHER_CHANNEL_ID = "1300000000000000002"
+MESSAGE_CONTENT_LIMITED = 1 << 19
+EVERYONE_PERMISSIONS = "104324673"  # view channel, send messages, read history... (no manage channels)
+MANAGE_CHANNELS = 1 << 4
+
+_counter = itertools.count(1)
+
+
+def snowflake(at: datetime | None = None) -> str:
+    """A Discord id; its top bits are the creation time (so a test can make a message that is days old)."""
+    ms = int((at or datetime.now(UTC)).timestamp() * 1000)
+    return str(((ms - DISCORD_EPOCH_MS) << 22) | (next(_counter) % 4096))
+
+
+def user(user_id: str, name: str | None = None, bot: bool = False) -> dict:
+    data = {
+        "id": user_id,
+        "username": name or f"user{user_id[-4:]}",
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "public_flags": 0,
+    }
+    if bot:
+        data["bot"] = True
+    return data
+
+
+def member(
+    user_id: str, permissions: str = EVERYONE_PERMISSIONS, with_user: bool = True, name=None, bot: bool = False
+) -> dict:
+    data = {
+        "roles": [],
+        "joined_at": "2025-01-01T00:00:00.000000+00:00",
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "pending": False,
+        "permissions": permissions,
+        "nick": None,
+        "avatar": None,
+    }
+    if with_user:
+        data["user"] = user(user_id, name, bot=bot)
+    return data
+
+
+def text_channel(channel_id: str, guild_id: str = GUILD_ID, name: str = "general") -> dict:
+    return {
+        "id": channel_id,
+        "type": 0,
+        "guild_id": guild_id,
+        "name": name,
+        "position": 0,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
+
+
+def guild(guild_id: str = GUILD_ID, channels: tuple[str, ...] = (CHANNEL_ID, OTHER_CHANNEL_ID)) -> dict:
+    """A GUILD_CREATE payload."""
+    return {
+        "id": guild_id,
+        "name": "Rapport Test Server",
+        "icon": None,
+        "splash": None,
+        "discovery_splash": None,
+        "owner_id": "1400000000000000999",
+        "afk_channel_id": None,
+        "afk_timeout": 300,
+        "verification_level": 0,
+        "default_message_notifications": 0,
+        "explicit_content_filter": 0,
+        "roles": [
+            {
+                "id": guild_id,
+                "name": "@everyone",
+                "color": 0,
+                "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+                "hoist": False,
+                "icon": None,
+                "unicode_emoji": None,
+                "position": 0,
+                "permissions": EVERYONE_PERMISSIONS,
+                "managed": False,
+                "mentionable": False,
+                "flags": 0,
+            }
+        ],
+        "emojis": [],
+        "stickers": [],
+        "features": [],
+        "mfa_level": 0,
+        "application_id": None,
+        "system_channel_id": None,
+        "system_channel_flags": 0,
+        "rules_channel_id": None,
+        "vanity_url_code": None,
+        "description": None,
+        "banner": None,
+        "premium_tier": 0,
+        "premium_subscription_count": 0,
+        "preferred_locale": "en-US",
+        "public_updates_channel_id": None,
+        "nsfw_level": 0,
+        "premium_progress_bar_enabled": False,
+        "joined_at": "2025-01-01T00:00:00.000000+00:00",
+        "large": False,
+        "unavailable": False,
+        "member_count": 3,
+        "voice_states": [],
+        "members": [member(BOT_ID, permissions="0", name="Rapport", bot=True)],
+        "channels": [text_channel(c, guild_id, name=f"channel-{i}") for i, c in enumerate(channels)],
+        "threads": [],
+        "presences": [],
+        "stage_instances": [],
+        "guild_scheduled_events": [],
+        "soundboard_sounds": [],
+    }
+
+
+def message(
+    channel_id: str,
+    author: dict,
+    content: str = "",
+    *,
+    message_id: str | None = None,
+    guild_id: str | None = None,
+    embeds: list | None = None,
+    components: list | None = None,
+    flags: int = 0,
+    mentions: list[dict] | None = None,
+    reference: dict | None = None,
+    referenced: dict | None = None,
+    webhook_id: str | None = None,
+    interaction_metadata: dict | None = None,
+) -> dict:
+    """A message object (``MESSAGE_CREATE`` adds ``guild_id`` and ``member``)."""
+    message_id = message_id or snowflake()
+    data = {
+        "id": message_id,
+        "channel_id": channel_id,
+        "author": author,
+        "content": content,
+        "timestamp": _iso(message_id),
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": mentions or [],
+        "mention_roles": [],
+        "attachments": [],
+        "embeds": embeds or [],
+        "components": components or [],
+        "pinned": False,
+        "type": 19 if reference else 0,
+        "flags": flags,
+    }
+    if guild_id:
+        data["guild_id"] = guild_id
+        if not author.get("bot") and webhook_id is None:
+            data["member"] = member(author["id"], with_user=False)
+    if reference:
+        data["message_reference"] = reference
+        data["referenced_message"] = referenced
+    if webhook_id:
+        data["webhook_id"] = webhook_id
+    if interaction_metadata:
+        data["interaction_metadata"] = interaction_metadata
+    return data
+
+
+def _iso(message_id: str) -> str:
+    ms = (int(message_id) >> 22) + DISCORD_EPOCH_MS
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
+
+
+@dataclass
+class Call:
+    method: str
+    path: str  # below /api/v10, e.g. "/channels/123/messages"
+    query: dict
+    body: dict | list | None
+    status: int
+    answer: dict | list | None = None
+    at: float = field(default_factory=time.monotonic)
+
+
+class DiscordStandIn:
+    """The HTTP API under ``/api/v10`` and the gateway at ``/gateway``; ``with DiscordStandIn() as discord: ...``"""
+
+    def __init__(
+        self,
+        token: str = BOT_TOKEN,
+        *,
+        message_content: bool = True,
+        closed_dms: set[str] | None = None,
+        guilds: tuple[str, ...] = (GUILD_ID,),
+    ):
+        self.token = token
+        self.app_flags = MESSAGE_CONTENT_LIMITED if message_content else 0
+        self.closed_dms = set(closed_dms or ())
+        self.guilds = guilds
+        self.calls: list[Call] = []
+        self.identifies: list[dict] = []
+        self.messages: dict[str, dict] = {}  # every message the bot created or edited, by id
+        self.dm_channels: dict[str, str] = {}  # DM channel id -> recipient user id
+        self._interactions: dict[str, dict] = {}  # interaction token -> the INTERACTION_CREATE payload
+        self._scripts: list[tuple[str, re.Pattern, int, dict, dict]] = []
+        self._changed = threading.Condition()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = itertools.count(1)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="discord-stand-in", daemon=True)
+        self.port = 0
+        self._runner: web.AppRunner | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/v10"
+
+    def __enter__(self) -> DiscordStandIn:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(10)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/api/v10/{path:.*}", self._http)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]
+
+    async def _stop(self) -> None:
+        for ws in list(self._sockets):
+            await ws.close()
+        await self._runner.cleanup()
+
+    # -- what tests use -------------------------------------------------------------------------------------------
+    def script(self, method: str, path: str, status: int, body: dict, headers: dict | None = None) -> None:
+        """Answer the next ``method`` call whose path matches the regex ``path`` with this, once."""
+        with self._changed:
+            self._scripts.append((method, re.compile(path), status, body, headers or {}))
+
+    def rate_limit(self, method: str, path: str, retry_after: float = 0.3) -> None:
+        """The next matching call gets a 429 as Discord sends it (through Cloudflare, hence ``Via``)."""
+        body = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Limit": "5",
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Reset-After": str(retry_after),
+            "X-RateLimit-Bucket": "rapport-test-bucket",
+            "X-RateLimit-Scope": "user",
+        }
+        self.script(method, path, 429, body, headers)
+
+    def of(self, method: str, path: str) -> list[Call]:
+        """Recorded calls whose path matches the regex ``path`` in full."""
+        pattern = re.compile(path)
+        with self._changed:
+            return [c for c in self.calls if c.method == method and pattern.fullmatch(c.path)]
+
+    def wait_for(self, method: str, path: str, count: int = 1, timeout: float = 15.0, where=None) -> list[Call]:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = [c for c in self.of(method, path) if where is None or where(c)]
+                if len(found) >= count:
+                    return found
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = "\n".join(f"  {c.method} {c.path} -> {c.status}" for c in self.calls[-30:])
+                    raise AssertionError(f"expected {count} x {method} {path}, got {len(found)}; last calls:\n{seen}")
+                self._changed.wait(left)
+
+    def wait_identified(self, count: int = 1, timeout: float = 20.0) -> dict:
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.identifies) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("the bot never identified on the gateway")
+                self._changed.wait(left)
+            return self.identifies[count - 1]
+
+    def dispatch(self, event: str, data: dict) -> None:
+        """Send a gateway DISPATCH to the connected bot."""
+        if event == "INTERACTION_CREATE":
+            self._interactions[data["token"]] = data
+            if "message" in data:  # a component's or form's response edits that message ("@original")
+                self.messages.setdefault(data["message"]["id"], json.loads(json.dumps(data["message"])))
+                self.messages[f"original-{data['token']}"] = self.messages[data["message"]["id"]]
+        asyncio.run_coroutine_threadsafe(self._send_all(event, data), self.loop).result(5)
+
+    def interact(self, payload: dict, timeout: float = 15.0) -> Call:
+        """Dispatch an INTERACTION_CREATE and return the bot's callback for it."""
+        self.dispatch("INTERACTION_CREATE", payload)
+        path = f"/interactions/{payload['id']}/{payload['token']}/callback"
+        return self.wait_for("POST", re.escape(path), timeout=timeout, where=lambda c: c.status < 300)[-1]
+
+    def followups(self, payload: dict) -> list[Call]:
+        """Follow-up messages the bot sent for an interaction (``POST /webhooks/{app}/{token}``)."""
+        return self.of("POST", re.escape(f"/webhooks/{APP_ID}/{payload['token']}"))
+
+    # -- the gateway ------------------------------------------------------------------------------------------------
+    async def _send_all(self, event: str, data: dict) -> None:
+        if not self._sockets:
+            raise AssertionError("no bot is connected to the gateway")
+        for ws in self._sockets:
+            await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                frame = json.loads(msg.data)
+                if frame["op"] == 1:
+                    await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+                elif frame["op"] == 2:
+                    await self._identify(ws, frame["d"])
+        finally:
+            if ws in self._sockets:
+                self._sockets.remove(ws)
+        return ws
+
+    async def _identify(self, ws: web.WebSocketResponse, data: dict) -> None:
+        if data.get("token") != self.token:
+            await ws.close(code=4004, message=b"Authentication failed.")
+            return
+        ready = {
+            "v": 10,
+            "user": {**user(BOT_ID, "Rapport", bot=True), "verified": True, "mfa_enabled": False, "flags": 0},
+            "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
+            "session_id": "rapport-test-session",
+            "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
+            "shard": data.get("shard", [0, 1]),
+            "application": {"id": APP_ID, "flags": self.app_flags},
+            "private_channels": [],
+            "relationships": [],
+            "presences": [],
+            "guild_join_requests": [],
+            "geo_ordered_rtc_regions": [],
+        }
+        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
+        for g in self.guilds:
+            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": guild(g)}))
+        self._sockets.append(ws)
+        with self._changed:
+            self.identifies.append({k: v for k, v in data.items() if k != "token"})
+            self._changed.notify_all()
+
+    # -- the HTTP API -----------------------------------------------------------------------------------------------
+    async def _http(self, request: web.Request) -> web.Response:
+        path = "/" + request.match_info["path"]
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        status, answer, headers = self._answer(request, path, body)
+        with self._changed:
+            self.calls.append(Call(request.method, path, dict(request.query), body, status, answer))
+            self._changed.notify_all()
+        if status == 204:
+            return web.Response(status=204, headers=headers)
+        # Exactly "application/json" (no charset): what Discord sends, and what discord.py requires to parse JSON.
+        return web.Response(
+            status=status,
+            body=json.dumps(answer).encode(),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+
+    def _scripted(self, method: str, path: str):
+        with self._changed:
+            for i, (m, pattern, status, body, headers) in enumerate(self._scripts):
+                if m == method and pattern.fullmatch(path):
+                    del self._scripts[i]
+                    return status, body, headers
+        return None
+
+    def _answer(self, request: web.Request, path: str, body) -> tuple[int, dict | list | None, dict]:
+        method = request.method
+        scripted = self._scripted(method, path)
+        if scripted:
+            return scripted
+        # Interaction callbacks and webhook follow-ups are authorised by the token in the URL.
+        signed = request.headers.get("Authorization") == f"Bot {self.token}"
+        if not signed and not path.startswith(("/interactions/", "/webhooks/")):
+            return 401, {"message": "401: Unauthorized", "code": 0}, {}
+        route = (method, path)
+        if route == ("GET", "/users/@me"):
+            return 200, {**user(BOT_ID, "Rapport", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}, {}
+        if route == ("GET", "/oauth2/applications/@me"):
+            return 200, self._application(), {}
+        if route == ("GET", "/gateway/bot"):
+            limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
+            return 200, {"url": f"ws://127.0.0.1:{self.port}/gateway", "shards": 1, "session_start_limit": limit}, {}
+        if method == "PUT" and re.fullmatch(rf"/applications/{APP_ID}(/guilds/\d+)?/commands", path):
+            guild_id = path.split("/")[4] if "/guilds/" in path else None
+            return 200, [self._command(c, guild_id) for c in body], {}
+        if m := re.fullmatch(r"/interactions/(\d+)/([^/]+)/callback", path):
+            return self._callback(m[1], m[2], body, request.query.get("with_response"))
+        if (m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)", path)) and method == "POST":
+            return 200, self._store(self._bot_message(self._channel_of(m[1]), body, webhook=True)), {}
+        if (m := re.fullmatch(rf"/webhooks/{APP_ID}/([^/]+)/messages/(@original|\d+)", path)) and method == "PATCH":
+            return 200, self._edit(m[1], m[2], body), {}
+        if route == ("POST", "/users/@me/channels"):
+            recipient = str(body["recipient_id"])  # a snowflake, as a string or a number
+            channel_id = next((c for c, u in self.dm_channels.items() if u == recipient), None) or snowflake()
+            self.dm_channels[channel_id] = recipient
+            return 200, {"id": channel_id, "type": 1, "last_message_id": None, "recipients": [user(recipient)]}, {}
+        if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
+            if self.dm_channels.get(m[1]) in self.closed_dms:
+                return 403, {"message": "Cannot send messages to this user", "code": 50007}, {}
+            return 200, self._store(self._bot_message(m[1], body)), {}
+        return 404, {"message": "404: Not Found", "code": 0}, {}
+
+    def _application(self) -> dict:
+        owner = user("1400000000000000999", "owner")
+        return {
+            "id": APP_ID,
+            "name": "Rapport",
+            "icon": None,
+            "description": "",
+            "rpc_origins": [],
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "bot": user(BOT_ID, "Rapport", bot=True),
+            "owner": owner,
+            "team": None,
+            "verify_key": "0" * 64,
+            "flags": self.app_flags,
+            "interactions_endpoint_url": None,
+            "approximate_guild_count": len(self.guilds),
+            "redirect_uris": [],
+            "tags": [],
+        }
+
+    def _command(self, command: dict, guild_id: str | None) -> dict:
+        data = {
+            **command,
+            "id": snowflake(),
+            "application_id": APP_ID,
+            "version": snowflake(),
+            "default_member_permissions": command.get("default_member_permissions"),
+            "description": command.get("description", ""),
+            "options": command.get("options", []),
+        }
+        if guild_id:
+            data["guild_id"] = guild_id
+        return data
+
+    def _bot_message(self, channel_id: str, body: dict | None, webhook: bool = False) -> dict:
+        """The message the bot's request creates; interaction responses are webhook messages of the app."""
+        body = body or {}
+        return message(
+            channel_id,
+            user(BOT_ID, "Rapport", bot=True),
+            body.get("content") or "",
+            embeds=body.get("embeds"),
+            components=body.get("components"),
+            flags=body.get("flags") or 0,
+            webhook_id=APP_ID if webhook else None,
+        )
+
+    def _channel_of(self, token: str) -> str:
+        return self._interactions.get(token, {}).get("channel_id", "0")
+
+    def _store(self, data: dict) -> dict:
+        self.messages[data["id"]] = data
+        return data
+
+    def _callback(self, interaction_id: str, token: str, body: dict, with_response) -> tuple[int, dict | None, dict]:
+        kind = body["type"]
+        data = body.get("data") or {}
+        callback = {
+            "id": interaction_id,
+            "type": 2,
+            "response_message_loading": kind == 5,
+            "response_message_ephemeral": bool((data.get("flags") or 0) & 64),
+        }
+        resource: dict = {"type": kind}
+        if kind == 4:
+            created = self._store(self._bot_message(self._channel_of(token), data, webhook=True))
+            self.messages[f"original-{token}"] = created
+            callback["response_message_id"] = created["id"]
+            resource["message"] = created
+        elif kind == 7:
+            updated = self._edit(token, "@original", data)
+            callback["response_message_id"] = updated["id"]
+            resource["message"] = updated
+        if not with_response:
+            return 204, None, {}
+        return 200, {"interaction": callback, "resource": resource}, {}
+
+    def _edit(self, token: str, message_id: str, body: dict) -> dict:
+        key = f"original-{token}" if message_id == "@original" else message_id
+        current = self.messages.get(key) or self._bot_message(self._channel_of(token), {}, webhook=True)
+        for name in ("content", "embeds", "components"):
+            if name in body:
+                current[name] = body[name] or ([] if name != "content" else "")
+        self.messages[key] = self.messages[current["id"]] = current
+        return current
+
+
+# -- gateway events as Discord documents them ----------------------------------------------------------------------
+
+
+def _interaction_base(kind: int, user_id: str, guild_id: str | None, channel_id: str, permissions: int) -> dict:
+    data = {
+        "id": snowflake(),
+        "application_id": APP_ID,
+        "type": kind,
+        "token": f"itoken-{snowflake()}",
+        "version": 1,
+        "locale": "en-US",
+        "app_permissions": "3072",
+        "attachment_size_limit": 10485760,
+        "entitlements": [],
+        "authorizing_integration_owners": {"0": guild_id} if guild_id else {"1": user_id},
+    }
+    if guild_id:
+        perms = str(int(EVERYONE_PERMISSIONS) | permissions)
+        data.update(
+            guild_id=guild_id,
+            guild={"id": guild_id, "locale": "en-US", "features": []},
+            guild_locale="en-US",
+            channel_id=channel_id,
+            channel=text_channel(channel_id, guild_id),
+            member=member(user_id, permissions=perms),
+            context=0,
+        )
+    else:
+        data.update(
+            channel_id=channel_id,
+            channel={"id": channel_id, "type": 1, "last_message_id": None, "recipients": [user(user_id)]},
+            user=user(user_id),
+            context=1,
+        )
+    return data
+
+
+def slash(
+    subcommand: str,
+    user_id: str,
+    options: dict | None = None,
+    *,
+    guild_id: str | None = GUILD_ID,
+    channel_id: str = CHANNEL_ID,
+    permissions: int = 0,
+    resolved_users: list[dict] | None = None,
+) -> dict:
+    """``/rapport <subcommand> option:value...``; user options take the user's id and appear in ``resolved``."""
+    types = {str: 3, bool: 5, int: 4}
+    opts = []
+    for name, value in (options or {}).items():
+        kind = 6 if name == "user" else types[type(value)]
+        opts.append({"name": name, "type": kind, "value": value})
+    data = {
+        "id": "1500000000000000001",
+        "name": "rapport",
+        "type": 1,
+        "options": [{"name": subcommand, "type": 1, "options": opts}],
+    }
+    if guild_id:
+        data["guild_id"] = guild_id
+    if resolved_users:
+        data["resolved"] = {
+            "users": {u["id"]: u for u in resolved_users},
+            "members": {u["id"]: {**member(u["id"], with_user=False)} for u in resolved_users} if guild_id else {},
+        }
+    payload = _interaction_base(2, user_id, guild_id, channel_id, permissions)
+    payload["data"] = data
+    return payload
+
+
+def context_menu(target: dict, user_id: str, *, guild_id: str | None = GUILD_ID, channel_id: str = CHANNEL_ID) -> dict:
+    payload = _interaction_base(2, user_id, guild_id, channel_id, 0)
+    payload["data"] = {
+        "id": "1500000000000000002",
+        "name": "Check with Rapport",
+        "type": 3,
+        "target_id": target["id"],
+        "resolved": {"messages": {target["id"]: target}},
+    }
+    if guild_id:
+        payload["data"]["guild_id"] = guild_id
+    return payload
+
+
+def press(
+    msg: dict,
+    custom_id: str,
+    user_id: str,
+    *,
+    guild_id: str | None = GUILD_ID,
+    channel_id: str | None = None,
+    values: list[str] | None = None,
+    resolved_users: list[dict] | None = None,
+) -> dict:
+    """A button press or select choice on ``msg`` (a message the bot sent, as the stand-in recorded it)."""
+    component_type = next(
+        c["type"] for row in msg["components"] for c in row["components"] if c.get("custom_id") == custom_id
+    )
+    payload = _interaction_base(3, user_id, guild_id, channel_id or msg["channel_id"], 0)
+    payload["message"] = {**msg, "channel_id": payload["channel_id"]}
+    payload["data"] = {"custom_id": custom_id, "component_type": component_type}
+    if values is not None:
+        payload["data"]["values"] = values
+    if resolved_users:
+        payload["data"]["resolved"] = {"users": {u["id"]: u for u in resolved_users}}
+    return payload
+
+
+def submit(
+    custom_id: str, fields: dict[str, str], user_id: str, msg: dict | None = None, *, guild_id: str | None = GUILD_ID
+) -> dict:
+    """A modal submission: each text input's custom_id and value."""
+    payload = _interaction_base(5, user_id, guild_id, (msg or {}).get("channel_id", CHANNEL_ID), 0)
+    payload["data"] = {
+        "custom_id": custom_id,
+        "components": [{"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in fields.items()],
+    }
+    if msg is not None:
+        payload["message"] = {**msg, "channel_id": payload["channel_id"]}
+    return payload
+
+
+def channel_message(
+    author_id: str,
+    content: str,
+    *,
+    channel_id: str = CHANNEL_ID,
+    guild_id: str = GUILD_ID,
+    at: datetime | None = None,
+    bot: bool = False,
+    mentions: list[str] | None = None,
+    reply_to: dict | None = None,
+) -> dict:
+    """A MESSAGE_CREATE in a guild channel; ``reply_to`` makes it a reply (message reference) to that message."""
+    reference = None
+    if reply_to is not None:
+        reference = {"type": 0, "message_id": reply_to["id"], "channel_id": channel_id, "guild_id": guild_id}
+    data = message(
+        channel_id,
+        user(author_id, bot=bot),
+        content,
+        message_id=snowflake(at),
+        guild_id=guild_id,
+        mentions=[{**user(m), "member": member(m, with_user=False)} for m in mentions or []],
+        reference=reference,
+        referenced=reply_to,
+    )
+    return data
