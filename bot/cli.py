@@ -597,3 +597,83 @@ def db_upgrade() -> None:
     """Apply database migrations (also done automatically on start)."""
     _ledger_coach()
     click.echo("The database is up to date.")
+
+
+# -- Discord ------------------------------------------------------------------------------------------------------
+
+
+@main.group(name="discord", invoke_without_command=True)
+@click.option(
+    "--reminder-interval",
+    default=60.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds between rounds of reminder and digest delivery.",
+)
+@click.option(
+    "--reply-within",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0, 2.5),
+    hidden=True,
+    help="Answer an interaction directly if ready within this many seconds, else defer it first (for tests).",
+)
+@click.pass_context
+def discord_command(ctx: click.Context, reminder_interval: float, reply_within: float) -> None:
+    """Run the Discord bot (slash commands, context menu, DM reminders, watched channels).
+
+    \b
+    Settings (environment or .env):
+      DISCORD_TOKEN            the bot token (Developer Portal > your app > Bot > Reset Token)
+      RAPPORT_DATABASE_URL     the ledger (SQLite file by default; PostgreSQL for teams)
+      RAPPORT_DISCORD_GUILD    a server id: sync commands there at start (instant, for development);
+                               without it they sync globally
+      RAPPORT_DISCORD_API_URL  the HTTP API base URL (Discord's by default)
+
+    \b
+    Add the bot to a server with the URL from:
+      rapport discord invite-url --client-id <application id>
+    Setup, intents and permissions: deploy/discord.md.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot import settings
+
+    try:
+        current = settings.load()
+        token = current.secret("DISCORD_TOKEN")
+    except settings.SettingsError as exc:
+        _fail(str(exc))
+    if not current.discord_api_url.startswith(("https://", "http://")):
+        _fail(f"RAPPORT_DISCORD_API_URL is malformed: expected an http(s) URL, got {current.discord_api_url!r}")
+    from bot.adapters.discord_bot import DiscordConfig, StartupError, run
+    from bot.ledger.db import LedgerError, open_ledger
+    from classifier import load_model
+
+    try:
+        coach = Coach(load_model(), open_ledger(current.database()))
+    except (LedgerError, ValueError) as exc:
+        _fail(str(exc), code=1)
+    config = DiscordConfig(
+        token=token,
+        api_url=current.discord_api_url,
+        database_url=current.database(),
+        guild_id=current.discord_guild,
+        reminder_interval=reminder_interval,
+        reply_within=reply_within,
+    )
+    try:
+        run(config, coach, announce=click.echo)
+    except StartupError as exc:
+        _fail(str(exc), code=1)
+
+
+@discord_command.command(name="invite-url")
+@click.option("--client-id", required=True, help="The application id (Developer Portal > General Information).")
+def discord_invite_url(client_id: str) -> None:
+    """Print the OAuth2 URL that adds the bot to a server, with exactly the permissions it needs."""
+    from bot.adapters.discord_bot import invite_url
+
+    if not client_id.strip().isdigit() or not 17 <= len(client_id.strip()) <= 20:
+        _fail(f"--client-id must be the application id (17-20 digits), got {client_id!r}")
+    click.echo(invite_url(client_id.strip()))
