@@ -496,18 +496,21 @@ def chat(user: str | None) -> None:
     )
 
 
-@main.group(invoke_without_command=True)
-@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
-@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535), help="HTTP port.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
-@click.option(
+_reminder_interval_option = click.option(
     "--reminder-interval",
     default=60.0,
     show_default=True,
     type=click.FloatRange(0.1, 3600),
     help="Seconds between rounds of reminder and digest delivery.",
 )
+
+
+@main.group(invoke_without_command=True)
+@click.option("--host", default="0.0.0.0", show_default=True, help="Interface to listen on (HTTP mode).")
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535), help="HTTP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+@_reminder_interval_option
 @click.pass_context
 def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, reminder_interval: float) -> None:
     """Run the Slack app.
@@ -603,13 +606,7 @@ def db_upgrade() -> None:
 
 
 @main.group(name="discord", invoke_without_command=True)
-@click.option(
-    "--reminder-interval",
-    default=60.0,
-    show_default=True,
-    type=click.FloatRange(0.1, 3600),
-    help="Seconds between rounds of reminder and digest delivery.",
-)
+@_reminder_interval_option
 @click.option(
     "--reply-within",
     default=2.0,

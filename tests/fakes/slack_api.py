@@ -96,10 +96,12 @@ class SlackStandIn:
             calls = list(self.calls)
         return [c for c in calls if c.method == method and all(c.params.get(k) == v for k, v in match.items())]
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0, **match) -> list[Call]:
+    def wait_for(self, method: str, count: int = 1, timeout: float = 15.0, path: str = "", **match) -> list[Call]:
+        """Successful calls of ``method`` matching ``match`` (and whose URL path ends with ``path``), once there
+        are ``count`` of them."""
         deadline = time.time() + timeout
         while time.time() < deadline:
-            found = [c for c in self.of(method, **match) if c.status == 200]
+            found = [c for c in self.of(method, **match) if c.status == 200 and c.path.endswith(path)]
             if len(found) >= count:
                 return found
             time.sleep(0.05)

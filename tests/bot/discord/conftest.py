@@ -7,7 +7,6 @@ app-command dispatch and persistent components run; everything the bot sends is 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from bot.coach import Coach
 from bot.ledger.db import open_ledger
+from tests.fakes import stop_process
 from tests.fakes.discord_api import BOT_TOKEN, DiscordStandIn
 
 RAPPORT = str(Path(sys.executable).parent / "rapport")
@@ -70,15 +70,9 @@ class BotProcess:
     def stop(self) -> int | None:
         if self.process is None:
             return None
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_process(self.process)
         self._log.close()
-        return self.process.returncode
+        return code
 
     def output(self) -> str:
         return self.log_path.read_text(errors="replace")

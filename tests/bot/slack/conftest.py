@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from urllib.parse import urlencode
 import pytest
 
 from bot.adapters.slack_load import command_body, sign
+from tests.fakes import stop_process
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
 
 BOT_TOKEN = "xoxb-1111-2222-rapporttest"
@@ -87,14 +87,8 @@ class SlackApp:
         raise AssertionError(f"the app did not become healthy: {self.output()}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
         if self.process:
+            stop_process(self.process)
             self._log.close()
 
     def output(self) -> str:

@@ -24,6 +24,8 @@ PITCH = (
     "Hi! We help companies like yours cut hiring costs by 40%. Book a 15-minute demo this week, "
     "the discount ends Friday: https://example.com/demo"
 )
+BUTTON_TRIGGER = "13345224609.738474920.8088930838d88f008e0"
+INVITE_HINT = "I can't join this channel by myself: invite me with `/invite @Rapport` so I can see the posts."
 QUESTION = "Loved your talk on onboarding. What made you change how new people spend their first week?"
 
 
@@ -42,7 +44,7 @@ def block_action(action: dict, user_id: str, response_url: str, container: dict 
         "api_app_id": "A0RAPPORT",
         "token": "deprecated-verification-token",
         "container": container or {"type": "message", "message_ts": "1.2", "channel_id": "C1", "is_ephemeral": True},
-        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "trigger_id": BUTTON_TRIGGER,
         "team": {"id": TEAM_ID, "domain": "rapport-test"},
         "enterprise": None,
         "is_enterprise_install": False,
@@ -127,7 +129,7 @@ def test_the_message_shortcut_checks_that_message_privately(app, stand_in):
     }
     status, _ = app.interact(payload)
     assert status == 200
-    [call] = [c for c in stand_in.wait_for("response_url") if c.path.endswith("shortcut-1")]
+    [call] = stand_in.wait_for("response_url", path="shortcut-1")
     assert call.params["response_type"] == "ephemeral"
     assert "reads as a pitch" in texts(call.params["blocks"])
 
@@ -192,7 +194,7 @@ def test_check_buttons_log_outreach_with_the_score_and_record_not_a_pitch(app, s
     assert app.interact(block_action(pick, "U5EV", url))[0] == 200
     not_pitch = {"type": "button", "action_id": "not_a_pitch", "block_id": check_id, "value": check_id.split(":")[1]}
     assert app.interact(block_action(not_pitch, "U5EV", url))[0] == 200
-    stand_in.wait_for("response_url", 2)
+    stand_in.wait_for("response_url", 2, path="buttons-U5EV")
     deadline = time.time() + 10
     while not ledger(app).export(user("U5EV"))["contacts"]:
         assert time.time() < deadline
@@ -220,8 +222,8 @@ def test_check_again_opens_the_draft_and_shows_a_new_verdict(app, stand_in):
     again = next(e for e in actions["elements"] if e["action_id"] == "check_again")
     action = {"type": "button", "action_id": "check_again", "block_id": actions["block_id"], "value": again["value"]}
     app.interact(block_action(action, "U6FA", stand_in.response_url("again")))
-    opened = stand_in.wait_for("views.open")
-    modal = [c for c in opened if c.params["view"]["callback_id"] == "recheck"][-1].params["view"]
+    [opened] = stand_in.wait_for("views.open", trigger_id=BUTTON_TRIGGER)
+    modal = opened.params["view"]
     assert modal["blocks"][0]["element"]["initial_value"] == PITCH
     values = {"draft": {"text": {"type": "plain_text_input", "value": QUESTION}}}
     _, body = app.interact(view_submission(modal, "U6FA", values))
@@ -235,7 +237,7 @@ def test_forget_asks_first_then_deletes(app, stand_in):
     assert "Yes, forget me" in texts(body["blocks"])
     confirm = {"type": "button", "action_id": "forget_confirm", "block_id": "b", "value": "yes"}
     app.interact(block_action(confirm, "U7GU", stand_in.response_url("forget-U7GU")))
-    [done] = [c for c in stand_in.wait_for("response_url") if c.path.endswith("forget-U7GU")]
+    [done] = stand_in.wait_for("response_url", path="forget-U7GU")
     assert done.params["replace_original"] is True
     assert ledger(app).export(user("U7GU"))["contacts"] == []
 
@@ -345,7 +347,7 @@ def test_a_reminder_dm_is_delivered_once_across_a_restart(tmp_path):
             # the DM's "Done" button ends the follow-ups in the ledger
             done = {"type": "button", "action_id": "reminder_done", "block_id": "reminder:1", "value": "<@U2BO>"}
             app.interact(block_action(done, "U1ANA", stand_in.response_url("dm-done")))
-            stand_in.wait_for("response_url")
+            stand_in.wait_for("response_url", path="dm-done")
             export = coach.export(owner)["contacts"][0]["reminders"]
             assert sorted(r["status"] for r in export) == ["done", "sent"]  # #1 sent, #2 ended by "Done"
             assert coach.followups(owner, datetime.now(UTC) + timedelta(days=30)) == []
@@ -424,7 +426,7 @@ def test_the_scheduler_posts_a_channel_digest_of_totals_only(tmp_path):
 def test_watch_in_a_private_channel_asks_to_be_invited(app, stand_in):
     _, body = app.command("watch 14", user="U1ANA", channel="G1PRIVATE")
     assert "every 14 days" in texts(body["blocks"])
-    [hint] = [c for c in stand_in.wait_for("response_url") if "invite me" in c.params.get("text", "")]
+    [hint] = stand_in.wait_for("response_url", path="cmd-U1ANA", text=INVITE_HINT)
     assert hint.params["response_type"] == "ephemeral"
     _, body = app.command("sent", user="U1ANA")
     assert "Who? Mention them" in texts(body["blocks"])
