@@ -262,12 +262,11 @@ class Coach:
         addressed = {message.parent_author_id, *message.mentions} - {None, message.author_id}
         for owner_id in sorted(addressed):
             ref = UserRef(message.platform, message.workspace, owner_id)
-            with self.sessions() as session:
-                owner = repo.get_user(session, ref)
-                known = owner is not None and repo.find_contact(session, owner, f"<@{message.author_id}>") is not None
-            if known:
+            try:
                 logged = self.record_reply(ref, f"<@{message.author_id}>", message.at)
-                replies.append((ref, logged.contact))
+            except UnknownContactError:  # not someone this user reached out to
+                continue
+            replies.append((ref, logged.contact))
         with self.sessions.begin() as session:
             channel = _watched(session, message.platform, message.workspace, message.channel_id)
             if channel is None:
