@@ -589,6 +589,22 @@ def slack_loadtest(url: str, total: int, concurrency: int, as_json: bool) -> Non
         sys.exit(1)
 
 
+@main.command()
+def doctor() -> None:
+    """Check settings, the database and its migrations, the model and token formats; exit 1 on a problem.
+
+    Applies no migration (pending ones are reported) and never prints a secret.
+    """
+    from bot.doctor import FAIL, examine
+
+    findings = examine()
+    width = max(len(f.what) for f in findings)
+    for finding in findings:
+        click.echo(f"{finding.status:>4}  {finding.what.ljust(width)}  {finding.detail}")
+    if any(f.status == FAIL for f in findings):
+        sys.exit(1)
+
+
 @main.group()
 def db() -> None:
     """Database maintenance."""

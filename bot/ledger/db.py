@@ -69,13 +69,17 @@ def upgrade(engine: Engine) -> None:
         raise LedgerError(f"cannot reach or write the database: {describe(exc)}") from None
 
 
-def check_version(engine: Engine) -> None:
-    """Refuse a database written by a newer Rapport (a migration this copy does not know)."""
-    heads = set(ScriptDirectory.from_config(_alembic_config()).get_heads())
+def migration_state(engine: Engine) -> tuple[set[str], set[str], set[str]]:
+    """(the database's current revisions, this Rapport's heads, every revision this Rapport knows)."""
+    script = ScriptDirectory.from_config(_alembic_config())
     with engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
-    script = ScriptDirectory.from_config(_alembic_config())
-    known = {rev.revision for rev in script.walk_revisions()}
+    return current, set(script.get_heads()), {rev.revision for rev in script.walk_revisions()}
+
+
+def check_version(engine: Engine) -> None:
+    """Refuse a database written by a newer Rapport (a migration this copy does not know)."""
+    current, heads, known = migration_state(engine)
     if current - known:
         raise LedgerError(
             f"the database is at migration {', '.join(sorted(current))}, newer than this Rapport "

@@ -1,0 +1,98 @@
+"""``rapport doctor``: check settings, database, migrations, model and token formats without starting anything.
+
+No migration is applied: pending ones are reported. Secrets are never shown.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from bot import settings
+from bot.ledger import db
+from classifier import store
+
+OK, WARN, FAIL = "ok", "warn", "FAIL"
+#: The credentials each platform needs (HTTP-mode Slack also needs the signing secret; Socket Mode the app token).
+CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    status: str  # ok | warn | FAIL
+    what: str
+    detail: str
+
+
+def examine() -> list[Finding]:
+    """Every check, in order; a FAIL means the bots would not start or work."""
+    try:
+        current = settings.load()
+    except settings.SettingsError as exc:
+        return [Finding(FAIL, "settings", str(exc))]
+    findings = [Finding(OK, "settings", "loaded from the environment and .env")]
+    findings += _database(current.database())
+    findings.append(_model())
+    findings += _credentials(current)
+    return findings
+
+
+def _database(url: str) -> list[Finding]:
+    shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
+    try:
+        engine = db.make_engine(url)
+        current, heads, known = db.migration_state(engine)
+    except db.LedgerError as exc:
+        return [Finding(FAIL, "database", str(exc))]
+    except Exception as exc:
+        return [Finding(FAIL, "database", f"cannot reach {shown}: {db.describe(exc)}")]
+    found = [Finding(OK, "database", f"reachable: {shown}")]
+    if current == heads:
+        found.append(Finding(OK, "migrations", f"up to date ({', '.join(sorted(heads))})"))
+    elif current - known:
+        found.append(Finding(FAIL, "migrations", f"the database is at {sorted(current)}, newer than this Rapport"))
+    else:
+        at = ", ".join(sorted(current)) or "an empty database"
+        found.append(
+            Finding(WARN, "migrations", f"at {at}, latest {', '.join(sorted(heads))}: run 'rapport db upgrade'")
+        )
+    engine.dispose()
+    return found
+
+
+def _model() -> Finding:
+    explicit = os.environ.get("RAPPORT_MODEL")
+    path = Path(explicit) if explicit else store.shipped_model_path()
+    started = time.perf_counter()
+    try:
+        store.read(path)
+    except ValueError as exc:
+        if explicit:
+            return Finding(FAIL, "model", f"RAPPORT_MODEL={path} cannot be loaded: {exc}")
+        return Finding(WARN, "model", f"the shipped model cannot be loaded ({exc}); it will be rebuilt on first use")
+    return Finding(OK, "model", f"loads in {(time.perf_counter() - started) * 1000:.0f} ms from {path}")
+
+
+def _credentials(current: settings.Settings) -> list[Finding]:
+    found = []
+    present = {}
+    for name in CREDENTIALS:
+        try:
+            present[name] = current.secret(name, required=False) is not None
+        except settings.SettingsError as exc:
+            found.append(Finding(FAIL, name, str(exc).removeprefix(f"{name} ")))
+            present[name] = None
+            continue
+        if present[name]:
+            found.append(Finding(OK, name, "set, well-formed"))
+    if present["SLACK_BOT_TOKEN"] and present["SLACK_SIGNING_SECRET"] is False and not present["SLACK_APP_TOKEN"]:
+        found.append(Finding(FAIL, "slack", "SLACK_SIGNING_SECRET is not set (needed unless SLACK_APP_TOKEN is)"))
+    if present["SLACK_BOT_TOKEN"] is False:
+        found.append(Finding(WARN, "slack", "SLACK_BOT_TOKEN is not set: 'rapport slack' will not start"))
+    if present["DISCORD_TOKEN"] is False:
+        found.append(Finding(WARN, "discord", "DISCORD_TOKEN is not set: 'rapport discord' will not start"))
+    return found
