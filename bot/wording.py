@@ -70,3 +70,19 @@ NOTICES = {
     "dm_closed": "I couldn't DM you a reminder because your direct messages are closed. "
     "Open them to get follow-up reminders, or check /rapport followups now and then.",
 }
+
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
+def logged_text(contact: str, due: str | None) -> str:
+    """After logging outreach; ``due`` is the follow-up date as the platform shows dates."""
+    when = f" on {due}" if due else ""
+    return f"Logged. I'll remind you to follow up with {contact}{when} if they haven't replied."
+
+
+def watching_text(days: int) -> str:
+    return (
+        "Watching this channel. Posts that read as pitches get a private note to their author only, and every "
+        f"{days} days I'll post how conversations are going here (totals only, never names)."
+    )

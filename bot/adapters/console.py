@@ -8,7 +8,7 @@ import click
 
 from bot.coach import UnknownContactError
 from bot.reminders import deliver_due
-from bot.wording import digest_text, headline, questions_intro, reminder_line, stats_line
+from bot.wording import digest_text, headline, logged_text, questions_intro, reminder_line, stats_line
 from classifier import Signal, Verdict
 
 COLOURS = {"pitch": "red", "borderline": "yellow", "conversation": "green"}
@@ -103,9 +103,7 @@ class ConsoleChat:
             elif word == "sent" and rest:
                 logged = self.coach.record_outreach(self.user, rest, self.clock(), verdict=self.last_verdict)
                 self.last_verdict = None
-                self.echo(
-                    f"Logged. I'll remind you to follow up with {logged.contact} on {logged.follow_up_due:%a %d %b}."
-                )
+                self.echo(logged_text(logged.contact, f"{logged.follow_up_due:%a %d %b}"))
             elif word == "replied" and rest:
                 logged = self.coach.record_reply(self.user, rest, self.clock())
                 self.echo(f"Nice, {logged.contact} replied. Keep the conversation going.")

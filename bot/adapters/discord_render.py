@@ -39,7 +39,7 @@ NO_CONTENT_INTENT = (
     "Intents) and restart me; then run `/rapport watch` again."
 )
 
-SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+SORRY = wording.SORRY
 
 
 def _clip(text: str, limit: int) -> str:
@@ -120,8 +120,8 @@ def coaching_embed(verdict, channel_id: str) -> discord.Embed:
 
 
 def logged_text(logged) -> str:
-    when = f" on {discord.utils.format_dt(logged.follow_up_due, 'D')}" if logged.follow_up_due else ""
-    return f"Logged. I'll remind you to follow up with {logged.contact}{when} if they haven't replied."
+    due = discord.utils.format_dt(logged.follow_up_due, "D") if logged.follow_up_due else None
+    return wording.logged_text(logged.contact, due)
 
 
 def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
@@ -167,10 +167,7 @@ def settings_text(current: dict, changed: bool) -> str:
 
 
 def watch_text(days: int) -> str:
-    return (
-        "Watching this channel. Posts that read as pitches get a private note to their author only, and every "
-        f"{days} days I'll post how conversations are going here (totals only, never names)."
-    )
+    return wording.watching_text(days)
 
 
 FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"

@@ -137,7 +137,7 @@ class Listeners:
             answer = self.answer(user, text, body.get("channel_id"), client, body.get("trigger_id"), ack)
         except Exception:
             log.exception("/rapport failed")
-            answer = [blocks.section("Sorry, something went wrong on my side. Please try again in a moment.")]
+            answer = [blocks.section(wording.SORRY)]
         if answer is not None:
             ack(response_type="ephemeral", blocks=answer, text=blocks.text_of(answer))
 
@@ -212,10 +212,7 @@ class Listeners:
             return f"Hmm: {exc}"
         if not added:
             return "This channel is already watched."
-        return (
-            f"Watching this channel. Posts that read as pitches get a private note to their author only, and every "
-            f"{days} days I'll post how conversations are going here (totals only, never names)."
-        )
+        return wording.watching_text(days)
 
     # -- the message shortcut --------------------------------------------------------------------------------
     def shortcut(self, ack, body, context, client, respond) -> None:
@@ -365,8 +362,8 @@ def _check_id(block_id: str) -> int | None:
 
 
 def _logged_text(logged) -> str:
-    when = f" on {logged.follow_up_due:%a %d %b}" if logged.follow_up_due else ""
-    return f"Logged. I'll remind you to follow up with {logged.contact}{when} if they haven't replied."
+    due = f"<!date^{int(logged.follow_up_due.timestamp())}^{{date_short_pretty}}|{logged.follow_up_due:%a %d %b}>"
+    return wording.logged_text(logged.contact, due if logged.follow_up_due else None)
 
 
 def _from_ts(ts: str) -> datetime:
