@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+#: How far the reminder buttons' "Snooze" pushes a contact's reminders.
+SNOOZE = timedelta(days=3)
+
 HEADLINES = {
     "pitch": "reads as a pitch",
     "borderline": "could read as a pitch",
@@ -86,3 +91,19 @@ def watching_text(days: int) -> str:
         "Watching this channel. Posts that read as pitches get a private note to their author only, and every "
         f"{days} days I'll post how conversations are going here (totals only, never names)."
     )
+
+
+KEPT = "Kept. Nothing was deleted."
+
+
+def replied_text(contact: str) -> str:
+    return f"Nice, {contact} replied. Keep the conversation going."
+
+
+def done_text(contact: str) -> str:
+    return f"Done: no more follow-up reminders for {contact}."
+
+
+def gone_text(contact: str) -> str:
+    """A reminder button pressed for someone the user has since removed (e.g. after "forget")."""
+    return f"{contact} is no longer in your log."

@@ -8,7 +8,16 @@ import click
 
 from bot.coach import UnknownContactError
 from bot.reminders import deliver_due
-from bot.wording import digest_text, headline, logged_text, questions_intro, reminder_line, stats_line
+from bot.wording import (
+    digest_text,
+    done_text,
+    headline,
+    logged_text,
+    questions_intro,
+    reminder_line,
+    replied_text,
+    stats_line,
+)
 from classifier import Signal, Verdict
 
 COLOURS = {"pitch": "red", "borderline": "yellow", "conversation": "green"}
@@ -106,10 +115,10 @@ class ConsoleChat:
                 self.echo(logged_text(logged.contact, f"{logged.follow_up_due:%a %d %b}"))
             elif word == "replied" and rest:
                 logged = self.coach.record_reply(self.user, rest, self.clock())
-                self.echo(f"Nice, {logged.contact} replied. Keep the conversation going.")
+                self.echo(replied_text(logged.contact))
             elif word == "done" and rest:
                 n = self.coach.mark_done(self.user, rest)
-                self.echo(f"Done: no more follow-up reminders for {rest}." if n else f"Nothing pending for {rest}.")
+                self.echo(done_text(rest) if n else f"Nothing pending for {rest}.")
             elif word == "snooze" and rest:
                 name, _, days = rest.rpartition(" ")
                 if not (name and days.isdigit()):

@@ -17,7 +17,7 @@ import re
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import ClassVar
 
 import discord
@@ -40,7 +40,6 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
 #: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
 DM_CLOSED_CODES = {50007, 50278}
 UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
-SNOOZE = timedelta(days=3)
 MENTION = re.compile(r"<@!?(\d+)>")
 
 Clock = Callable[[], datetime]
@@ -255,16 +254,16 @@ class ReminderButton(
             try:
                 if self.action == "done":
                     bot.coach.mark_done(user, self.contact)
-                    text = f"Done: no more follow-up reminders for {self.contact}."
+                    text = wording.done_text(self.contact)
                 elif self.action == "snooze":
-                    bot.coach.snooze(user, self.contact, now + SNOOZE)
-                    again = discord.utils.format_dt(now + SNOOZE, "R")
+                    bot.coach.snooze(user, self.contact, now + wording.SNOOZE)
+                    again = discord.utils.format_dt(now + wording.SNOOZE, "R")
                     text = f"Snoozed: I'll remind you about {self.contact} again {again}."
                 else:
                     bot.coach.record_reply(user, self.contact, now)
-                    text = f"Nice, {self.contact} replied. Keep the conversation going."
+                    text = wording.replied_text(self.contact)
             except UnknownContactError:
-                text = f"{self.contact} is no longer in your log."
+                text = wording.gone_text(self.contact)
             return Reply(embed=discord.Embed(description=text, colour=discord.Colour.green()))
 
         await bot.answer(interaction, work, edit=True)
@@ -290,7 +289,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport
 
         def work() -> Reply:
             if self.answer != "yes":
-                return Reply("Kept. Nothing was deleted.")
+                return Reply(wording.KEPT)
             gone = bot.coach.forget(user)
             return Reply(
                 "Done. Everything Rapport held about you here is deleted." if gone else "There was nothing to delete."
@@ -360,7 +359,7 @@ class RapportGroup(app_commands.Group):
                 bot.coach.record_reply(me, contact, bot.clock())
             except UnknownContactError:
                 return Reply(f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`.")
-            return Reply(f"Nice, {contact} replied. Keep the conversation going.")
+            return Reply(wording.replied_text(contact))
 
         await bot.answer(interaction, work)
 

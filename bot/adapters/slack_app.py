@@ -176,7 +176,7 @@ class Listeners:
                 logged = self.coach.record_reply(user, contact, now)
             except UnknownContactError:
                 return [blocks.section(f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`.")]
-            return [blocks.section(f"Nice, {contact} replied. Keep the conversation going.")]
+            return [blocks.section(wording.replied_text(contact))]
         if len(words) == 1 and word in ("sent", "replied"):
             return [blocks.section(f"Who? Mention them: `/rapport {word} @someone`.")]
         if word in ("watch", "unwatch") and (not rest or (word == "watch" and rest.isdigit())):
@@ -269,15 +269,15 @@ class Listeners:
         try:
             if action["action_id"] == "reminder_done":
                 self.coach.mark_done(user, contact)
-                text = f"Done: no more follow-up reminders for {contact}."
+                text = wording.done_text(contact)
             elif action["action_id"] == "reminder_snooze":
-                self.coach.snooze(user, contact, now + timedelta(days=3))
+                self.coach.snooze(user, contact, now + wording.SNOOZE)
                 text = f"Snoozed: I'll remind you about {contact} in 3 days."
             else:
                 self.coach.record_reply(user, contact, now)
-                text = f"Nice, {contact} replied. Keep the conversation going."
+                text = wording.replied_text(contact)
         except UnknownContactError:
-            text = f"{contact} is no longer in your log."
+            text = wording.gone_text(contact)
         if body.get("container", {}).get("type") == "view":
             self.publish_home(client, user)
         else:
@@ -289,7 +289,7 @@ class Listeners:
             self.coach.forget(user_of(context))
             respond(replace_original=True, text="Done. Everything Rapport held about you is deleted.")
         else:
-            respond(replace_original=True, text="Kept. Nothing was deleted.")
+            respond(replace_original=True, text=wording.KEPT)
 
     def save_settings(self, ack, view, context) -> None:
         changes = blocks.settings_from_view(view["state"]["values"])
