@@ -394,8 +394,14 @@ def stats(everyone: bool, as_json: bool, user: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per delivered reminder.")
 @_ledger_errors
 def remind(now: str | None, as_json: bool) -> None:
-    """Deliver every due reminder once (run it from cron), printing each."""
-    from bot.reminders import deliver_due
+    """Deliver every due reminder once (run it from cron), printing each.
+
+    SIGTERM stops it after the reminder being printed; what was not reached stays due for the next run.
+    """
+    import signal
+    import threading
+
+    from bot.reminders import deliver_due, release, worker_name
 
     class Printer:
         def send(self, reminder) -> None:
@@ -408,7 +414,17 @@ def remind(now: str | None, as_json: bool) -> None:
             else:
                 click.echo(digest_text(items))
 
-    deliver_due(_ledger_coach().sessions, Printer(), _now(now))
+        def delivered(self, reminder, since) -> bool:
+            """Standard output keeps no record to look in: a reminder whose printing was cut off prints again."""
+            return False
+
+    stop, worker = threading.Event(), worker_name()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    sessions = _ledger_coach().sessions
+    try:
+        deliver_due(sessions, Printer(), _now(now), worker=worker, stop=stop)
+    finally:
+        release(sessions, worker)
 
 
 def _reminder_json(r) -> dict:
@@ -566,6 +582,8 @@ def _slack_config(reminder_interval: float = 60.0):
         api_url=current.slack_api_url,
         database_url=current.database(),
         reminder_interval=reminder_interval,
+        reminder_lease=timedelta(seconds=current.reminder_lease),
+        reminder_retry=timedelta(seconds=current.reminder_retry),
     )
 
 
@@ -673,6 +691,8 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
         database_url=current.database(),
         guild_id=current.discord_guild,
         reminder_interval=reminder_interval,
+        reminder_lease=timedelta(seconds=current.reminder_lease),
+        reminder_retry=timedelta(seconds=current.reminder_retry),
         reply_within=reply_within,
     )
     try:

@@ -1,10 +1,18 @@
 """Find due reminders and deliver each one once, through whatever ``Notifier`` the adapter supplies.
 
 The reminder rows are the schedule. A worker claims a row with a conditional UPDATE (unclaimed, or its
-lease ran out) and checks the row count, which works the same on SQLite and PostgreSQL; then it sends,
-then marks the row sent. Two workers never both claim a row. A worker that dies after claiming leaves the
-row to be claimed again once the lease expires, so nothing due is lost. The one window that can repeat a
-message is a crash after the platform accepted it and before the row was marked sent.
+lease ran out) and checks the row count, which works the same on SQLite and PostgreSQL; then it records the
+attempt, sends, and marks the row sent. Two workers never both claim a row. A worker that dies after claiming
+leaves the row to be claimed again once the lease expires, so nothing due is lost.
+
+A send that failed or never finished may still have reached the platform (it took the message, then the
+answer was lost, or the worker was killed before marking the row). Such a row keeps ``attempted_at``, and
+the next attempt first asks the platform (``Notifier.delivered``) whether that message is there: if it is,
+the row is marked sent without sending again. So a reminder is delivered once, not at least once. Failed
+sends wait before the next try, twice as long each time (``retry`` up to ``MAX_RETRY``).
+
+A worker stopping gracefully passes ``stop``: the send in flight finishes and is recorded, nothing new is
+claimed, and ``release`` hands back whatever the worker still holds.
 """
 
 from __future__ import annotations
@@ -17,15 +25,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.ledger.db import describe
 from bot.ledger.repo import FOLLOW_UP, UserRef, get_user, outside_quiet_hours, schedule_follow_up, zone
 from bot.ledger.schema import ChannelPost, Contact, Outreach, Reminder, Reply, User, WatchedChannel
 
 log = logging.getLogger(__name__)
 
+#: How long a claim holds a row. It must outlast the slowest send (the Slack client waits out 429s).
 DEFAULT_LEASE = timedelta(minutes=5)
+#: The wait after a first failed send; it doubles with each further failure, up to ``MAX_RETRY``.
+DEFAULT_RETRY = timedelta(seconds=30)
+MAX_RETRY = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +77,22 @@ class ChannelDigest:
     replied_with_question: int
 
 
+class Stop(Protocol):
+    def is_set(self) -> bool: ...
+
+
 class Notifier(Protocol):
     def send(self, reminder: DueReminder) -> None:
         """Deliver one reminder; raise to leave it for a later attempt."""
 
     def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
         """Deliver a user's daily digest (all their due reminders in one message); raise to retry later."""
+
+    def delivered(self, reminder: DueReminder, since: datetime) -> bool:
+        """Whether a message for this reminder (alone or in a digest) reached its user since ``since``.
+
+        Asked before retrying a send that may have arrived; raise when the platform cannot tell now.
+        """
 
 
 def worker_name() -> str:
@@ -126,13 +149,15 @@ def deliver_due(
     *,
     worker: str | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    retry: timedelta = DEFAULT_RETRY,
     limit: int = 500,
     user: UserRef | None = None,
     platform: str | None = None,
+    stop: Stop | None = None,
 ) -> list[DueReminder]:
     """Deliver every reminder due at ``now`` (all users', one platform's, or one user's) this worker can claim.
 
-    Returns what was delivered.
+    Returns what was delivered. When ``stop`` is set, the send in flight finishes and no more are claimed.
     """
     worker = worker or worker_name()
     with sessions() as session:
@@ -151,26 +176,45 @@ def deliver_due(
         ids = list(session.scalars(query.order_by(Reminder.due_at, Reminder.id).limit(limit)))
     delivered: list[DueReminder] = []
     for reminder_id in ids:
+        if stop is not None and stop.is_set():
+            break
         if not claim(sessions, reminder_id, worker, now, lease):
             continue
         with sessions() as session:
-            item, owner = _as_due(session, session.get(Reminder, reminder_id))
+            row = session.get(Reminder, reminder_id)
+            item, owner = _as_due(session, row)
+            attempted_at, attempts = row.attempted_at, row.attempts
         wake = outside_quiet_hours(owner, now)
         if wake > now:  # the user's quiet hours began after this was scheduled: wait for morning
             _release(sessions, reminder_id, worker, due_at=wake)
             continue
+        if attempted_at is not None:
+            try:
+                arrived = notifier.delivered(item, attempted_at)
+            except Exception as exc:
+                log.warning("cannot tell whether reminder %s arrived (%s); will ask again", reminder_id, _why(exc))
+                _back_off(sessions, reminder_id, worker, now, attempts, retry)
+                continue
+            if arrived:
+                log.info("reminder %s had arrived on an earlier attempt; not sending it again", reminder_id)
+                if _mark_sent(sessions, reminder_id, worker, now):
+                    delivered.append(item)
+                continue
+        _begin_attempt(sessions, reminder_id, worker, now)
         try:
             notifier.send(item)
         except Undeliverable:
             log.warning("reminder %s cannot reach its user; set aside, the user will be told", reminder_id)
             _set_aside(sessions, reminder_id, worker, owner.id)
             continue
-        except Exception:
-            log.exception("reminder %s could not be delivered; it stays due", reminder_id)
-            _release(sessions, reminder_id, worker)
+        except Exception as exc:
+            wait = _back_off(sessions, reminder_id, worker, now, attempts + 1, retry)
+            log.warning("reminder %s was not delivered (%s); retrying in %s", reminder_id, _why(exc), wait)
             continue
         if _mark_sent(sessions, reminder_id, worker, now):
             delivered.append(item)
+    if stop is not None and stop.is_set():
+        return delivered
     return delivered + _deliver_digests(sessions, notifier, now, worker, lease, user, platform)
 
 
@@ -231,8 +275,11 @@ def _deliver_digests(
                 .order_by(Reminder.due_at, Reminder.id)
             )
             items = [_as_due(session, r)[0] for r in mine]
+        items = [i for i in items if not _arrived_before(sessions, notifier, i, worker, now, delivered)]
         if not items:
             continue
+        for item in items:
+            _begin_attempt(sessions, item.id, worker, now)
         try:
             notifier.send_digest(items[0].user, items)
         except Undeliverable:
@@ -249,6 +296,62 @@ def _deliver_digests(
             continue
         delivered += [item for item in items if _mark_sent(sessions, item.id, worker, now)]
     return delivered
+
+
+def _arrived_before(
+    sessions: sessionmaker[Session],
+    notifier: Notifier,
+    item: DueReminder,
+    worker: str,
+    now: datetime,
+    delivered: list[DueReminder],
+) -> bool:
+    """For a digest item an earlier attempt may have sent: True (and marked sent) if it arrived then."""
+    with sessions() as session:
+        attempted_at = session.get(Reminder, item.id).attempted_at
+    if attempted_at is None or not notifier.delivered(item, attempted_at):
+        return False
+    if _mark_sent(sessions, item.id, worker, now):
+        delivered.append(item)
+    return True
+
+
+def _why(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {describe(exc)}"
+
+
+def _begin_attempt(sessions: sessionmaker[Session], reminder_id: int, worker: str, now: datetime) -> None:
+    """Record, before sending, that a send is starting (the first attempt's time is kept)."""
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.claimed_by == worker)
+            .values(attempted_at=func.coalesce(Reminder.attempted_at, now), attempts=Reminder.attempts + 1)
+        )
+
+
+def _back_off(
+    sessions: sessionmaker[Session], reminder_id: int, worker: str, now: datetime, attempts: int, retry: timedelta
+) -> timedelta:
+    """Keep the claim for a while after a failure, twice as long for each attempt so far: the next try waits."""
+    wait = min(retry * 2 ** max(attempts - 1, 0), MAX_RETRY)
+    with sessions.begin() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.id == reminder_id, Reminder.claimed_by == worker)
+            .values(claimed_until=now + wait)
+        )
+    return wait
+
+
+def release(sessions: sessionmaker[Session], worker: str) -> int:
+    """Hand back every pending reminder ``worker`` still holds (on a graceful stop); returns how many."""
+    with sessions.begin() as session:
+        return session.execute(
+            update(Reminder)
+            .where(Reminder.claimed_by == worker, Reminder.status == "pending")
+            .values(claimed_by=None, claimed_until=None)
+        ).rowcount
 
 
 def _set_aside(sessions: sessionmaker[Session], reminder_id: int, worker: str, owner_id: int) -> None:

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
 
     #: SQLAlchemy URL; SQLite in the user's data directory when unset.
     database_url: str | None = None
+    #: Seconds a bot holds a reminder it is sending; if it dies, another takes the reminder after this.
+    reminder_lease: float = Field(300.0, gt=0)
+    #: Seconds before the first retry of a reminder whose send failed; doubles each time, up to an hour.
+    reminder_retry: float = Field(30.0, gt=0)
 
     slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")

@@ -15,9 +15,10 @@ import logging
 import os
 import re
 import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import ClassVar
 
 import discord
@@ -27,7 +28,17 @@ from bot import wording
 from bot.adapters import discord_render as render
 from bot.coach import Coach, Message, UnknownContactError
 from bot.ledger.repo import SETTING_RANGES, UserRef
-from bot.reminders import ChannelDigest, DueReminder, Undeliverable, deliver_channel_digests, deliver_due
+from bot.reminders import (
+    DEFAULT_LEASE,
+    DEFAULT_RETRY,
+    ChannelDigest,
+    DueReminder,
+    Undeliverable,
+    deliver_channel_digests,
+    deliver_due,
+    release,
+    worker_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +51,8 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
 #: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
 DM_CLOSED_CODES = {50007, 50278}
 UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
+#: How far before a reminder's first attempt ``reminder_delivered`` looks (clocks differ a little).
+LOOKBACK = timedelta(minutes=10)
 MENTION = re.compile(r"<@!?(\d+)>")
 
 Clock = Callable[[], datetime]
@@ -60,6 +73,8 @@ class DiscordConfig:
     database_url: str
     guild_id: int | None = None
     reminder_interval: float = 60.0
+    reminder_lease: timedelta = DEFAULT_LEASE
+    reminder_retry: timedelta = DEFAULT_RETRY
     #: Answer an interaction directly if the work is done within this many seconds; otherwise defer first.
     reply_within: float = 2.0
 
@@ -469,6 +484,8 @@ class RapportBot(discord.AutoShardedClient):
         *,
         guild_id: int | None = None,
         reminder_interval: float = 60.0,
+        reminder_lease: timedelta = DEFAULT_LEASE,
+        reminder_retry: timedelta = DEFAULT_RETRY,
         reply_within: float = 2.0,
         clock: Clock = utcnow,
         announce: Callable[[str], None] | None = None,
@@ -482,6 +499,9 @@ class RapportBot(discord.AutoShardedClient):
         self.coach = coach
         self.guild_id = guild_id
         self.reminder_interval = reminder_interval
+        self.reminder_lease = reminder_lease
+        self.reminder_retry = reminder_retry
+        self.worker = worker_name()
         self.reply_within = reply_within
         self.clock = clock
         self.announce = announce
@@ -489,6 +509,7 @@ class RapportBot(discord.AutoShardedClient):
         self.tree.add_command(RapportGroup())
         self.tree.add_command(app_commands.ContextMenu(name="Check with Rapport", callback=check_message))
         self._stopping = asyncio.Event()
+        self._halt = threading.Event()  # seen by the reminder round in its worker thread
         self._ticker: asyncio.Task | None = None
         self._tick: asyncio.Future | None = None
 
@@ -523,11 +544,19 @@ class RapportBot(discord.AutoShardedClient):
             )
 
     async def close(self) -> None:
+        """Stop: the reminder in flight is sent and recorded, nothing new is claimed, held claims are released."""
         self._stopping.set()
+        self._halt.set()
         if self._tick is not None and not self._tick.done():
-            await asyncio.wait({self._tick}, timeout=15)  # let a reminder round in flight finish its sends
+            await asyncio.wait({self._tick}, timeout=15)  # let the send in flight finish
         if self._ticker is not None:
             self._ticker.cancel()
+        try:
+            released = await asyncio.to_thread(release, self.coach.sessions, self.worker)
+            if released:
+                log.info("released %d reminder claim(s) at stop", released)
+        except Exception as exc:  # the database is down: the claims' leases will run out instead
+            log.warning("could not release reminder claims at stop (%s); they free up when their lease ends", exc)
         await super().close()
 
     # -- answering interactions -------------------------------------------------------------------------------
@@ -685,7 +714,18 @@ class RapportBot(discord.AutoShardedClient):
     def tick(self, notifier: DiscordNotifier) -> None:
         """One round: due reminders as DMs, then watched channels' digests (in a worker thread)."""
         now = self.clock()
-        deliver_due(self.coach.sessions, notifier, now, platform=PLATFORM)
+        deliver_due(
+            self.coach.sessions,
+            notifier,
+            now,
+            worker=self.worker,
+            lease=self.reminder_lease,
+            retry=self.reminder_retry,
+            platform=PLATFORM,
+            stop=self._halt,
+        )
+        if self._halt.is_set():
+            return
         deliver_channel_digests(self.coach.sessions, notifier.post_channel_digest, now, PLATFORM)
 
     async def dm(self, user_id: str, **kwargs) -> None:
@@ -713,6 +753,14 @@ class RapportBot(discord.AutoShardedClient):
 
     async def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
         await self.dm(user.user_id, embed=render.digest_embed(items))
+
+    async def reminder_delivered(self, reminder: DueReminder, since: datetime) -> bool:
+        """Whether the DM holds a message of ours whose footer names this reminder (see ``render.marked``)."""
+        channel = await self.create_dm(discord.Object(int(reminder.user.user_id)))
+        async for message in channel.history(limit=200, after=since - LOOKBACK, oldest_first=True):
+            if message.author.id == self.user.id and reminder.id in render.marked(message.embeds):
+                return True
+        return False
 
     async def post_channel_digest(self, digest: ChannelDigest) -> bool:
         """Post a digest; False if the channel is gone (then it is unwatched)."""
@@ -743,6 +791,9 @@ class DiscordNotifier:
 
     def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
         self._run(self.bot.send_digest(user, items))
+
+    def delivered(self, reminder: DueReminder, since: datetime) -> bool:
+        return self._run(self.bot.reminder_delivered(reminder, since))
 
     def post_channel_digest(self, digest: ChannelDigest) -> None:
         if not self._run(self.bot.post_channel_digest(digest)):
@@ -777,6 +828,8 @@ def run(config: DiscordConfig, coach: Coach, announce: Callable[[str], None] | N
         coach,
         guild_id=config.guild_id,
         reminder_interval=config.reminder_interval,
+        reminder_lease=config.reminder_lease,
+        reminder_retry=config.reminder_retry,
         reply_within=config.reply_within,
         announce=announce,
     )

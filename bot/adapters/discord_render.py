@@ -6,6 +6,8 @@ keeps within Discord's limits (embed title 256, description 4096, field value 10
 
 from __future__ import annotations
 
+import re
+
 import discord
 
 from bot import wording
@@ -124,10 +126,15 @@ def logged_text(logged) -> str:
     return wording.logged_text(logged.contact, due)
 
 
+#: A reminder's number in its embed footer ("Reminder #12", "Reminders #12 #13"): how the bot recognises, in the
+#: DM's history, a reminder an earlier attempt already delivered.
+MARK = re.compile(r"#(\d+)")
+
+
 def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
     embed = discord.Embed(description=f"⏰ {wording.reminder_line(reminder)}", colour=discord.Colour.blurple())
-    if guild_name:
-        embed.set_footer(text=_clip(f"From {guild_name}", FOOTER_MAX))
+    footer = f"Reminder #{reminder.id}" + (f" · From {guild_name}" if guild_name else "")
+    embed.set_footer(text=_clip(footer, FOOTER_MAX))
     return embed
 
 
@@ -135,8 +142,15 @@ def digest_embed(items) -> discord.Embed:
     lines = [f"• {wording.reminder_line(r)}" for r in items]
     embed = discord.Embed(title="Your Rapport digest for today", colour=discord.Colour.blurple())
     embed.description = _clip("\n".join(lines), DESCRIPTION_MAX)
-    embed.set_footer(text="Reply buttons come with separate reminders; /rapport followups lists what is due.")
+    numbers = " ".join(f"#{r.id}" for r in items)
+    footer = f"Reminders {numbers} · buttons come with separate reminders; /rapport followups lists them."
+    embed.set_footer(text=_clip(footer, FOOTER_MAX))
     return embed
+
+
+def marked(embeds) -> set[int]:
+    """The reminder numbers in these embeds' footers."""
+    return {int(n) for e in embeds if e.footer and e.footer.text for n in MARK.findall(e.footer.text.split("·")[0])}
 
 
 def followups_text(items) -> str:

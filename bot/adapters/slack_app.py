@@ -22,12 +22,22 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy.exc import DBAPIError
 
 from bot import wording
 from bot.adapters import slack_blocks as blocks
 from bot.coach import Coach, Message, UnknownContactError
+from bot.ledger.db import describe
 from bot.ledger.repo import UserRef
-from bot.reminders import Undeliverable, deliver_channel_digests, deliver_due
+from bot.reminders import (
+    DEFAULT_LEASE,
+    DEFAULT_RETRY,
+    Undeliverable,
+    deliver_channel_digests,
+    deliver_due,
+    release,
+    worker_name,
+)
 
 log = logging.getLogger(__name__)
 
@@ -371,18 +381,42 @@ def _from_ts(ts: str) -> datetime:
 
 
 class SlackNotifier:
-    """Delivers reminders as DMs from the bot (the ledger decides what is due and guarantees once)."""
+    """Delivers reminders as DMs from the bot (the ledger decides what is due and guarantees once).
+
+    Reminder DMs are posted by a client that retries only 429s: a 5xx or a dropped connection may come after
+    Slack took the message, so instead of posting again at once, the ledger asks ``delivered`` before the
+    next try. Each reminder's buttons carry ``block_id`` ``reminder:<id>``, which is what ``delivered`` finds.
+    """
+
+    #: How far before the first attempt ``delivered`` looks (clocks differ a little).
+    LOOKBACK = timedelta(minutes=10)
 
     def __init__(self, client: WebClient):
         self.client = client
+        self.posting_client = WebClient(
+            token=client.token,
+            base_url=client.base_url,
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        )
 
     def _post(self, user: UserRef, body: list[dict], text: str) -> None:
         try:
-            self.client.chat_postMessage(channel=user.user_id, blocks=body, text=text)
+            self.posting_client.chat_postMessage(channel=user.user_id, blocks=body, text=text)
         except SlackApiError as exc:
             if exc.response.get("error") in UNDELIVERABLE:
                 raise Undeliverable(exc.response.get("error")) from exc
             raise
+
+    def delivered(self, reminder, since: datetime) -> bool:
+        """Whether the DM with the user holds a message with this reminder's block (``conversations.history``)."""
+        channel = self.client.conversations_open(users=reminder.user.user_id)["channel"]["id"]
+        oldest = f"{(since - self.LOOKBACK).timestamp():.6f}"
+        block_id = f"reminder:{reminder.id}"
+        for page in self.client.conversations_history(channel=channel, oldest=oldest, limit=200):
+            for message in page.get("messages", []):
+                if any(b.get("block_id") == block_id for b in message.get("blocks") or []):
+                    return True
+        return False
 
     def send(self, reminder) -> None:
         self._post(reminder.user, blocks.reminder_blocks(reminder), wording.reminder_line(reminder))
@@ -401,22 +435,45 @@ class SlackNotifier:
 class Scheduler(threading.Thread):
     """Delivers due reminders and channel digests every ``interval`` seconds, until ``stop()``.
 
-    Any number of app processes may run one: the ledger's claims make each delivery happen once.
+    Any number of app processes may run one: the ledger's claims make each delivery happen once. ``stop()``
+    lets the send in flight finish, then hands back any reminder this scheduler still holds.
     """
 
-    def __init__(self, coach: Coach, client: WebClient, interval: float = 60.0, clock: Clock = utcnow):
+    def __init__(
+        self,
+        coach: Coach,
+        client: WebClient,
+        interval: float = 60.0,
+        clock: Clock = utcnow,
+        lease: timedelta = DEFAULT_LEASE,
+        retry: timedelta = DEFAULT_RETRY,
+    ):
         super().__init__(name="rapport-reminders", daemon=True)
         self.coach = coach
         self.notifier = SlackNotifier(client)
         self.interval = interval
         self.clock = clock
+        self.lease = lease
+        self.retry = retry
+        self.worker = worker_name()
         self._stop = threading.Event()
         self._last_prune: datetime | None = None
 
     def tick(self) -> None:
         now = self.clock()
         sessions = self.coach.sessions
-        deliver_due(sessions, self.notifier, now, platform=PLATFORM)
+        deliver_due(
+            sessions,
+            self.notifier,
+            now,
+            worker=self.worker,
+            lease=self.lease,
+            retry=self.retry,
+            platform=PLATFORM,
+            stop=self._stop,
+        )
+        if self._stop.is_set():
+            return
         deliver_channel_digests(sessions, self.notifier.post_channel_digest, now, PLATFORM)
         if self._last_prune is None or now - self._last_prune > timedelta(hours=1):
             self.coach.prune_events(now - timedelta(days=1))
@@ -426,9 +483,23 @@ class Scheduler(threading.Thread):
         while not self._stop.is_set():
             try:
                 self.tick()
-            except Exception:  # a database outage or a Slack error: log it, try again next round
+            except (DBAPIError, OSError, SlackApiError) as exc:  # an outage: one line, try again next round
+                log.warning("reminder round failed (%s); retrying in %s s", describe(exc), self.interval)
+            except Exception:
                 log.exception("reminder round failed; retrying in %s s", self.interval)
             self._stop.wait(self.interval)
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop after the send in flight (waiting up to ``timeout`` s), then release this worker's claims."""
         self._stop.set()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout)
+        try:
+            released = release(self.coach.sessions, self.worker)
+        except Exception as exc:  # the database is down: the claims' leases will run out instead
+            log.warning(
+                "could not release reminder claims at stop (%s); they free up when their lease ends", describe(exc)
+            )
+            return
+        if released:
+            log.info("released %d reminder claim(s) at stop", released)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -15,10 +16,13 @@ from sqlalchemy import text
 from bot.adapters.slack_app import Scheduler, create_app, make_client
 from bot.coach import Coach
 from bot.ledger.db import describe, open_ledger
+from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+#: Seconds a worker has, after SIGTERM, to finish requests and the reminder in flight.
+GRACEFUL_TIMEOUT = 20
 
 
 class StartupError(RuntimeError):
@@ -33,6 +37,8 @@ class SlackConfig:
     api_url: str
     database_url: str
     reminder_interval: float = 60.0
+    reminder_lease: timedelta = DEFAULT_LEASE
+    reminder_retry: timedelta = DEFAULT_RETRY
 
 
 def check_token(config: SlackConfig) -> dict:
@@ -51,7 +57,10 @@ def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
     coach.model  # noqa: B018 - load the model now, not on the first user's check
     client = make_client(config.bot_token, config.api_url)
     app = create_app(coach, client, config.signing_secret)
-    return coach, app, Scheduler(coach, client, interval=config.reminder_interval)
+    scheduler = Scheduler(
+        coach, client, interval=config.reminder_interval, lease=config.reminder_lease, retry=config.reminder_retry
+    )
+    return coach, app, scheduler
 
 
 def wsgi_app(coach: Coach, app) -> callable:
@@ -93,8 +102,9 @@ class _Gunicorn(BaseApplication):
         return wsgi_app(coach, app)
 
     def _worker_exit(self, _server, _worker) -> None:
+        """After the worker's last request: let the reminder in flight finish and hand back claims."""
         if self.scheduler is not None:
-            self.scheduler.stop()
+            self.scheduler.stop(timeout=GRACEFUL_TIMEOUT - 5)
 
 
 def serve_http(config: SlackConfig, host: str, port: int, workers: int, threads: int) -> None:
@@ -107,7 +117,7 @@ def serve_http(config: SlackConfig, host: str, port: int, workers: int, threads:
             "threads": threads,
             "worker_class": "gthread",
             "timeout": 30,
-            "graceful_timeout": 20,
+            "graceful_timeout": GRACEFUL_TIMEOUT,
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "info",

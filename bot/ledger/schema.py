@@ -136,6 +136,11 @@ class Reminder(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When the first send began. Set before sending and kept until the row is sent: a later attempt asks the
+    #: platform whether that send arrived (it may have, if the worker died or the answer was lost).
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Sends tried so far; each failure waits twice as long as the last before the next try.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Check(Base):

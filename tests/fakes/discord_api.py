@@ -464,6 +464,8 @@ class DiscordStandIn:
             channel_id = next((c for c, u in self.dm_channels.items() if u == recipient), None) or snowflake()
             self.dm_channels[channel_id] = recipient
             return 200, {"id": channel_id, "type": 1, "last_message_id": None, "recipients": [user(recipient)]}, {}
+        if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "GET":
+            return 200, self._history(m[1], request.query), {}
         if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
             if self.dm_channels.get(m[1]) in self.closed_dms:
                 return 403, {"message": "Cannot send messages to this user", "code": 50007}, {}
@@ -517,6 +519,19 @@ class DiscordStandIn:
             flags=body.get("flags") or 0,
             webhook_id=APP_ID if webhook else None,
         )
+
+    def _history(self, channel_id: str, query) -> list[dict]:
+        """Get Channel Messages: newest first; ``after`` gives the ``limit`` messages just after that id."""
+        limit = min(int(query.get("limit", 50)), 100)
+        found = sorted(
+            {m["id"]: m for m in self.messages.values() if m.get("channel_id") == channel_id}.values(),
+            key=lambda m: int(m["id"]),
+        )
+        if "after" in query:
+            found = [m for m in found if int(m["id"]) > int(query["after"])][:limit]
+        if "before" in query:
+            found = [m for m in found if int(m["id"]) < int(query["before"])][-limit:]
+        return list(reversed(found[-limit:]))
 
     def _channel_of(self, token: str) -> str:
         return self._interactions.get(token, {}).get("channel_id", "0")

@@ -3,7 +3,10 @@
 It answers the methods Rapport calls the way Slack documents them (``{"ok": true, ...}`` with HTTP 200,
 ``{"ok": false, "error": ...}`` for errors, HTTP 429 with ``Retry-After`` when rate limited), checks the
 bearer token, and records every call so tests can assert on what the app sent. ``script()`` queues answers
-(errors, 429s) for a method ahead of the normal one.
+(errors, 429s) for a method ahead of the normal one; ``script_after_accept()`` queues answers given after a
+message was posted (Slack took it, the answer says otherwise); ``hold`` delays answers after posting.
+Messages posted to a user (``channel=U...``) land in the bot's DM with them (``D...``), which
+``conversations.open`` and ``conversations.history`` return as Slack does.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
 
 
+def dm_of(channel: str) -> str:
+    """The bot's DM channel with a user (``U123`` -> ``D123``); other channels are themselves."""
+    return "D" + channel[1:] if channel.startswith("U") else channel
+
+
 @dataclass
 class Call:
     method: str  # a Web API method ("chat.postMessage") or "response_url"
@@ -41,6 +49,9 @@ class SlackStandIn:
         self.timezones = timezones or {}
         self.calls: list[Call] = []
         self._scripts: dict[str, list[tuple[int, dict, dict]]] = {}
+        self._after_accept: dict[str, list[tuple[int, dict, dict]]] = {}
+        self.hold: dict[str, float] = {}  # seconds to wait, after posting, before answering
+        self.history: dict[str, list[dict]] = {}  # channel -> messages posted, oldest first
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
         stand_in = self
@@ -90,6 +101,16 @@ class SlackStandIn:
         """Queue ``(status, headers, body)`` answers for ``method``, used before the normal answer."""
         with self._lock:
             self._scripts.setdefault(method, []).extend(answers)
+
+    def script_after_accept(self, method: str, *answers: tuple[int, dict, dict]) -> None:
+        """Queue answers for ``method`` given after the message was posted (e.g. a 500 for a message Slack took)."""
+        with self._lock:
+            self._after_accept.setdefault(method, []).extend(answers)
+
+    def posted(self, channel: str) -> list[dict]:
+        """Messages in ``channel`` (a user id means the bot's DM with them), oldest first."""
+        with self._lock:
+            return list(self.history.get(dm_of(channel), []))
 
     def of(self, method: str, **match) -> list[Call]:
         with self._lock:
@@ -172,8 +193,33 @@ class SlackStandIn:
         if method == "chat.postMessage":
             if "channel" not in params:
                 return 200, {}, {"ok": False, "error": "channel_not_found"}
+            channel = dm_of(params["channel"])
             message = {"type": "message", "text": params.get("text", ""), "user": BOT_USER_ID, "bot_id": BOT_ID}
-            return 200, {}, {"ok": True, "channel": params["channel"], "ts": ts, "message": {**message, "ts": ts}}
+            message = {**message, "ts": ts, **({"blocks": params["blocks"]} if params.get("blocks") else {})}
+            with self._lock:
+                self.history.setdefault(channel, []).append(message)
+                after = self._after_accept.get(method)
+                scripted = after.pop(0) if after else None
+            if self.hold.get(method):
+                time.sleep(self.hold[method])
+            if scripted:
+                return scripted
+            return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "conversations.open":
+            users = params.get("users", "")
+            if not users.startswith("U") or "," in users:
+                return 200, {}, {"ok": False, "error": "user_not_found"}
+            return 200, {}, {"ok": True, "channel": {"id": dm_of(users)}}
+        if method == "conversations.history":
+            oldest = float(params.get("oldest") or 0)
+            limit = int(params.get("limit") or 100)
+            with self._lock:
+                found = [m for m in self.history.get(params.get("channel", ""), []) if float(m["ts"]) > oldest]
+            start = int(params.get("cursor") or 0)
+            page = list(reversed(found))[start : start + limit]  # newest first, as Slack returns them
+            more = start + limit < len(found)
+            meta = {"next_cursor": str(start + limit) if more else ""}
+            return 200, {}, {"ok": True, "messages": page, "has_more": more, "response_metadata": meta}
         if method == "chat.postEphemeral":
             if "channel" not in params or "user" not in params:
                 return 200, {}, {"ok": False, "error": "invalid_arguments"}

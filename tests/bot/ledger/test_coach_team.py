@@ -140,6 +140,9 @@ def test_reminders_are_delivered_per_platform(coach, sessions):
         def send_digest(self, user, items):
             got.extend(items)
 
+        def delivered(self, reminder, since):
+            return reminder in got
+
     assert deliver_due(sessions, Collect(), T0 + timedelta(days=3), platform="discord") == []
     assert len(deliver_due(sessions, Collect(), T0 + timedelta(days=3), platform="slack")) == 1
 

@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import text
 from bot.coach import UnknownContactError
 from bot.ledger.db import LedgerError, open_ledger
 from bot.ledger.repo import UserRef
-from bot.reminders import DEFAULT_LEASE, deliver_due
+from bot.reminders import DEFAULT_LEASE, claim, deliver_due, due, release
 
 ROOT = Path(__file__).parents[3]
 ANA = UserRef("slack", "T1", "U_ANA")
@@ -28,6 +29,9 @@ class Collect:
 
     def send_digest(self, user, items):
         self.digests.append((user, [r.contact for r in items]))
+
+    def delivered(self, reminder, since):
+        return any(r.id == reminder.id for r in self.sent)
 
 
 def test_migrations_are_idempotent(ledger_url):
@@ -91,8 +95,69 @@ def test_a_failing_notifier_leaves_the_reminder_due(coach, sessions):
 
     deliver_due(sessions, Down(), T0 + timedelta(days=3))
     out = Collect()
+    deliver_due(sessions, out, T0 + timedelta(days=3, seconds=10))
+    assert out.sent == []  # the first retry waits DEFAULT_RETRY (30 s)
     deliver_due(sessions, out, T0 + timedelta(days=3, minutes=1))
     assert len(out.sent) == 1
+
+
+def test_a_send_whose_answer_was_lost_is_not_sent_again(coach, sessions):
+    """The platform took the message, then the connection dropped: the retry finds it and only marks it sent."""
+    coach.record_outreach(ANA, "Lee", T0)
+    arrived = Collect()
+
+    class LostAnswer(Collect):
+        def send(self, reminder):
+            arrived.send(reminder)
+            raise ConnectionError("connection reset after the message was taken")
+
+    assert deliver_due(sessions, LostAnswer(), T0 + timedelta(days=3)) == []
+    later = Collect()
+    later.delivered = arrived.delivered  # the platform's record is what counts
+    [marked] = deliver_due(sessions, later, T0 + timedelta(days=3, minutes=1))
+    assert later.sent == [] and len(arrived.sent) == 1 and marked.id == arrived.sent[0].id
+    assert coach.export(ANA)["contacts"][0]["reminders"][0]["status"] == "sent"
+
+
+def test_failed_sends_back_off_twice_as_long_each_time(coach, sessions):
+    coach.record_outreach(ANA, "Lee", T0)
+    tries = []
+
+    class Down(Collect):
+        def send(self, reminder):
+            tries.append(reminder.id)
+            raise ConnectionError("chat API down")
+
+    start = T0 + timedelta(days=3)
+    for second in range(0, 400, 5):
+        deliver_due(sessions, Down(), start + timedelta(seconds=second))
+    # tries at 0 s, then after waits of 30, 60, 120 s: 30, 90, 210 (next would be 450)
+    assert len(tries) == 4
+
+
+def test_a_stop_finishes_the_send_in_flight_and_claims_nothing_more(coach, sessions):
+    for name in ("Lee", "Kim", "Sam"):
+        coach.record_outreach(ANA, name, T0)
+    stop = threading.Event()
+
+    class StopAfterFirst(Collect):
+        def send(self, reminder):
+            super().send(reminder)
+            stop.set()  # SIGTERM arrives while this one is being sent
+
+    out = StopAfterFirst()
+    assert len(deliver_due(sessions, out, T0 + timedelta(days=3), worker="w1", stop=stop)) == 1
+    assert release(sessions, "w1") == 0  # nothing left claimed
+    assert len(deliver_due(sessions, Collect(), T0 + timedelta(days=3), worker="w2")) == 2
+
+
+def test_release_hands_back_held_claims(coach, sessions):
+    coach.record_outreach(ANA, "Lee", T0)
+    [item] = due(sessions, T0 + timedelta(days=3))
+    assert claim(sessions, item.id, "w1", T0 + timedelta(days=3), timedelta(minutes=5))
+    assert deliver_due(sessions, Collect(), T0 + timedelta(days=3), worker="w2") == []
+    assert release(sessions, "w1") == 1
+    assert len(deliver_due(sessions, Collect(), T0 + timedelta(days=3), worker="w2")) == 1
 
 
 def test_users_only_see_their_own_data(coach):

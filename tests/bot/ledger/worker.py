@@ -28,6 +28,12 @@ class FileNotifier:
         for reminder in items:
             self.send(reminder)
 
+    def delivered(self, reminder, since) -> bool:
+        if not os.path.exists(self.path):
+            return False
+        with open(self.path) as log:
+            return str(reminder.id) in log.read().split()
+
 
 def main() -> None:
     url, log, now = sys.argv[1], sys.argv[2], datetime.fromisoformat(sys.argv[3])

@@ -17,6 +17,8 @@ SCOPE_OF_METHOD = {
     "chat_postEphemeral": {"chat:write"},
     "users_info": {"users:read"},
     "conversations_join": {"channels:join"},
+    "conversations_open": {"im:write"},
+    "conversations_history": {"im:history"},
     "views_open": set(),
     "views_publish": set(),
     "auth_test": set(),
