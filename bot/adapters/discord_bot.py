@@ -749,10 +749,12 @@ class RapportBot(discord.AutoShardedClient):
     async def send_reminder(self, reminder: DueReminder) -> None:
         embed = render.reminder_embed(reminder, self._guild_name(reminder.user.workspace))
         view = reminder_view(reminder)
-        await self.dm(reminder.user.user_id, embed=embed, **({"view": view} if view else {}))
+        # discord.py sends the nonce with enforce_nonce: a repeat within minutes returns the first message.
+        nonce = f"reminder-{reminder.id}"  # Discord allows 25 characters
+        await self.dm(reminder.user.user_id, embed=embed, nonce=nonce, **({"view": view} if view else {}))
 
     async def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
-        await self.dm(user.user_id, embed=render.digest_embed(items))
+        await self.dm(user.user_id, embed=render.digest_embed(items), nonce=f"digest-{items[0].id}")
 
     async def reminder_delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether the DM holds a message of ours whose footer names this reminder (see ``render.marked``)."""

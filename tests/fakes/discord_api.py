@@ -243,6 +243,8 @@ class DiscordStandIn:
         self.dm_channels: dict[str, str] = {}  # DM channel id -> recipient user id
         self._interactions: dict[str, dict] = {}  # interaction token -> the INTERACTION_CREATE payload
         self._scripts: list[tuple[str, re.Pattern, int, dict, dict]] = []
+        self.lose_answers = 0  # this many next created messages are stored, then answered with a 500
+        self._nonces: dict[tuple[str, str], dict] = {}  # (channel, nonce) -> message, for enforce_nonce
         self._changed = threading.Condition()
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = itertools.count(1)
@@ -469,7 +471,7 @@ class DiscordStandIn:
         if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
             if self.dm_channels.get(m[1]) in self.closed_dms:
                 return 403, {"message": "Cannot send messages to this user", "code": 50007}, {}
-            return 200, self._store(self._bot_message(m[1], body)), {}
+            return self._create(m[1], body)
         return 404, {"message": "404: Not Found", "code": 0}, {}
 
     def _application(self) -> dict:
@@ -519,6 +521,21 @@ class DiscordStandIn:
             flags=body.get("flags") or 0,
             webhook_id=APP_ID if webhook else None,
         )
+
+    def _create(self, channel_id: str, body: dict) -> tuple[int, dict, dict]:
+        """Create Message; with ``enforce_nonce``, a nonce seen before returns that message and creates none."""
+        key = (channel_id, str(body.get("nonce")))
+        with self._changed:
+            if body.get("enforce_nonce") and key in self._nonces:
+                return 200, self._nonces[key], {}
+            created = self._store(self._bot_message(channel_id, body))
+            if body.get("nonce") is not None:
+                created["nonce"] = str(body["nonce"])
+                self._nonces[key] = created
+            if self.lose_answers > 0:  # Discord took it; the answer is an error
+                self.lose_answers -= 1
+                return 500, {"message": "500: Internal Server Error", "code": 0}, {}
+        return 200, created, {}
 
     def _history(self, channel_id: str, query) -> list[dict]:
         """Get Channel Messages: newest first; ``after`` gives the ``limit`` messages just after that id."""

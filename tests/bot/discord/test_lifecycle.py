@@ -11,12 +11,15 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from bot.adapters.discord_bot import PERMISSIONS
 from bot.cli import main
 from bot.coach import Coach, Message
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
+from bot.ledger.schema import Reminder
+from bot.reminders import due
 from bot.wording import NOTICES
 from tests.bot.discord.conftest import RAPPORT, ROOT, BotProcess, eventually
 from tests.fakes import discord_api as d
@@ -209,4 +212,41 @@ def test_reminders_and_digests_go_out_once_across_a_restart_and_their_buttons_st
         assert len(sent_to(closed, 403)) == 1  # never retried
         assert bot.stop() == 0
         assert d.BOT_TOKEN not in bot.output()
+    sessions.kw["bind"].dispose()
+
+
+def test_a_reminder_is_not_sent_twice_when_an_answer_is_lost_or_an_earlier_send_had_arrived(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'rapport.db'}"
+    lost, earlier = "1600000000000000601", "1600000000000000602"
+    now = datetime.now(UTC)
+    sessions = open_ledger(database_url)
+    ledger = Coach(sessions=sessions)
+    for user in (lost, earlier):
+        ledger.update_settings(ref(user), now - timedelta(days=5), quiet_start_hour=0, quiet_end_hour=0)
+        ledger.record_outreach(ref(user), "<@1600000000000000699>", now - timedelta(days=4))
+    [in_doubt] = due(sessions, now, ref(earlier))
+    with sessions.begin() as session:  # a previous bot process sent it and died before recording that
+        session.execute(update(Reminder).where(Reminder.id == in_doubt.id).values(attempted_at=now, attempts=1))
+
+    with DiscordStandIn() as stand_in:
+        dm = d.snowflake()
+        stand_in.dm_channels[dm] = earlier
+        footer = {"text": f"Reminder #{in_doubt.id} · From Rapport Test"}
+        arrived = d.message(dm, d.user(d.BOT_ID, "Rapport", bot=True), embeds=[{"description": "⏰", "footer": footer}])
+        stand_in.messages[arrived["id"]] = arrived
+        stand_in.lose_answers = 1  # the first DM is created, but Discord answers 500
+        bot = BotProcess(stand_in, database_url, tmp_path).start()
+        try:
+            assert eventually(lambda: not ledger.followups(ref(lost), datetime.now(UTC)), timeout=20)
+            assert eventually(lambda: not ledger.followups(ref(earlier), datetime.now(UTC)))
+            time.sleep(1.0)  # more rounds
+            posts = stand_in.of("POST", r"/channels/\d+/messages")
+            assert [c.status for c in posts] == [500, 200]  # discord.py retried with the same nonce...
+            created = {m["id"] for m in stand_in.messages.values() if m["channel_id"] in posts[0].path}
+            assert created == {posts[1].answer["id"]}  # ...and got back the one message Discord had taken
+            assert posts[0].body["nonce"] == posts[1].body["nonce"] and posts[0].body["enforce_nonce"] is True
+            assert stand_in.of("GET", rf"/channels/{dm}/messages")  # the in-doubt one was looked up...
+            assert not [c for c in posts if c.path == f"/channels/{dm}/messages"]  # ...and not sent again
+        finally:
+            bot.stop()
     sessions.kw["bind"].dispose()
