@@ -239,6 +239,10 @@ def _ledger_coach() -> Coach:
         _fail(str(exc), code=1)
 
 
+#: How SQLite reports a full disk, a file it may not write, or a folder it cannot create its journal in.
+STORAGE_TROUBLE = ("disk I/O error", "disk is full", "readonly database", "unable to open database file")
+
+
 def _ledger_errors(command):
     """Database failures (read-only file, lost connection, full disk) become one line and exit 1."""
 
@@ -251,7 +255,14 @@ def _ledger_errors(command):
         try:
             return command(*args, **kwargs)
         except SQLAlchemyError as exc:
-            _fail(f"the database refused: {describe(exc)}", code=1)
+            reason = describe(exc)
+            if any(sign in reason for sign in STORAGE_TROUBLE):
+                from bot import settings
+
+                reason += (
+                    f" (check free space and write permission where the database is: {settings.load().database()})"
+                )
+            _fail(f"the database refused: {reason}", code=1)
 
     return wrapper
 

@@ -78,6 +78,7 @@ NOTICES = {
 
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+UNAVAILABLE = "My database isn't available right now, so nothing was recorded. Please try again in a minute."
 
 
 def logged_text(contact: str, due: str | None) -> str:

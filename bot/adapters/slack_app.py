@@ -109,6 +109,19 @@ class Listeners:
         app.view("settings")(self.save_settings)
         app.event("app_home_opened")(self.home_opened)
         app.event("message")(self.message)
+        app.error(self.failed)
+
+    def failed(self, error: Exception, body: dict, respond) -> None:
+        """Anything a listener did not handle: logged, and the user told when Slack gave us a way to answer.
+
+        An event we could not take (e.g. the database is down) gets HTTP 500, so Slack delivers it again.
+        """
+        text = _apology(error, body.get("type") or "request")
+        if respond is not None and body.get("type") != "event_callback":
+            try:
+                respond(response_type="ephemeral", replace_original=False, text=text)
+            except Exception as exc:
+                log.warning("could not tell the user about a failure: %s", describe(exc))
 
     # -- plumbing ----------------------------------------------------------------------------------------
     def once_per_event(self, body: dict, next: Callable[[], None]):
@@ -141,13 +154,13 @@ class Listeners:
     # -- /rapport ------------------------------------------------------------------------------------------
     def command(self, ack, body, context, client, respond) -> None:
         user = user_of(context)
-        new = self._new_user(user)
         text = (body.get("text") or "").strip()
         try:
+            new = self._new_user(user)
             answer = self.answer(user, text, body.get("channel_id"), client, body.get("trigger_id"), ack)
-        except Exception:
-            log.exception("/rapport failed")
-            answer = [blocks.section(wording.SORRY)]
+        except Exception as exc:
+            ack(response_type="ephemeral", text=_apology(exc, "/rapport"))
+            return
         if answer is not None:
             ack(response_type="ephemeral", blocks=answer, text=blocks.text_of(answer))
 
@@ -364,6 +377,15 @@ class Listeners:
         answer = self.answer(user, text, None, client, None, ack=None)
         client.chat_postMessage(channel=channel, blocks=answer, text=blocks.text_of(answer))
         self._after(client, user, new, lambda t: client.chat_postMessage(channel=channel, text=t))
+
+
+def _apology(exc: Exception, what: str) -> str:
+    """Log a failure (one line for a database outage, a traceback otherwise) and say sorry in the right words."""
+    if isinstance(exc, DBAPIError):
+        log.warning("%s failed: the database is unavailable (%s)", what, describe(exc))
+        return wording.UNAVAILABLE
+    log.error("%s failed", what, exc_info=exc)
+    return wording.SORRY
 
 
 def _check_id(block_id: str) -> int | None:
