@@ -51,6 +51,8 @@ class SlackStandIn:
         self._scripts: dict[str, list[tuple[int, dict, dict]]] = {}
         self._after_accept: dict[str, list[tuple[int, dict, dict]]] = {}
         self.hold: dict[str, float] = {}  # seconds to wait, after posting, before answering
+        self._hold_next: dict[str, list[float]] = {}
+        self.held: list[dict] = []  # messages taken whose answer was held by hold_next()
         self.history: dict[str, list[dict]] = {}  # channel -> messages posted, oldest first
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -106,6 +108,11 @@ class SlackStandIn:
         """Queue answers for ``method`` given after the message was posted (e.g. a 500 for a message Slack took)."""
         with self._lock:
             self._after_accept.setdefault(method, []).extend(answers)
+
+    def hold_next(self, method: str, seconds: float) -> None:
+        """Take the next ``method`` call's message, then keep its answer back for ``seconds`` (see ``held``)."""
+        with self._lock:
+            self._hold_next.setdefault(method, []).append(seconds)
 
     def posted(self, channel: str) -> list[dict]:
         """Messages in ``channel`` (a user id means the bot's DM with them), oldest first."""
@@ -200,8 +207,14 @@ class SlackStandIn:
                 self.history.setdefault(channel, []).append(message)
                 after = self._after_accept.get(method)
                 scripted = after.pop(0) if after else None
-            if self.hold.get(method):
-                time.sleep(self.hold[method])
+                once = self._hold_next.get(method)
+                if once:
+                    hold = once.pop(0)
+                    self.held.append(message)
+                else:
+                    hold = self.hold.get(method, 0)
+            if hold:
+                time.sleep(hold)
             if scripted:
                 return scripted
             return 200, {}, {"ok": True, "channel": channel, "ts": ts, "message": message}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -35,13 +36,20 @@ class SlackApp:
     """One ``rapport slack`` process; ``restart()`` stops it with SIGTERM and starts a new one on the same DB."""
 
     def __init__(
-        self, stand_in: SlackStandIn, database_url: str, log_dir: Path, interval: float = 0.3, workers: int = 1
+        self,
+        stand_in: SlackStandIn,
+        database_url: str,
+        log_dir: Path,
+        interval: float = 0.3,
+        workers: int = 1,
+        **env: str,
     ):
         self.stand_in = stand_in
         self.workers = workers
         self.database_url = database_url
         self.log_dir = log_dir
         self.interval = interval
+        self.extra_env = env
         self.port = free_port()
         self.process: subprocess.Popen | None = None
         self.starts = 0
@@ -58,6 +66,7 @@ class SlackApp:
             RAPPORT_SLACK_API_URL=self.stand_in.api_url,
             RAPPORT_DATABASE_URL=self.database_url,
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> SlackApp:
@@ -72,6 +81,7 @@ class SlackApp:
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill() can take the workers down with it
         )
         self._log = log
         deadline = time.time() + 60
@@ -91,8 +101,16 @@ class SlackApp:
             stop_process(self.process)
             self._log.close()
 
+    def kill(self) -> None:
+        """SIGKILL to gunicorn and its workers at once: no shutdown code runs, as in a crash or an OOM kill."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+            self._log.close()
+
     def output(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return (self.log_dir / f"slack-app-{self.starts}.log").read_text(errors="replace")[-4000:]
 
     # -- requests as Slack sends them ------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""Failure drills (issue "Deploy and operate"): see ``drills.py``; ``python -m tests.drills`` prints figures."""
