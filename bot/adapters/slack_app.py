@@ -478,7 +478,7 @@ class Scheduler(threading.Thread):
         self.lease = lease
         self.retry = retry
         self.worker = worker_name()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self._last_prune: datetime | None = None
 
     def tick(self) -> None:
@@ -492,9 +492,9 @@ class Scheduler(threading.Thread):
             lease=self.lease,
             retry=self.retry,
             platform=PLATFORM,
-            stop=self._stop,
+            stop=self._halt,
         )
-        if self._stop.is_set():
+        if self._halt.is_set():
             return
         deliver_channel_digests(sessions, self.notifier.post_channel_digest, now, PLATFORM)
         if self._last_prune is None or now - self._last_prune > timedelta(hours=1):
@@ -502,18 +502,18 @@ class Scheduler(threading.Thread):
             self._last_prune = now
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             try:
                 self.tick()
             except (DBAPIError, OSError, SlackApiError) as exc:  # an outage: one line, try again next round
                 log.warning("reminder round failed (%s); retrying in %s s", describe(exc), self.interval)
             except Exception:
                 log.exception("reminder round failed; retrying in %s s", self.interval)
-            self._stop.wait(self.interval)
+            self._halt.wait(self.interval)
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop after the send in flight (waiting up to ``timeout`` s), then release this worker's claims."""
-        self._stop.set()
+        self._halt.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
         try:

@@ -11,13 +11,16 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
 
 from bot.adapters.slack_app import Scheduler, make_client
 from bot.adapters.slack_load import run_load, sign
 from bot.coach import Coach, Message
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
+from bot.ledger.schema import Reminder
 from tests.bot.slack.conftest import BOT_TOKEN, ROOT, SECRET, SlackApp
+from tests.fakes import stop_process
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
 
 PITCH = (
@@ -351,6 +354,43 @@ def test_a_reminder_dm_is_delivered_once_across_a_restart(tmp_path):
             export = coach.export(owner)["contacts"][0]["reminders"]
             assert sorted(r["status"] for r in export) == ["done", "sent"]  # #1 sent, #2 ended by "Done"
             assert coach.followups(owner, datetime.now(UTC) + timedelta(days=30)) == []
+        finally:
+            app.stop()
+
+
+def test_sigterm_finishes_the_reminder_in_flight_and_releases_the_rest(tmp_path):
+    """A stop while Slack is slow to answer a reminder DM: that DM is recorded as sent, nothing stays claimed
+    (not even the reminder waiting 30 s after a failed send), and a new process delivers the rest at once."""
+    url = f"sqlite:///{tmp_path / 'ledger.db'}"
+    coach = ledger_at(url)
+    owner = user("U1ANA")
+    now = datetime.now(UTC)
+    coach.update_settings(owner, now - timedelta(days=5), quiet_start_hour=0, quiet_end_hour=0)
+    for i in range(5):
+        coach.record_outreach(owner, f"<@U2C{i}>", now - timedelta(days=4))
+    with SlackStandIn(BOT_TOKEN) as stand_in:
+        stand_in.script("chat.postMessage", (500, {}, {"ok": False, "error": "internal_error"}))  # waits 30 s
+        stand_in.hold_next("chat.postMessage", 2.0)  # the next reminder DM is slow to be answered
+        app = SlackApp(stand_in, url, tmp_path).start()
+        try:
+            deadline = time.monotonic() + 30
+            while not stand_in.held and time.monotonic() < deadline:  # taken by Slack, its answer pending
+                time.sleep(0.02)
+            assert len(stand_in.held) == 1
+            stop_process(app.process)
+            app._log.close()
+            assert "Worker exiting" in app.output() or app.process.returncode == 0
+            statuses = [r["status"] for c in coach.export(owner)["contacts"] for r in c["reminders"]]
+            with coach.sessions() as session:
+                held = session.scalar(
+                    select(func.count()).where(Reminder.claimed_by.is_not(None), Reminder.status == "pending")
+                )
+            assert held == 0
+            assert len(stand_in.posted("U1ANA")) == 1 and statuses.count("sent") == 1  # the one in flight
+            app.start()
+            stand_in.wait_for("chat.postMessage", count=5, channel="U1ANA", timeout=10)  # no 30 s wait
+            time.sleep(1.0)
+            assert len(stand_in.posted("U1ANA")) == 5
         finally:
             app.stop()
 
