@@ -10,8 +10,10 @@ from tests.drills.drills import DRILLS, UnavailableError
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.drills", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[*DRILLS, []], metavar="DRILL", help=f"of {', '.join(DRILLS)}")
+    parser.add_argument("names", nargs="*", metavar="DRILL", help=f"any of {', '.join(DRILLS)} (default: all)")
     names = parser.parse_args().names or list(DRILLS)
+    if unknown := [n for n in names if n not in DRILLS]:
+        parser.error(f"unknown drill {', '.join(unknown)}; choose from {', '.join(DRILLS)}")
     logging.basicConfig(level=logging.WARNING)
     print(f"{'drill':<24} {'what':<18} {'sent':>5} {'delivered':>9} {'duplicated':>10} {'lost':>5}  note")
     for name in names:
