@@ -83,7 +83,10 @@ def test_read_only_database_is_one_clear_line(rapport, tmp_path):
     assert rapport("log", "sent", "Dana").returncode == 0  # creates and migrates the file
     env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///file:{tmp_path / 'cli.db'}?mode=ro&uri=true"}
     r = subprocess.run([*CMD, "log", "sent", "Lee"], capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 1 and r.stderr == "rapport: the database refused: attempt to write a readonly database\n"
+    assert r.returncode == 1 and r.stderr.startswith(
+        "rapport: the database refused: attempt to write a readonly database (check free space and write permission"
+    )
+    assert r.stderr.count("\n") == 1
 
 
 def test_daily_digest_from_the_command_line(rapport):

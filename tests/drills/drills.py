@@ -20,6 +20,7 @@ import os
 import re
 import resource
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -389,8 +390,6 @@ def full_disk(folder: Path, attempts: int = 6, limit: int = 64 * 1024) -> list[R
             refused.append(contact)
             messages.add(done.stderr.strip())
     # The disk has room again: check the file, what was acknowledged, and that writing works again.
-    import sqlite3
-
     with sqlite3.connect(db) as check:
         integrity = check.execute("PRAGMA integrity_check").fetchone()[0]
         stored = {row[0] for row in check.execute("SELECT display FROM contacts")}
@@ -405,6 +404,18 @@ def full_disk(folder: Path, attempts: int = 6, limit: int = 64 * 1024) -> list[R
         f"{len(refused)} refused, each with: {' / '.join(sorted(messages)) or '-'}; integrity_check {integrity}; "
         f"writing after the disk was freed exit {again}; stats still readable: {bool(stats)}"
     )
+    # The same file opened read-only (as root, file permissions would not stop a write; SQLite's mode=ro does).
+    env["RAPPORT_DATABASE_URL"] = f"sqlite:///file:{db}?mode=ro&uri=true"
+    read_only = [log_sent(f"Read-only {i}") for i in range(3)]
+    env["RAPPORT_DATABASE_URL"] = f"sqlite:///{db}"
+    with sqlite3.connect(db) as check:
+        integrity_after = check.execute("PRAGMA integrity_check").fetchone()[0]
+        kept = check.execute("SELECT count(*) FROM contacts WHERE display LIKE 'Read-only%'").fetchone()[0]
+    said = {r.stderr.strip() for r in read_only}
+    read_only_note = (
+        f"{sum(r.returncode == 1 for r in read_only)} refused (exit 1), each with: {' / '.join(sorted(said))}; "
+        f"integrity_check {integrity_after}"
+    )
     return [
         Row(
             "full disk (SQLite)",
@@ -414,7 +425,8 @@ def full_disk(folder: Path, attempts: int = 6, limit: int = 64 * 1024) -> list[R
             duplicated=0,
             lost=sum(1 for c in acknowledged if c not in stored),
             note=note,
-        )
+        ),
+        Row("read-only SQLite file", "outreach logged", len(read_only), kept, 0, 0, read_only_note),
     ]
 
 

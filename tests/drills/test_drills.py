@@ -40,9 +40,12 @@ def test_chat_api_500s_and_429s_are_retried_without_sending_twice(tmp_path):
     assert row.delivered == row.sent
 
 
-def test_a_full_disk_refuses_clearly_and_keeps_the_database_whole(tmp_path):
-    [row] = full_disk(tmp_path)
-    check([row])
+def test_a_full_disk_or_read_only_file_refuses_clearly_and_keeps_the_database_whole(tmp_path):
+    row, read_only = full_disk(tmp_path)
+    check([row, read_only])
+    assert read_only.delivered == 0 and "3 refused (exit 1)" in read_only.note
+    assert "attempt to write a readonly database (check free space" in read_only.note
+    assert read_only.note.endswith("integrity_check ok")
     assert "integrity_check ok" in row.note and "exit 0" in row.note
     assert "refused, each with: rapport: the database refused: " in row.note
     assert "(check free space and write permission where the database is: sqlite:///" in row.note
