@@ -412,7 +412,7 @@ def remind(now: str | None, as_json: bool) -> None:
     import signal
     import threading
 
-    from bot.reminders import deliver_due, release, worker_name
+    from bot.reminders import deliver_due, release_at_stop, worker_name
 
     class Printer:
         def send(self, reminder) -> None:
@@ -435,7 +435,7 @@ def remind(now: str | None, as_json: bool) -> None:
     try:
         deliver_due(sessions, Printer(), _now(now), worker=worker, stop=stop)
     finally:
-        release(sessions, worker)
+        release_at_stop(sessions, worker)
 
 
 def _reminder_json(r) -> dict:

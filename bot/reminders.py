@@ -354,6 +354,18 @@ def release(sessions: sessionmaker[Session], worker: str) -> int:
         ).rowcount
 
 
+def release_at_stop(sessions: sessionmaker[Session], worker: str) -> None:
+    """``release`` for a bot stopping gracefully: logs what it handed back, and never raises (with the database
+    down, the claims free up when their leases end)."""
+    try:
+        released = release(sessions, worker)
+    except Exception as exc:
+        log.warning("could not release reminder claims at stop (%s); they free up when their lease ends", _why(exc))
+        return
+    if released:
+        log.info("released %d reminder claim(s) at stop", released)
+
+
 def _set_aside(sessions: sessionmaker[Session], reminder_id: int, worker: str, owner_id: int) -> None:
     with sessions.begin() as session:
         session.execute(

@@ -36,7 +36,7 @@ from bot.reminders import (
     Undeliverable,
     deliver_channel_digests,
     deliver_due,
-    release,
+    release_at_stop,
     worker_name,
 )
 
@@ -551,12 +551,7 @@ class RapportBot(discord.AutoShardedClient):
             await asyncio.wait({self._tick}, timeout=15)  # let the send in flight finish
         if self._ticker is not None:
             self._ticker.cancel()
-        try:
-            released = await asyncio.to_thread(release, self.coach.sessions, self.worker)
-            if released:
-                log.info("released %d reminder claim(s) at stop", released)
-        except Exception as exc:  # the database is down: the claims' leases will run out instead
-            log.warning("could not release reminder claims at stop (%s); they free up when their lease ends", exc)
+        await asyncio.to_thread(release_at_stop, self.coach.sessions, self.worker)
         await super().close()
 
     # -- answering interactions -------------------------------------------------------------------------------

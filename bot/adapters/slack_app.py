@@ -35,7 +35,7 @@ from bot.reminders import (
     Undeliverable,
     deliver_channel_digests,
     deliver_due,
-    release,
+    release_at_stop,
     worker_name,
 )
 
@@ -516,12 +516,4 @@ class Scheduler(threading.Thread):
         self._halt.set()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
-        try:
-            released = release(self.coach.sessions, self.worker)
-        except Exception as exc:  # the database is down: the claims' leases will run out instead
-            log.warning(
-                "could not release reminder claims at stop (%s); they free up when their lease ends", describe(exc)
-            )
-            return
-        if released:
-            log.info("released %d reminder claim(s) at stop", released)
+        release_at_stop(self.coach.sessions, self.worker)
