@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-import logging
 import sys
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
@@ -39,7 +38,12 @@ def _fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Show informational log messages on stderr.")
 def main(verbose: bool) -> None:
     """Rapport: coaching for networking messages that start conversations instead of pitches."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="rapport: %(message)s")
+    from bot import logs
+
+    try:
+        logs.setup(verbose)
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _coach() -> Coach:

@@ -209,7 +209,9 @@ def deliver_due(
             continue
         except Exception as exc:
             wait = _back_off(sessions, reminder_id, worker, now, attempts + 1, retry)
-            log.warning("reminder %s was not delivered (%s); retrying in %s", reminder_id, _why(exc), wait)
+            log.warning(
+                "reminder %s was not delivered (%s); retrying in %.0f s", reminder_id, _why(exc), wait.total_seconds()
+            )
             continue
         if _mark_sent(sessions, reminder_id, worker, now):
             delivered.append(item)

@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
@@ -83,6 +84,17 @@ def wsgi_app(coach: Coach, app) -> callable:
     return application
 
 
+class _GunicornLogs(glogging.Logger):
+    """gunicorn's error log through Rapport's one handler (JSON off a terminal, secrets redacted)."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        for handler in list(self.error_log.handlers):
+            if getattr(handler, "_gunicorn", False):
+                self.error_log.removeHandler(handler)
+        self.error_log.propagate = True
+
+
 class _Gunicorn(BaseApplication):
     def __init__(self, config: SlackConfig, options: dict):
         self.config = config
@@ -121,6 +133,7 @@ def serve_http(config: SlackConfig, host: str, port: int, workers: int, threads:
             "accesslog": None,
             "errorlog": "-",
             "loglevel": "info",
+            "logger_class": _GunicornLogs,
             "proc_name": "rapport-slack",
             "control_socket_disable": True,
         },
