@@ -277,12 +277,12 @@ def _deliver_digests(
                 .order_by(Reminder.due_at, Reminder.id)
             )
             items = [_as_due(session, r)[0] for r in mine]
-        items = [i for i in items if not _arrived_before(sessions, notifier, i, worker, now, delivered)]
-        if not items:
-            continue
-        for item in items:
-            _begin_attempt(sessions, item.id, worker, now)
         try:
+            items = [i for i in items if not _arrived_before(sessions, notifier, i, worker, now, delivered)]
+            if not items:
+                continue
+            for item in items:
+                _begin_attempt(sessions, item.id, worker, now)
             notifier.send_digest(items[0].user, items)
         except Undeliverable:
             log.warning("daily digest for user %s cannot reach them; set aside, they will be told", owner.id)

@@ -164,8 +164,8 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
         session.add(
             Reminder(owner_id=user.id, contact_id=contact.id, kind=KEEP_IN_TOUCH, seq=0, due_at=due, status="pending")
         )
-    else:
-        pending.due_at = due
+    else:  # a new time is a new reminder: an earlier, unfinished send of it no longer counts
+        pending.due_at, pending.attempted_at, pending.attempts = due, None, 0
 
 
 #: Settings a user may change, with their valid ranges.
@@ -223,4 +223,5 @@ def move_pending(session: Session, user: User, contact: Contact, due_at: datetim
         Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
     )
     # A claim in progress is left alone: that worker is sending right now and will mark the row sent.
-    return session.execute(query.values(due_at=due_at)).rowcount
+    # A new time is a new reminder: an earlier, unfinished send of it no longer counts as delivering it.
+    return session.execute(query.values(due_at=due_at, attempted_at=None, attempts=0)).rowcount

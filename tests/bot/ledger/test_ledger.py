@@ -119,6 +119,24 @@ def test_a_send_whose_answer_was_lost_is_not_sent_again(coach, sessions):
     assert coach.export(ANA)["contacts"][0]["reminders"][0]["status"] == "sent"
 
 
+def test_a_snoozed_reminder_is_sent_again_even_if_an_earlier_send_had_arrived(coach, sessions):
+    """The DM arrived but its answer was lost; the user pressed Snooze on it: the later one is a new reminder."""
+    coach.record_outreach(ANA, "Lee", T0)
+    arrived = Collect()
+
+    class LostAnswer(Collect):
+        def send(self, reminder):
+            arrived.send(reminder)
+            raise ConnectionError("connection reset after the message was taken")
+
+    deliver_due(sessions, LostAnswer(), T0 + timedelta(days=3))
+    assert coach.snooze(ANA, "Lee", T0 + timedelta(days=6)) == 1
+    later = Collect()
+    later.delivered = arrived.delivered
+    assert len(deliver_due(sessions, later, T0 + timedelta(days=6))) == 1
+    assert len(later.sent) == 1  # sent, not just marked
+
+
 def test_failed_sends_back_off_twice_as_long_each_time(coach, sessions):
     coach.record_outreach(ANA, "Lee", T0)
     tries = []
