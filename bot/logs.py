@@ -4,59 +4,85 @@ On a terminal a line reads ``rapport: message``; anywhere else (journald, ``dock
 one JSON object per line with ``time`` (ISO 8601, UTC), ``level``, ``logger``, ``message``, any ``extra=``
 fields and ``exc_info`` for a traceback. ``RAPPORT_LOG_FORMAT=json`` or ``text`` overrides the choice.
 
-No line carries a secret: the values of the platform credentials, and anything shaped like a Slack token, are
-replaced in the finished line, tracebacks included. Draft text is never logged in the first place (library
-code logs ids, counts and error messages only).
+No line carries a secret: the values of the platform credentials, the database password and anything shaped
+like a Slack token are replaced in the finished line, tracebacks included. Draft text is never logged in the
+first place (library code logs ids, counts and error messages only).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
 import sys
 import time
 from typing import TextIO
+from urllib.parse import unquote, urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
 #: The credentials whose values must never appear in a log line.
 SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
-#: Slack tokens of any kind, whoever's they are.
-SLACK_TOKEN = re.compile(r"\b(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
+#: Slack tokens of any kind, whoever's they are. No word boundary in front: in a JSON line a token that starts
+#: a line of a traceback follows the escape ``\n``, and one may follow ``_`` or ``=`` in someone's message.
+SLACK_TOKEN = re.compile(r"(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
+#: Shorter values are not replaced (they would blank ordinary words); real credentials are far longer.
+MIN_SECRET = 8
 FORMATS = ("json", "text")
 
 
 class Redacting(logging.Formatter):
     """Formats with ``inner``, then blanks every secret in the finished line."""
 
-    def __init__(self, inner: logging.Formatter, secrets: dict[str, str]):
+    def __init__(self, inner: logging.Formatter, secrets: list[tuple[str, str]]):
+        """``secrets`` holds ``(label, value)`` pairs; a value becomes ``[label]``."""
         super().__init__()
         self.inner = inner
-        # Longest first, so a secret that contains another is replaced whole.
-        self.secrets = sorted(((v, f"[{k}]") for k, v in secrets.items() if len(v) >= 8), key=lambda p: -len(p[0]))
+        # Each value as written and as it reads inside a JSON string (quotes, backslashes, non-ASCII escaped);
+        # longest first, so a secret that contains another is replaced whole.
+        forms = {
+            (form, f"[{label}]")
+            for label, value in secrets
+            if len(value) >= MIN_SECRET
+            for form in (value, json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1])
+        }
+        self.secrets = sorted(forms, key=lambda pair: (-len(pair[0]), pair[0]))
 
     def format(self, record: logging.LogRecord) -> str:
         line = self.inner.format(record)
-        for value, name in self.secrets:
-            line = line.replace(value, name)
+        for value, label in self.secrets:
+            line = line.replace(value, label)
         return SLACK_TOKEN.sub("[redacted]", line)
 
 
-def _secrets() -> dict[str, str]:
-    """The credentials' values, from the environment and from a ``.env`` file if the settings read one."""
+def _database_password(url: str) -> list[tuple[str, str]]:
+    """The password in a database URL (``postgresql+psycopg://user:PASSWORD@host/db``), as written and decoded."""
+    try:
+        password = urlsplit(url.strip()).password
+    except ValueError:
+        return []
+    return [("database password", password), ("database password", unquote(password))] if password else []
+
+
+def _secrets() -> list[tuple[str, str]]:
+    """The credentials' values and the database password, from the environment and from a ``.env`` file if the
+    settings read one."""
     found = {name: os.environ[name].strip() for name in SECRETS if os.environ.get(name, "").strip()}
+    database_url = os.environ.get("RAPPORT_DATABASE_URL", "")
     try:
         from bot import settings
 
         current = settings.load()
     except Exception:  # a malformed setting is reported by the command that needs it, not here
-        return found
-    for name in SECRETS:
-        value = getattr(current, name.lower())
-        if value is not None and value.get_secret_value().strip():
-            found.setdefault(name, value.get_secret_value().strip())
-    return found
+        current = None
+    if current is not None:
+        for name in SECRETS:
+            value = getattr(current, name.lower())
+            if value is not None and value.get_secret_value().strip():
+                found.setdefault(name, value.get_secret_value().strip())
+        database_url = database_url or current.database_url or ""
+    return list(found.items()) + _database_password(database_url)
 
 
 def formatter(stream: TextIO) -> logging.Formatter:
@@ -66,15 +92,15 @@ def formatter(stream: TextIO) -> logging.Formatter:
         raise ValueError(f"RAPPORT_LOG_FORMAT must be one of {', '.join(FORMATS)}, got {choice!r}")
     if choice == "text" or (not choice and stream.isatty()):
         return logging.Formatter("rapport: %(message)s")
-    json = JsonFormatter(
+    lines = JsonFormatter(
         "{asctime}{levelname}{name}{message}",
         style="{",
         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
         datefmt="%Y-%m-%dT%H:%M:%SZ",
         json_ensure_ascii=False,
     )
-    json.converter = time.gmtime
-    return json
+    lines.converter = time.gmtime
+    return lines
 
 
 def setup(verbose: bool = False, stream: TextIO | None = None) -> None:
