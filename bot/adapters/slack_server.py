@@ -119,25 +119,27 @@ class _Gunicorn(BaseApplication):
             self.scheduler.stop(timeout=GRACEFUL_TIMEOUT - 5)
 
 
+def gunicorn_options(host: str, port: int, workers: int, threads: int) -> dict:
+    """gunicorn's settings for ``rapport slack``: no access log; its error log through Rapport's handler."""
+    return {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "timeout": 30,
+        "graceful_timeout": GRACEFUL_TIMEOUT,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "info",
+        "logger_class": _GunicornLogs,
+        "proc_name": "rapport-slack",
+        "control_socket_disable": True,
+    }
+
+
 def serve_http(config: SlackConfig, host: str, port: int, workers: int, threads: int) -> None:
     """Serve until stopped (SIGTERM or Ctrl-C stops gracefully: requests in flight finish)."""
-    _Gunicorn(
-        config,
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "threads": threads,
-            "worker_class": "gthread",
-            "timeout": 30,
-            "graceful_timeout": GRACEFUL_TIMEOUT,
-            "accesslog": None,
-            "errorlog": "-",
-            "loglevel": "info",
-            "logger_class": _GunicornLogs,
-            "proc_name": "rapport-slack",
-            "control_socket_disable": True,
-        },
-    ).run()
+    _Gunicorn(config, gunicorn_options(host, port, workers, threads)).run()
 
 
 def serve_socket_mode(config: SlackConfig) -> None:
