@@ -101,17 +101,23 @@ def test_a_failing_notifier_leaves_the_reminder_due(coach, sessions):
     assert len(out.sent) == 1
 
 
+class LostAnswer(Collect):
+    """The platform (``arrived``) takes each message, then the connection drops before the answer."""
+
+    def __init__(self, arrived: Collect):
+        super().__init__()
+        self.arrived = arrived
+
+    def send(self, reminder):
+        self.arrived.send(reminder)
+        raise ConnectionError("connection reset after the message was taken")
+
+
 def test_a_send_whose_answer_was_lost_is_not_sent_again(coach, sessions):
     """The platform took the message, then the connection dropped: the retry finds it and only marks it sent."""
     coach.record_outreach(ANA, "Lee", T0)
     arrived = Collect()
-
-    class LostAnswer(Collect):
-        def send(self, reminder):
-            arrived.send(reminder)
-            raise ConnectionError("connection reset after the message was taken")
-
-    assert deliver_due(sessions, LostAnswer(), T0 + timedelta(days=3)) == []
+    assert deliver_due(sessions, LostAnswer(arrived), T0 + timedelta(days=3)) == []
     later = Collect()
     later.delivered = arrived.delivered  # the platform's record is what counts
     [marked] = deliver_due(sessions, later, T0 + timedelta(days=3, minutes=1))
@@ -123,13 +129,7 @@ def test_a_snoozed_reminder_is_sent_again_even_if_an_earlier_send_had_arrived(co
     """The DM arrived but its answer was lost; the user pressed Snooze on it: the later one is a new reminder."""
     coach.record_outreach(ANA, "Lee", T0)
     arrived = Collect()
-
-    class LostAnswer(Collect):
-        def send(self, reminder):
-            arrived.send(reminder)
-            raise ConnectionError("connection reset after the message was taken")
-
-    deliver_due(sessions, LostAnswer(), T0 + timedelta(days=3))
+    deliver_due(sessions, LostAnswer(arrived), T0 + timedelta(days=3))
     assert coach.snooze(ANA, "Lee", T0 + timedelta(days=6)) == 1
     later = Collect()
     later.delivered = arrived.delivered
