@@ -39,6 +39,8 @@ DEFAULT_LEASE = timedelta(minutes=5)
 #: The wait after a first failed send; it doubles with each further failure, up to ``MAX_RETRY``.
 DEFAULT_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
+#: ``Notifier.delivered`` is asked about messages from this long before the first attempt (clocks differ a little).
+LOOKBACK = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +192,7 @@ def deliver_due(
             continue
         if attempted_at is not None:
             try:
-                arrived = notifier.delivered(item, attempted_at)
+                arrived = notifier.delivered(item, attempted_at - LOOKBACK)
             except Exception as exc:
                 log.warning("cannot tell whether reminder %s arrived (%s); will ask again", reminder_id, _why(exc))
                 _back_off(sessions, reminder_id, worker, now, attempts, retry)
@@ -311,7 +313,7 @@ def _arrived_before(
     """For a digest item an earlier attempt may have sent: True (and marked sent) if it arrived then."""
     with sessions() as session:
         attempted_at = session.get(Reminder, item.id).attempted_at
-    if attempted_at is None or not notifier.delivered(item, attempted_at):
+    if attempted_at is None or not notifier.delivered(item, attempted_at - LOOKBACK):
         return False
     if _mark_sent(sessions, item.id, worker, now):
         delivered.append(item)

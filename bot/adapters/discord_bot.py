@@ -51,8 +51,6 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
 #: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
 DM_CLOSED_CODES = {50007, 50278}
 UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
-#: How far before a reminder's first attempt ``reminder_delivered`` looks (clocks differ a little).
-LOOKBACK = timedelta(minutes=10)
 MENTION = re.compile(r"<@!?(\d+)>")
 
 Clock = Callable[[], datetime]
@@ -754,7 +752,7 @@ class RapportBot(discord.AutoShardedClient):
     async def reminder_delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether the DM holds a message of ours whose footer names this reminder (see ``render.marked``)."""
         channel = await self.create_dm(discord.Object(int(reminder.user.user_id)))
-        async for message in channel.history(limit=200, after=since - LOOKBACK, oldest_first=True):
+        async for message in channel.history(limit=200, after=since, oldest_first=True):
             if message.author.id == self.user.id and reminder.id in render.marked(message.embeds):
                 return True
         return False

@@ -410,9 +410,6 @@ class SlackNotifier:
     next try. Each reminder's buttons carry ``block_id`` ``reminder:<id>``, which is what ``delivered`` finds.
     """
 
-    #: How far before the first attempt ``delivered`` looks (clocks differ a little).
-    LOOKBACK = timedelta(minutes=10)
-
     def __init__(self, client: WebClient):
         self.client = client
         self.posting_client = WebClient(
@@ -432,7 +429,7 @@ class SlackNotifier:
     def delivered(self, reminder, since: datetime) -> bool:
         """Whether the DM with the user holds a message with this reminder's block (``conversations.history``)."""
         channel = self.client.conversations_open(users=reminder.user.user_id)["channel"]["id"]
-        oldest = f"{(since - self.LOOKBACK).timestamp():.6f}"
+        oldest = f"{since.timestamp():.6f}"
         block_id = f"reminder:{reminder.id}"
         for page in self.client.conversations_history(channel=channel, oldest=oldest, limit=200):
             for message in page.get("messages", []):
