@@ -5,11 +5,13 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 
 import click
+from sqlalchemy import update
 
 from bot.adapters.console import ConsoleChat
 from bot.coach import Coach
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
+from bot.ledger.schema import Reminder
 from tests.bot.test_cli import CMD
 
 
@@ -41,6 +43,18 @@ def test_a_session_with_reminders(tmp_path, model):
     assert chat.handle("replied nobody") and out[-1].startswith("Hmm: no outreach to 'nobody'")
     assert chat.handle("what?") and out[-1].startswith("Commands")
     assert chat.handle("quit") is False
+
+
+def test_a_reminder_whose_earlier_printing_was_cut_off_prints_again(tmp_path):
+    coach = Coach(sessions=open_ledger(f"sqlite:///{tmp_path / 'chat.db'}"))
+    now = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+    me = UserRef("cli", "local", "me")
+    coach.record_outreach(me, "Dana Lee", now - timedelta(days=3))
+    with coach.sessions.begin() as session:  # an earlier session died while printing it
+        session.execute(update(Reminder).values(attempted_at=now, attempts=1))
+    out: list[str] = []
+    ConsoleChat(coach, me, echo=out.append, clock=lambda: now + timedelta(hours=1)).deliver()
+    assert len(out) == 1 and "Follow up with Dana Lee" in out[0]
 
 
 def test_rapport_chat_in_a_terminal(tmp_path):
