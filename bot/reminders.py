@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -368,6 +369,48 @@ def release_at_stop(sessions: sessionmaker[Session], worker: str) -> None:
         return
     if released:
         log.info("released %d reminder claim(s) at stop", released)
+
+
+class Rounds:
+    """A bot process's delivery rounds: its worker name, lease, retry wait and stop flag, kept in one place.
+
+    ``run`` delivers the platform's due reminders, then its watched channels' digests; ``halt`` (from any
+    thread) lets the send in flight finish and starts nothing more; ``release`` then hands back what is held.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        platform: str,
+        lease: timedelta = DEFAULT_LEASE,
+        retry: timedelta = DEFAULT_RETRY,
+    ):
+        self.sessions = sessions
+        self.platform = platform
+        self.lease = lease
+        self.retry = retry
+        self.worker = worker_name()
+        self.halted = threading.Event()
+
+    def run(self, notifier: Notifier, post_channel_digest, now: datetime) -> None:
+        deliver_due(
+            self.sessions,
+            notifier,
+            now,
+            worker=self.worker,
+            lease=self.lease,
+            retry=self.retry,
+            platform=self.platform,
+            stop=self.halted,
+        )
+        if not self.halted.is_set():
+            deliver_channel_digests(self.sessions, post_channel_digest, now, self.platform)
+
+    def halt(self) -> None:
+        self.halted.set()
+
+    def release(self) -> None:
+        release_at_stop(self.sessions, self.worker)
 
 
 def _set_aside(sessions: sessionmaker[Session], reminder_id: int, worker: str, owner_id: int) -> None:

@@ -15,7 +15,6 @@ import logging
 import os
 import re
 import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,17 +27,7 @@ from bot import wording
 from bot.adapters import discord_render as render
 from bot.coach import Coach, Message, UnknownContactError
 from bot.ledger.repo import SETTING_RANGES, UserRef
-from bot.reminders import (
-    DEFAULT_LEASE,
-    DEFAULT_RETRY,
-    ChannelDigest,
-    DueReminder,
-    Undeliverable,
-    deliver_channel_digests,
-    deliver_due,
-    release_at_stop,
-    worker_name,
-)
+from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY, ChannelDigest, DueReminder, Rounds, Undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -497,9 +486,7 @@ class RapportBot(discord.AutoShardedClient):
         self.coach = coach
         self.guild_id = guild_id
         self.reminder_interval = reminder_interval
-        self.reminder_lease = reminder_lease
-        self.reminder_retry = reminder_retry
-        self.worker = worker_name()
+        self.rounds = Rounds(coach.sessions, PLATFORM, reminder_lease, reminder_retry)
         self.reply_within = reply_within
         self.clock = clock
         self.announce = announce
@@ -507,7 +494,6 @@ class RapportBot(discord.AutoShardedClient):
         self.tree.add_command(RapportGroup())
         self.tree.add_command(app_commands.ContextMenu(name="Check with Rapport", callback=check_message))
         self._stopping = asyncio.Event()
-        self._halt = threading.Event()  # seen by the reminder round in its worker thread
         self._ticker: asyncio.Task | None = None
         self._tick: asyncio.Future | None = None
 
@@ -544,12 +530,12 @@ class RapportBot(discord.AutoShardedClient):
     async def close(self) -> None:
         """Stop: the reminder in flight is sent and recorded, nothing new is claimed, held claims are released."""
         self._stopping.set()
-        self._halt.set()
+        self.rounds.halt()
         if self._tick is not None and not self._tick.done():
             await asyncio.wait({self._tick}, timeout=15)  # let the send in flight finish
         if self._ticker is not None:
             self._ticker.cancel()
-        await asyncio.to_thread(release_at_stop, self.coach.sessions, self.worker)
+        await asyncio.to_thread(self.rounds.release)
         await super().close()
 
     # -- answering interactions -------------------------------------------------------------------------------
@@ -706,20 +692,7 @@ class RapportBot(discord.AutoShardedClient):
 
     def tick(self, notifier: DiscordNotifier) -> None:
         """One round: due reminders as DMs, then watched channels' digests (in a worker thread)."""
-        now = self.clock()
-        deliver_due(
-            self.coach.sessions,
-            notifier,
-            now,
-            worker=self.worker,
-            lease=self.reminder_lease,
-            retry=self.reminder_retry,
-            platform=PLATFORM,
-            stop=self._halt,
-        )
-        if self._halt.is_set():
-            return
-        deliver_channel_digests(self.coach.sessions, notifier.post_channel_digest, now, PLATFORM)
+        self.rounds.run(notifier, notifier.post_channel_digest, self.clock())
 
     async def dm(self, user_id: str, **kwargs) -> None:
         """DM a user; ``Undeliverable`` when Discord says they cannot get DMs from us."""

@@ -29,15 +29,7 @@ from bot.adapters import slack_blocks as blocks
 from bot.coach import Coach, Message, UnknownContactError
 from bot.ledger.db import describe
 from bot.ledger.repo import UserRef
-from bot.reminders import (
-    DEFAULT_LEASE,
-    DEFAULT_RETRY,
-    Undeliverable,
-    deliver_channel_digests,
-    deliver_due,
-    release_at_stop,
-    worker_name,
-)
+from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY, Rounds, Undeliverable
 
 log = logging.getLogger(__name__)
 
@@ -472,45 +464,31 @@ class Scheduler(threading.Thread):
         self.notifier = SlackNotifier(client)
         self.interval = interval
         self.clock = clock
-        self.lease = lease
-        self.retry = retry
-        self.worker = worker_name()
-        self._halt = threading.Event()
+        self.rounds = Rounds(coach.sessions, PLATFORM, lease, retry)
         self._last_prune: datetime | None = None
 
     def tick(self) -> None:
         now = self.clock()
-        sessions = self.coach.sessions
-        deliver_due(
-            sessions,
-            self.notifier,
-            now,
-            worker=self.worker,
-            lease=self.lease,
-            retry=self.retry,
-            platform=PLATFORM,
-            stop=self._halt,
-        )
-        if self._halt.is_set():
-            return
-        deliver_channel_digests(sessions, self.notifier.post_channel_digest, now, PLATFORM)
-        if self._last_prune is None or now - self._last_prune > timedelta(hours=1):
+        self.rounds.run(self.notifier, self.notifier.post_channel_digest, now)
+        if not self.rounds.halted.is_set() and (
+            self._last_prune is None or now - self._last_prune > timedelta(hours=1)
+        ):
             self.coach.prune_events(now - timedelta(days=1))
             self._last_prune = now
 
     def run(self) -> None:
-        while not self._halt.is_set():
+        while not self.rounds.halted.is_set():
             try:
                 self.tick()
             except (DBAPIError, OSError, SlackApiError) as exc:  # an outage: one line, try again next round
                 log.warning("reminder round failed (%s); retrying in %s s", describe(exc), self.interval)
             except Exception:
                 log.exception("reminder round failed; retrying in %s s", self.interval)
-            self._halt.wait(self.interval)
+            self.rounds.halted.wait(self.interval)
 
     def stop(self, timeout: float = 20.0) -> None:
         """Stop after the send in flight (waiting up to ``timeout`` s), then release this worker's claims."""
-        self._halt.set()
+        self.rounds.halt()
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
-        release_at_stop(self.coach.sessions, self.worker)
+        self.rounds.release()
