@@ -12,7 +12,7 @@ from classifier import cues
 FEATURE_NAMES: tuple[str, ...] = (
     *(f"count_{reason}" for reason in cues.REASONS if reason != "pitch_wording"),
     "questions",
-    "you_share",
+    "about_them",
     "first_person_rate",
     "second_person_rate",
     "log_words",

@@ -146,7 +146,7 @@ def measure(text: str, found: Cues) -> list[Signal]:
     n = len(text.split())  # words as a reader counts them, numbers and links included
     grade = reading_grade(text, ws)
     people = found.first_person + found.second_person
-    you_share = round(found.second_person / people, 2) if people else 0.5
+    about_them = round(found.second_person / people, 2) if people else 0.5
 
     def sig(name: str, value: float, low: float | None, high: float | None, note: str) -> Signal:
         ok = (low is None or value >= low) and (high is None or value <= high)
@@ -156,5 +156,5 @@ def measure(text: str, found: Cues) -> list[Signal]:
         sig("words", n, 50, 125, "50-125 words get the most replies"),
         sig("questions", found.questions, 1, 3, "one to three questions get more replies than none"),
         sig("reading_grade", grade, None, 6, "plain words and short sentences (grade 3 did best)"),
-        sig("you_focus", you_share, 0.5, None, "at least as much about them as about you"),
+        sig("about_them", about_them, 0.5, None, "at least as much about them as about you"),
     ]

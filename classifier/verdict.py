@@ -19,9 +19,18 @@ class Flag:
     why: str
 
 
+#: How each signal is named for a reader, and whether its value is a share (shown as a percentage).
+SIGNAL_LABELS: dict[str, str] = {"reading_grade": "reading grade", "about_them": "about them"}
+PERCENT_SIGNALS = frozenset({"about_them"})
+
+
 @dataclass(frozen=True, slots=True)
 class Signal:
-    """A measurable trait of the draft and the range that tends to get replies."""
+    """A measurable trait of the draft and the range that tends to get replies.
+
+    ``value``, ``low`` and ``high`` share a unit: words, questions, a Flesch-Kincaid grade, or a share
+    from 0 to 1 (``about_them``); ``low``/``high`` of ``None`` means unbounded on that side.
+    """
 
     name: str
     value: float
@@ -29,6 +38,29 @@ class Signal:
     high: float | None
     in_range: bool
     note: str
+
+    @property
+    def label(self) -> str:
+        """The name as a reader sees it, e.g. ``"about them"``."""
+        return SIGNAL_LABELS.get(self.name, self.name.replace("_", " "))
+
+    def show(self, value: float) -> str:
+        """A value in this signal's unit as text: ``"40%"`` for shares, ``"12"`` or ``"6.5"`` otherwise."""
+        return f"{value:.0%}" if self.name in PERCENT_SIGNALS else f"{value:g}"
+
+    @property
+    def target(self) -> str:
+        """The range that tends to get replies, e.g. ``"50-125"``, ``"≤6"``, ``"≥50%"``."""
+        if self.low is not None and self.high is not None:
+            return f"{self.show(self.low)}-{self.show(self.high)}"
+        if self.high is not None:
+            return f"≤{self.show(self.high)}"
+        return f"≥{self.show(self.low)}" if self.low is not None else ""
+
+    def summary(self, with_target: bool = False) -> str:
+        """One line for any renderer: ``"words 15 ✗"``, or ``"words 15 ✗ (50-125)"`` with the target."""
+        line = f"{self.label} {self.show(self.value)} {'✓' if self.in_range else '✗'}"
+        return f"{line} ({self.target})" if with_target and self.target else line
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,19 +48,7 @@ def _one_line(text: str, limit: int = 60) -> str:
 
 def _signal(s: Signal) -> str:
     """One signal as ``name value mark (target)``, e.g. ``words 15 ✗ (50-125)``."""
-    percent = s.name == "you_focus"
-
-    def show(v: float) -> str:
-        return f"{v:.0%}" if percent else f"{v:g}"
-
-    name = {"reading_grade": "reading grade", "you_focus": "about them"}.get(s.name, s.name)
-    if s.low is not None and s.high is not None:
-        target = f"{show(s.low)}-{show(s.high)}"
-    elif s.high is not None:
-        target = f"≤{show(s.high)}"
-    else:
-        target = f"≥{show(s.low)}"
-    return f"{name} {show(s.value)} {'✓' if s.in_range else '✗'} ({target})"
+    return s.summary(with_target=True)
 
 
 CHAT_HELP = """Commands (the same the Slack and Discord apps take):

@@ -73,12 +73,7 @@ def _one_line(text: str, limit: int = 80) -> str:
 
 
 def _signals(verdict) -> str:
-    parts = []
-    for s in verdict.signals:
-        value = f"{s.value:.0%}" if s.name == "you_focus" else f"{s.value:g}"
-        name = {"reading_grade": "reading grade", "you_focus": "about them"}.get(s.name, s.name.replace("_", " "))
-        parts.append(f"{name} {value} {'✓' if s.in_range else '✗'}")
-    return "  ·  ".join(parts)
+    return "  ·  ".join(s.summary() for s in verdict.signals)
 
 
 def verdict_embed(verdict, draft: str | None = None, intro: str | None = None) -> discord.Embed:

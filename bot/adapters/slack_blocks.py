@@ -54,12 +54,7 @@ def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = Non
         blocks.append(section("Nothing salesy stood out."))
     blocks.append(section(f"*{wording.questions_intro(verdict)}*\n" + "\n".join(f"• {q}" for q in verdict.questions)))
     blocks.append(section(f"*Tip:* {verdict.tip}"))
-    signals = "  ·  ".join(
-        f"{s.name.replace('_', ' ')} {s.value:.0%}"
-        if s.name == "you_focus"
-        else f"{s.name.replace('_', ' ')} {s.value:g}"
-        for s in verdict.signals
-    )
+    signals = "  ·  ".join(f"{s.label} {s.show(s.value)}" for s in verdict.signals)
     notes = [f"_{n}_" for n in verdict.notes]
     blocks.append({"type": "context", "elements": [_mrkdwn("  ·  ".join([signals, *notes]))]})
     if check_id is not None:
@@ -79,8 +74,7 @@ def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = Non
 
 
 def _signal(s) -> str:
-    value = f"{s.value:.0%}" if s.name == "you_focus" else f"{s.value:g}"
-    return f"{s.name.replace('_', ' ')} {value} {'✓' if s.in_range else '✗'}"
+    return s.summary()
 
 
 def recheck_modal(draft: str) -> dict:

@@ -19,7 +19,7 @@ def test_example_from_the_readme(model):
         ("Free for a 15-min demo Friday?", "meeting_ask"),
     ]
     assert v.tip.startswith("Ask about their goals first")
-    assert {s.name for s in v.signals} == {"words", "questions", "reading_grade", "you_focus"}
+    assert {s.name for s in v.signals} == {"words", "questions", "reading_grade", "about_them"}
     words = next(s for s in v.signals if s.name == "words")
     assert (words.value, words.low, words.high, words.in_range) == (15, 50, 125, False)
 

@@ -30,7 +30,7 @@ def test_signal_ranges():
     by_name = {s.name: s for s in signals.measure(text, cues.find(text))}
     assert by_name["words"].value == 9 and not by_name["words"].in_range
     assert by_name["questions"].value == 1 and by_name["questions"].in_range
-    assert by_name["you_focus"].value == 0.5  # no pronouns either way
+    assert by_name["about_them"].value == 0.5  # no pronouns either way
     assert by_name["reading_grade"].in_range
 
 
