@@ -14,11 +14,12 @@ KINDS: dict[str, tuple[str, ...]] = {
     "pitch": (
         "cold_pitch", "founder_pitch", "freelancer_pitch", "coach_consultant_pitch", "fundraising_pitch",
         "soft_pitch_question", "compliment_pitch", "friendly_demo_ask", "recruiter_pitch", "event_pitch",
-        "link_drop",
+        "link_drop", "sales_bump", "bare_cta", "shill",
     ),
     "conversation": (
         "casual_chat", "community_discussion", "networking_question", "product_mention", "referral_offer",
-        "advice_request", "help_offer", "genuine_follow_up", "congrats", "work_coordination",
+        "advice_request", "help_offer", "genuine_follow_up", "congrats", "work_coordination", "short_chatter",
+        "job_seeker_question", "link_share", "internal_pricing", "quoted_pitch_advice",
     ),
 }  # fmt: skip
 
@@ -27,12 +28,19 @@ HARD_KINDS = frozenset(
     {
         "soft_pitch_question", "compliment_pitch", "friendly_demo_ask", "recruiter_pitch", "event_pitch",
         "link_drop", "product_mention", "referral_offer", "advice_request", "help_offer",
-        "genuine_follow_up", "congrats", "work_coordination",
+        "genuine_follow_up", "congrats", "work_coordination", "sales_bump", "bare_cta", "short_chatter",
+        "job_seeker_question", "link_share", "internal_pricing", "quoted_pitch_advice",
     }
 )  # fmt: skip
 
-#: Hard negatives the quality bar is about: product mentioned without selling, referrals, advice requests.
-HARD_NEGATIVE_KINDS = frozenset({"product_mention", "referral_offer", "advice_request"})
+#: Hard negatives the quality bar is about: conversations that carry a pitch's surface (a product, a price,
+#: a link, a role, a quoted pitch) with nothing sold to the reader.
+HARD_NEGATIVE_KINDS = frozenset(
+    {
+        "product_mention", "referral_offer", "advice_request", "job_seeker_question", "link_share",
+        "internal_pricing", "quoted_pitch_advice",
+    }
+)  # fmt: skip
 
 
 class CorpusError(ValueError):
