@@ -25,7 +25,7 @@ from bot.ledger.schema import (
     User,
     WatchedChannel,
 )
-from classifier import PitchModel, Verdict, load_model
+from classifier import PitchModel, Verdict, check, check_many, load_model
 
 
 class UnknownContactError(LookupError):
@@ -124,10 +124,10 @@ class Coach:
     # -- drafts ----------------------------------------------------------------------------------------
     def check_draft(self, text: str) -> Verdict:
         """Score a draft and say why, with open questions to lead with instead."""
-        return self.model.check(text)
+        return check(self.model, text)
 
     def check_drafts(self, texts: Sequence[str]) -> list[Verdict]:
-        return self.model.check_many(texts)
+        return check_many(self.model, texts)
 
     def record_check(self, user: UserRef, verdict: Verdict, at: datetime, source: str) -> int:
         """Remember that ``user`` checked a draft (score and label, never the text); returns the check's id."""

@@ -14,12 +14,21 @@ HEADLINES = {
 }
 
 
+#: Heading of a verdict's question-led rewrite (``Verdict.rewrite``), the same in every adapter.
+REWRITE_INTRO = "Try this instead:"
+#: Label of the one-click button that checks the rewrite.
+CHECK_REWRITE = "Check this version"
+
+
 def headline(verdict) -> str:
+    """``Pitch score 97/100 — reads as a pitch``; an unscored draft says why instead of showing a number."""
+    if verdict.label == "unscored":
+        return "No score: " + ("not English" if any("English" in n for n in verdict.notes) else "too short to judge")
     return f"Pitch score {verdict.score}/100 — {HEADLINES[verdict.label]}"
 
 
 def questions_intro(verdict) -> str:
-    if verdict.label == "conversation":
+    if verdict.label in ("conversation", "unscored"):
         return "Questions that keep it going:"
     return "Try leading with a question instead:"
 

@@ -49,9 +49,12 @@ class CorpusError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Example:
+    """One labelled draft; ``source`` is the file it came from (its stem), which names its writer."""
+
     text: str
     label: str
     kind: str | None
+    source: str | None = None
 
 
 def read_jsonl(path: Path, *, require_kind: bool = False) -> list[Example]:
@@ -72,7 +75,7 @@ def read_jsonl(path: Path, *, require_kind: bool = False) -> list[Example]:
             kind = row.get("kind")
             if require_kind and kind not in KINDS[row["label"]]:
                 raise CorpusError(f"{path}:{n}: unknown kind {kind!r} for label {row['label']!r}")
-            out.append(Example(row["text"], row["label"], kind if isinstance(kind, str) else None))
+            out.append(Example(row["text"], row["label"], kind if isinstance(kind, str) else None, path.stem))
     if not out:
         raise CorpusError(f"{path}: no labelled drafts")
     return out

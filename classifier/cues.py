@@ -24,11 +24,44 @@ REASONS: dict[str, str] = {
     "credential_brag": "leads with credentials instead of curiosity",
     "link_drop": "drops a link before they asked for one",
     "generic_flattery": "is a compliment that could be sent to anyone",
+    "bump": "pushes your earlier ask up again without adding anything for them",
+    "offer": "offers your service before they asked for it",
     "pitch_wording": "is wording that mostly shows up in pitches",
 }
 
 
 _PATTERNS: dict[str, list[str]] = {
+    "bump": [
+        r"\b(?:just )?bump(?:ing)? (?:this|my (?:note|email|message)|it|up)\b"
+        r"(?: (?:up|thread|to the top of your inbox))?",
+        r"\b(?:circling|looping|popping|floating|bubbling|coming) (?:back|this up|it up|up)\b"
+        r"(?: (?:on|to) (?:my|this|our)[^.!?\n]{0,30})?",
+        r"\btop of your inbox\b|\bgot buried\b|\bget buried\b|\blast (?:note|email|message|try|ping) from me\b",
+        r"\b(?:did|have) you (?:get|had|have) a chance to (?:look|review|read|check)\b[^.!?\n]{0,40}",
+        r"\bfollowing up on my (?:last |previous |earlier )?(?:note|email|message|msg|dm|inmail|pitch|offer|quote)\b",
+        r"\bbump(?:ing)? my (?:dm|msg|message|note|email|inmail)\b",
+        r"\b(?:floating|bubbling|bringing|popping|pushing|nudging) (?:my|this|it)(?: [a-z]+){0,3} (?:back )?up\b",
+        r"\bbring(?:ing)? this back to your attention\b|\bno reply yet\b|\bme again\b|\bround \d\b",
+        r"\b(?:had|have|get) a chance to think (?:it )?(?:over|about)\b|\bany update on (?:whether|if) you\b",
+        r"\bdid (?:my|this) (?:last )?(?:message|msg|note|email|dm) get buried\b",
+        r"\bis this still something you(?:'re| are) interested in\b",
+        r"\b(?:just )?wanted to make sure you saw my (?:msg|message|note|email|dm|offer)\b",
+        r"\bresurfacing (?:this|my)\b",
+        r"\bin case (?:this|my (?:last )?(?:note|email|message)) (?:got|slipped)\b[^.!?\n]{0,20}",
+    ],
+    "offer": [
+        r"\bwant me to (?:hold|save|send|reserve|set up|book|pencil)\b[^.!?\n]{0,30}",
+        r"\bhappy to (?:jump|hop) on a (?:quick |short )?call\b[^.!?\n]{0,20}",
+        r"\b(?:we|i) (?:still )?(?:have|got) (?:\d+|one|two|three|four|a few|a couple(?: of)?) (?:[a-z-]+ ){0,2}"
+        r"(?:slots?|spots?|seats?|openings?|places?)\b",
+        r"\b(?:founder|founding[- ]member|intro(?:ductory)?|launch|beta) (?:rate|pricing|price|discount)\b",
+        r"\bhappy to send (?:over )?(?:pricing|a (?:revised )?quote|the deck|more info|details|a proposal)\b",
+        r"\b(?:still )?(?:have|got) (?:that|a|one|an) (?:slot|spot|seat|opening|place)s? (?:open|left|available)\b",
+        r"\b(?:saved|holding|held|reserved|save) (?:one|a spot|a slot|a seat|your spot|a place) for you\b",
+        r"\b(?:i|we) can (?:start|fit you in|squeeze you in|adjust (?:the )?scope)\b",
+        r"\bpayment plan\b|\brevised quote\b|\bstill (?:\d+ ?% off|on sale|available) for you\b",
+        r"\bi can (?:send|get) you (?:a|the|our) (?:quote|proposal|pricing|deck)\b",
+    ],
     "call_to_action": [
         r"\bsign(?:ing)?[ -]?up\b(?: (?:here|now|today|below|for free|for (?:a|the|our) [\w-]+))?",
         r"\b(?:grab|claim|secure|reserve|save) (?:a|your|my) (?:spot|seat|place|ticket|copy|discount)\b",
@@ -141,6 +174,8 @@ _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|you're|you've|you'd|you'll|your|yours|u|ur|ya|yall|y'all)\b")
 _QUESTION = re.compile(r"\?+")
+# The draft's first sentence (after any greeting line) ends with a question mark.
+_FIRST_SENTENCE_QUESTION = re.compile(r"\s*(?:(?:hi|hey|hello|yo)\b[^\n.!?]{0,25}[,!\n]\s*)?[^.!?\n]{3,160}\?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +190,7 @@ class Cues:
     links: int
     words: list[str]
     asks_their_view: int
+    opens_with_question: bool = False
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -171,12 +207,13 @@ def find(text: str) -> Cues:
     matches = [(reason, m) for reason, pattern in _COMPILED.items() for m in pattern.finditer(low)]
     matches += [("credential_brag", m) for m in _EX_COMPANY.finditer(text)]
     raw: list[tuple[int, int, str]] = []
+    links = [(m.start(), m.end()) for m in URL.finditer(low)]
     for reason, m in matches:
         s, e = _trim(text, m.start(), m.end())
-        if e > s:
+        # A phrase inside a link ("…/signup") is part of the link, not something the author says.
+        if e > s and not any(ls <= s and e <= le for ls, le in links):
             raw.append((s, e, reason))
-    for m in URL.finditer(low):
-        raw.append((m.start(), m.end(), "link_drop"))
+    raw += [(s, e, "link_drop") for s, e in links]
     for m in _MEETING_WORDS.finditer(low):
         start = max(text.rfind(c, 0, m.start()) for c in ".!?\n") + 1
         end = min((i for i in (text.find(c, m.end()) for c in ".!?\n") if i >= 0), default=len(text))
@@ -214,4 +251,5 @@ def find(text: str) -> Cues:
         links=counts["link_drop"],
         words=words(text),
         asks_their_view=len(_ASKS_THEIR_VIEW.findall(low)),
+        opens_with_question=bool(_FIRST_SENTENCE_QUESTION.match(text)),
     )

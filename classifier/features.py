@@ -18,11 +18,17 @@ FEATURE_NAMES: tuple[str, ...] = (
     "log_words",
     "exclamations",
     "asks_their_view",
+    "bump_then_ask",
+    "question_then_pitch",
 )
+
+#: Reasons that make an ask: after a bump, or after an opening question, they turn the draft into a pitch.
+_ASKS = ("offer", "call_to_action", "meeting_ask", "discount_price", "urgency", "market_speak", "self_focus")
 
 
 def cue_vector(text: str, found: cues.Cues | None = None) -> list[float]:
-    """One row of cue features; pass ``found`` to reuse a ``cues.find`` result."""
+    """One row of cue features (``len(FEATURE_NAMES)`` floats, each in 0..1); pass ``found`` to reuse a
+    ``cues.find`` result for the same ``text``."""
     c = found if found is not None else cues.find(text)
     n_words = max(1, len(c.words))
     row = [min(c.counts[r], 3) / 3 for r in cues.REASONS if r != "pitch_wording"]
@@ -35,5 +41,7 @@ def cue_vector(text: str, found: cues.Cues | None = None) -> list[float]:
         math.log1p(n_words) / math.log1p(200),
         min(text.count("!"), 4) / 4,
         min(c.asks_their_view, 3) / 3,
+        float(c.counts["bump"] > 0 and any(c.counts[r] for r in _ASKS)),
+        float(c.opens_with_question and any(c.counts[r] for r in _ASKS)),
     ]
     return row

@@ -1,4 +1,9 @@
-"""Open-ended questions to lead with, fitted to what the draft is about, and a coaching tip.
+"""Open questions to lead with, fitted to what *this* draft is doing and what it is about, and a tip.
+
+``read`` works out the draft's intent (congratulating, asking about a job, following up, inviting, ...) with
+the phrase rules in ``questions.toml``, and its key phrases (``classifier.phrases``, YAKE). ``suggest`` fills the
+intent's question patterns with those phrases, so a congratulation on a seed round is asked about the round,
+never about "fundraising this quarter", and a celebration gets no work questions.
 
 Questions never start with a yes/no opener (``CLOSED_OPENERS``): the point is to get the other person
 talking about themselves.
@@ -7,10 +12,14 @@ talking about themselves.
 from __future__ import annotations
 
 import re
+import tomllib
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
 
+from classifier import cues
 from classifier.cues import lower
-
-_I = re.IGNORECASE
+from classifier.phrases import key_phrases
 
 #: First words that make a question closed (answerable with yes or no).
 CLOSED_OPENERS: tuple[str, ...] = (
@@ -19,82 +28,110 @@ CLOSED_OPENERS: tuple[str, ...] = (
     "fancy", "keen", "got", "up",
 )  # fmt: skip
 
-# (pattern for one lower-case word, how the topic reads inside a question), in priority order.
-TOPICS: tuple[tuple[str, str], ...] = (
-    (r"(?:cloud|aws|azure|gcp|kubernetes|k8s|infra(?:structure)?|devops|servers?|hosting)", "your cloud setup"),
-    (r"(?:costs?|spend(?:ing)?|budgets?|pricing|expenses?|sav(?:e|ings))", "costs"),
-    (r"(?:hir(?:e|ing)|recruit\w*|candidates?|talent|roles?|headcount|job)", "hiring"),
-    (r"(?:onboard\w*|activation|churn|retention)", "onboarding and retention"),
-    (r"(?:sales|pipeline|leads?|prospect\w*|outbound|quota|crm)", "your pipeline"),
-    (
-        r"(?:marketing|seo|ads?|campaigns?|brand(?:ing)?|content|newsletter|audience|followers)",
-        "getting the word out",
-    ),
-    (r"(?:fundrais\w*|investors?|raise|raising|seed|series|angels?|vcs?|runway)", "fundraising"),
-    (r"(?:security|compliance|soc ?2|gdpr|breach\w*|vulnerabilit\w*|pentest\w*)", "security"),
-    (r"(?:data|analytics|dashboards?|metrics|reporting|sql|warehouse|etl)", "your data"),
-    (r"(?:design|ux|ui|figma|website|landing|mockups?|logo)", "design"),
-    (
-        r"(?:code|coding|developers?|engineering|api|bugs?|deploy\w*|codebase|python|javascript|rust)",
-        "your engineering work",
-    ),
-    (r"(?:community|discord|members|server|moderat\w*|events?|meetups?)", "your community"),
-    (r"(?:career|promotion|manager|leadership|mentor\w*)", "your career"),
-    (r"(?:customers?|clients?|users?|support|tickets?)", "your customers"),
-    (r"(?:productivity|workflow|process(?:es)?|automat\w*|tools?|ops)", "your workflow"),
-    (r"(?:fitness|health|wellness|coach\w*|mindset|burnout|stress)", "your goals"),
-    (r"(?:ecommerce|e-commerce|shop(?:ify)?|store|inventory|shipping|products?)", "your store"),
-    (r"(?:growth|scal(?:e|ing)|revenue|mrr|arr)", "growth"),
-    (r"(?:launch\w*|producthunt|beta|mvp|roadmap|features?)", "the launch"),
-)
-# Matched against each distinct word of the draft (far faster than scanning the text with every pattern);
-# the group that matched names the topic.
-_TOPIC_RE = re.compile("|".join(f"(?P<t{i}>{pattern})" for i, (pattern, _) in enumerate(TOPICS)))
-_TOKEN = re.compile(r"[a-z0-9][a-z0-9'-]*")
+_DATA = tomllib.loads((Path(__file__).parent / "questions.toml").read_text(encoding="utf-8"))
+#: Intents in priority order, each with the phrases that show it (matched on lower-cased text).
+INTENT_PATTERNS: tuple[tuple[str, str], ...] = tuple((i["name"], i["pattern"]) for i in _DATA["intents"])
+_INTENT_RE = tuple((name, re.compile(pattern)) for name, pattern in INTENT_PATTERNS)
+#: Question patterns per intent: (with a key phrase ``{kp}``/``{the_kp}``, without one). All are open.
+PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    intent: (tuple(p["with_phrase"]), tuple(p["without"])) for intent, p in _DATA["patterns"].items()
+}
+#: Cue reasons that make a draft a sales draft for the questions (asked about the reader's side).
+SELLING_REASONS = ("offer", "call_to_action", "meeting_ask", "discount_price", "market_speak")
 
-_TEMPLATES: tuple[str, ...] = (
-    "What are you hoping to change about {topic} this quarter?",
-    "How are you handling {topic} today, and what's been hardest about it?",
-    "What would a good outcome with {topic} look like for you?",
-)
-_FALLBACK: tuple[str, ...] = (
-    "What are you focused on right now?",
-    "What's been the hardest part of your work lately?",
-    "What would make the next few months a win for you?",
-)
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a draft is doing and what it is about.
+
+    ``intent`` is a key of ``PATTERNS``; ``phrases`` are up to three key phrases, best first; ``has_question``
+    is true when the draft asks anything; ``selling`` when a selling phrase rule fired.
+    """
+
+    text: str
+    intent: str
+    phrases: tuple[str, ...]
+    has_question: bool
+    selling: bool
+
 
 _QUESTION = re.compile(r"[^.!?\n]*\?")
 _CLOSED_START = re.compile(
     r"^\W*(?:(?:hey|hi|hello|so|quick q|btw|also|and|but|ok|okay|honestly|curious)\b[\s,!:.-]*)*(?:"
     + "|".join(CLOSED_OPENERS)
     + r"|any chance|how about|what about)\b",
-    _I,
+    re.IGNORECASE,
 )
-# A closed question in the draft -> an open alternative.
-_OPEN_ALTERNATIVES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(p, _I), q)
-    for p, q in (
-        (
-            r"\b(?:call|chat|demo|meeting|zoom|min(?:ute)?s?|coffee|hop on|jump on|time this week)\b",
-            "What would be most useful for you to talk through right now?",
-        ),
-        (
-            r"\b(?:interested|open to|keen|want to (?:try|see)|like to (?:try|see))\b",
-            "What would you need to see before something like this is worth your time?",
-        ),
-        (
-            r"\b(?:use|using|tried|heard of|familiar with)\b",
-            "How are you handling this today, and what would you change about it?",
-        ),
-        (r"\b(?:struggl\w*|problem|issue|pain|challenge|hard)\b", "What's been the hardest part of this for you?"),
-        (r"\b(?:make sense|thoughts|agree|right)\b", "What's your take on this?"),
-    )
-)
-_GENERIC_OPEN = "What would be most helpful for you to hear about?"
+
+
+def closed_questions(text: str) -> list[str]:
+    """Questions in the draft that can be answered with yes or no."""
+    return [q.strip() for q in _QUESTION.findall(text) if _CLOSED_START.match(q.strip())]
+
+
+def read(text: str, found: cues.Cues | None = None) -> Reading:
+    """Work out what ``text`` (the author's own words) is doing and what it is about.
+
+    ``found`` is ``cues.find(text)`` when the caller has it already.
+    """
+    found = found if found is not None else cues.find(text)
+    low = lower(text)
+    intent = next((name for name, pattern in _INTENT_RE if pattern.search(low)), "catch_up")
+    selling = any(found.counts[r] for r in SELLING_REASONS)
+    return Reading(text, intent, key_phrases(text, selling), "?" in text, selling)
+
+
+def _the(phrase: str) -> str:
+    """``the seed round`` for a common noun phrase; a name, an acronym or a plural stays as it is."""
+    first = phrase.split()[0]
+    if first[:1].isupper() or (len(phrase.split()) == 1 and phrase.endswith("s")):
+        return phrase
+    return f"the {phrase}"
+
+
+def _pick(candidates, out: list[str], start: int) -> str | None:
+    """The first of ``candidates`` from ``start`` (cyclically) not already in ``out`` nor opening like one."""
+    for k in range(len(candidates)):
+        question = candidates[(start + k) % len(candidates)]
+        if question not in out and not any(question.split()[:4] == q.split()[:4] for q in out):
+            return question
+    return None
+
+
+def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> list[str]:
+    """2-3 open questions for the draft: its intent's patterns filled with its key phrases.
+
+    A sales draft (label ``pitch`` or ``borderline``) with no warmer intent is asked about the reader's side of
+    its topic; one that follows up or invites is asked without its phrases (they name the seller's offer). The
+    choice among patterns is a stable function of the draft: the same draft always gets the same list, and
+    different drafts get different ones.
+    """
+    intent = reading.intent
+    pitchy = label in ("pitch", "borderline")
+    if pitchy and intent in ("catch_up", "community", "coordinate", "share"):
+        intent = "sell"
+    with_phrase, without = PATTERNS[intent]
+    phrases = () if pitchy and intent in ("follow_up", "invite") else reading.phrases
+    seed = zlib.crc32(reading.text.encode("utf-8", "replace"))
+    out: list[str] = []
+    for i, phrase in enumerate(phrases[:2]):
+        filled = [p.format(kp=phrase, the_kp=_the(phrase)) for p in with_phrase]
+        question = _pick(filled, out, (seed >> (4 * i)) % len(filled))
+        if question:
+            out.append(question)
+    while len(out) < min(limit, max(2, len(phrases) + 1)):
+        question = _pick(without, out, seed % len(without))
+        if question is None:
+            break
+        out.append(question)
+    return out[:limit]
+
 
 #: Coaching tip per reason; the first reason in this order that the draft was flagged for picks the tip.
 TIPS: dict[str, str] = {
     "meeting_ask": "Ask about their goals first; offer a demo only when they ask how you'd help.",
+    "bump": "Instead of bumping, send something useful for them, or ask one real question about their work.",
+    "offer": "Hold the offer; ask what they need first, and they'll tell you whether it fits.",
     "call_to_action": "Swap the ask for a question about their work; let them choose the next step.",
     "urgency": "Drop the deadline; a real conversation has no expiry date.",
     "discount_price": "Leave the price out until they ask; talk about their problem first.",
@@ -106,38 +143,18 @@ TIPS: dict[str, str] = {
     "pitch_wording": "Lead with a question about them; keep what you sell for when they ask.",
 }
 TIP_BORDERLINE = "Close to a pitch: lead with your question and let the offer wait."
-TIP_CONVERSATION = "Reads like a real conversation: keep the question up front."
+TIP_CONVERSATION = "Reads like a real conversation: your question gives them an easy way to answer."
+TIP_CONVERSATION_NO_QUESTION = "Reads like a real conversation; ending on one open question makes it easy to answer."
+TIP_CELEBRATE = "A warm note: keep it about them, and save any ask for another day."
+TIP_UNSCORED = "Say a little more, in English: what you'd like to ask or share gives them something to answer."
 
 
-def closed_questions(text: str) -> list[str]:
-    """Questions in the draft that can be answered with yes or no."""
-    return [q.strip() for q in _QUESTION.findall(text) if _CLOSED_START.match(q.strip())]
-
-
-def topics(text: str) -> list[str]:
-    """Topics the draft touches, in ``TOPICS`` order."""
-    matches = (_TOPIC_RE.fullmatch(token) for token in set(_TOKEN.findall(lower(text))))
-    seen = {int(m.lastgroup[1:]) for m in matches if m}
-    return [TOPICS[i][1] for i in sorted(seen)]
-
-
-def suggest(text: str, limit: int = 3) -> list[str]:
-    """2-3 open questions: an open version of the draft's first closed question, then topic questions."""
-    out: list[str] = []
-    closed = closed_questions(text)
-    if closed:
-        out.append(next((q for p, q in _OPEN_ALTERNATIVES if p.search(closed[0])), _GENERIC_OPEN))
-    found = topics(text)
-    for i, template in enumerate(_TEMPLATES):
-        topic = found[i % len(found)] if found else None
-        question = template.format(topic=topic) if topic else _FALLBACK[i]
-        if question not in out:
-            out.append(question)
-    return out[:limit]
-
-
-def tip(label: str, reasons: set[str]) -> str:
-    """One sentence of coaching for the draft's label and the reasons it was flagged for."""
+def tip(label: str, reasons: set[str], reading: Reading | None = None) -> str:
+    """One sentence of coaching for the draft's label, the reasons it was flagged for and what it does."""
+    if label == "unscored":
+        return TIP_UNSCORED
     if label == "conversation":
-        return TIP_CONVERSATION
+        if reading is not None and reading.intent == "celebrate":
+            return TIP_CELEBRATE
+        return TIP_CONVERSATION if reading is None or reading.has_question else TIP_CONVERSATION_NO_QUESTION
     return next((text for reason, text in TIPS.items() if reason in reasons), TIP_BORDERLINE)

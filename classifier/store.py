@@ -58,7 +58,7 @@ def read(path: Path) -> PitchModel:
         raise ValueError("the file is missing") from None
     except Exception as exc:  # joblib/pickle raise many types for a damaged file
         raise ValueError(f"the file is damaged ({type(exc).__name__})") from None
-    if not isinstance(model, PitchModel) or not hasattr(model, "classifier_"):
+    if not isinstance(model, PitchModel) or not hasattr(model, "calibrator_"):
         raise ValueError("the file does not hold a trained Rapport model")
     if model.sklearn_version_ != sklearn.__version__:
         raise ValueError(f"it was trained with scikit-learn {model.sklearn_version_}")
@@ -68,7 +68,9 @@ def read(path: Path) -> PitchModel:
 def rebuild(path: Path) -> PitchModel:
     """Train a model from the packaged corpus with default parameters and try to save it to ``path``."""
     examples = corpus.load()
-    model = PitchModel().fit([e.text for e in examples], [e.label for e in examples])
+    model = PitchModel().fit(
+        [e.text for e in examples], [e.label for e in examples], groups=[e.source for e in examples]
+    )
     try:
         save(model, path)
     except OSError as exc:  # a read-only or full cache directory must not stop a check

@@ -1,9 +1,15 @@
-"""Text clean-up shared by the model, the cue rules and the CLI."""
+"""Text clean-up shared by the model, the cue rules and the CLI.
+
+A draft is read in three layers: ``clean`` (control characters out, length capped, offsets kept),
+``set_aside`` (quoted text and code blanked out, so only the author's own words are scored and flagged), and
+``for_model`` (chat markup normalised for the vectorisers).
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass, field
 
 MAX_CHARS = 40_000
 
@@ -11,7 +17,13 @@ MAX_CHARS = 40_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 # Lower case only: run on lowered text (``for_model``, ``cues.lower``); offsets are the same as the draft's.
 URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)\b(?:/\S*)?")
-MENTION = re.compile(r"<[@#][!&]?[A-Z0-9]+(?:\|[^>]*)?>|<!(?:here|channel|everyone)>", re.I)
+MENTION = re.compile(
+    r"<[@#][!&]?[A-Z0-9]+(?:\|[^>]*)?>|<!(?:here|channel|everyone)(?:\|[^>]*)?>|@(?:here|everyone)\b", re.I
+)
+# Slack's link markup ``<https://x.io|label>`` and a bare ``<https://x.io>``.
+_SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>", re.I)
+# ``:emoji_name:`` and Discord's custom emoji ``<:name:123>`` / ``<a:name:123>``; Discord timestamps ``<t:1:R>``.
+_EMOJI_CODE = re.compile(r"<a?:\w+:\d+>|(?<![\w:]):[a-z0-9_+-]{2,}:(?![\w:])|<t:\d+(?::[a-z])?>", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 
 
@@ -30,7 +42,11 @@ def clean(text: str) -> tuple[str, list[str]]:
 
 
 def for_model(text: str) -> str:
-    """Normalise a draft for the vectorisers: NFKC, lower case, links and mentions as placeholder words."""
+    """Normalise a draft for the vectorisers: NFKC, lower case, chat markup (Slack's ``<url|label>``,
+    ``:emoji:``, Discord's custom emoji and timestamps) reduced to plain words, links and mentions as placeholder
+    words."""
+    text = _SLACK_LINK.sub(lambda m: f" {m.group(1)} {m.group(2) or ''} ", text)
+    text = _EMOJI_CODE.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = URL.sub(" linkurl ", text)
     text = MENTION.sub(" atmention ", text)
@@ -40,3 +56,70 @@ def for_model(text: str) -> str:
 def words(text: str) -> list[str]:
     """Alphabetic words in lower case, URLs and mentions excluded."""
     return _WORD.findall(MENTION.sub(" ", URL.sub(" ", text.lower())))
+
+
+# What the author is not saying: ``>`` quote lines (Slack, Discord, e-mail), fenced and inline code, and a
+# quotation of four or more words in straight or curly double quotes.
+_QUOTE_LINE = re.compile(r"^[ \t]*(?:>|&gt;)[^\n]*", re.M)
+_FENCE = re.compile(r"```.*?(?:```|\Z)", re.S)
+_INLINE_CODE = re.compile(r"`[^`\n]+`")
+_QUOTATION = re.compile(r"[\"“„]([^\"“”„\n]{3,}?)[\"”]")
+
+#: What a set-aside span is, as the note to the user names it.
+SET_ASIDE_KINDS = {"quote": "quoted text", "code": "code"}
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A cleaned draft and the part of it that is the author's own words.
+
+    ``own`` has the same length as ``text`` (set-aside characters are spaces), so an offset found in ``own`` is
+    an offset into ``text``. ``set_aside`` holds ``(start, end, kind)`` spans, kind in ``SET_ASIDE_KINDS``.
+    """
+
+    text: str
+    own: str
+    set_aside: list[tuple[int, int, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def model_text(self) -> str:
+        """What the vectorisers read: the author's words, with one placeholder word per set-aside kind."""
+        kinds = sorted({kind for _, _, kind in self.set_aside})
+        return " ".join([self.own, *(f"setaside{kind}" for kind in kinds)]) if kinds else self.own
+
+
+def set_aside(text: str) -> list[tuple[int, int, str]]:
+    """Spans of ``text`` the author is quoting or showing as code, in order, not overlapping.
+
+    A quotation counts when it holds at least four words, so scare quotes ("free") stay the author's.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for pattern, kind in ((_FENCE, "code"), (_QUOTE_LINE, "quote"), (_INLINE_CODE, "code")):
+        for m in pattern.finditer(text):
+            if not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                spans.append((m.start(), m.end(), kind))
+    for m in _QUOTATION.finditer(text):
+        if len(m.group(1).split()) >= 4 and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+            spans.append((m.start(), m.end(), "quote"))
+    return sorted(spans)
+
+
+def prepare(text: str) -> Draft:
+    """``clean`` the draft and set aside quotes and code.
+
+    When nothing but quotes and code is left, the whole draft counts as the author's (someone checking a draft
+    they wrapped in quotes should still get an answer).
+    """
+    cleaned, notes = clean(text)
+    spans = set_aside(cleaned)
+    if not spans:
+        return Draft(cleaned, cleaned, [], notes)
+    chars = list(cleaned)
+    for s, e, _ in spans:
+        chars[s:e] = " " * (e - s)
+    own = "".join(chars)
+    if not words(own):
+        return Draft(cleaned, cleaned, [], notes)
+    kinds = sorted({SET_ASIDE_KINDS[k] for _, _, k in spans})
+    notes = [*notes, f"I set aside the {' and '.join(kinds)}: only your own words were scored."]
+    return Draft(cleaned, own, spans, notes)

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
-Label = Literal["pitch", "borderline", "conversation"]
+#: ``unscored``: too short to judge (a greeting, one or two words with no salesy phrase) or not English. The
+#: probability is kept for the record, but renderers show the note saying why instead of a score.
+Label = Literal["pitch", "borderline", "conversation", "unscored"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,14 @@ class Signal:
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
+    """What a check returns (``classifier.coaching.check``).
+
+    ``pitch_probability`` is calibrated (0..1); ``flags`` point into ``text``; ``questions`` are 2-3 open
+    questions fitted to the draft; ``intent`` is what the draft is doing (a key of
+    ``classifier.questions.PATTERNS``); ``rewrite`` is a question-led version of the draft for ``pitch`` and
+    ``borderline`` verdicts (``None`` otherwise).
+    """
+
     text: str
     pitch_probability: float
     label: Label
@@ -73,6 +83,8 @@ class Verdict:
     tip: str
     signals: list[Signal]
     notes: list[str] = field(default_factory=list)
+    intent: str = "catch_up"
+    rewrite: str | None = None
 
     @property
     def score(self) -> int:

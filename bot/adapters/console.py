@@ -9,6 +9,7 @@ import click
 from bot.coach import UnknownContactError
 from bot.reminders import deliver_due
 from bot.wording import (
+    REWRITE_INTRO,
     digest_text,
     done_text,
     headline,
@@ -20,7 +21,7 @@ from bot.wording import (
 )
 from classifier import Signal, Verdict
 
-COLOURS = {"pitch": "red", "borderline": "yellow", "conversation": "green"}
+COLOURS = {"pitch": "red", "borderline": "yellow", "conversation": "green", "unscored": "cyan"}
 
 
 def render_verdict(verdict: Verdict) -> str:
@@ -36,6 +37,8 @@ def render_verdict(verdict: Verdict) -> str:
     lines.append(questions_intro(verdict))
     lines += [f"  • {q}" for q in verdict.questions]
     lines.append(f"Tip: {verdict.tip}")
+    if verdict.rewrite:
+        lines += [REWRITE_INTRO, f"  {verdict.rewrite}"]
     lines.append(click.style("  " + "  ·  ".join(_signal(s) for s in verdict.signals), dim=True))
     lines += [click.style(f"Note: {n}", fg="cyan") for n in verdict.notes]
     return "\n".join(lines)

@@ -95,7 +95,8 @@ def test_invalid_utf8_argument():
 
 def test_non_english_says_so():
     r = rapport("check", "Hola, ¿cómo estás? Me encantaría saber cómo va el proyecto de la escuela.")
-    assert "may be unreliable" in r.stdout.decode()
+    out = r.stdout.decode()
+    assert out.startswith("No score: not English") and "only reads English" in out
 
 
 def test_eval_reports_figures(tmp_path):
@@ -125,8 +126,12 @@ def test_train_writes_model_metrics_and_card(tmp_path):
     assert r.returncode == 0, r.stderr
     assert {p.name for p in out.iterdir()} == {"pitch.joblib", "metrics.json", "MODEL_CARD.md"}
     m = json.loads((out / "metrics.json").read_text())
-    assert m["cross_validation"]["folds"] == 3 and m["cross_validation"]["n"] == 40 * len(list(small.iterdir()))
-    assert "F1" in r.stdout.decode()
+    files = len(list(small.iterdir()))
+    assert m["stratified"]["folds"] == 3 and m["stratified"]["n"] == 40 * files
+    assert m["writer_held_out"]["writers"] == files and set(m["writer_held_out"]["per_writer"]) == {
+        p.stem for p in small.iterdir()
+    }
+    assert "writer-held-out: precision" in r.stdout.decode()
     shipped = json.loads(rapport("check", "--json", PITCH).stdout)
     small_model = json.loads(rapport("check", "--json", PITCH, env={"RAPPORT_MODEL": str(out / "pitch.joblib")}).stdout)
     assert small_model["pitch_probability"] != shipped["pitch_probability"]

@@ -2,6 +2,7 @@ import pytest
 
 from classifier import questions
 from classifier.corpus import load
+from classifier.questions import read, suggest
 
 
 def _is_open(q):
@@ -10,34 +11,50 @@ def _is_open(q):
 
 def test_every_corpus_draft_gets_two_or_three_open_questions():
     for example in load():
-        suggested = questions.suggest(example.text)
+        suggested = suggest(read(example.text), example.label)
         assert 2 <= len(suggested) <= 3, example.text
         assert all(_is_open(q) for q in suggested), (example.text, suggested)
         assert len(set(suggested)) == len(suggested)
 
 
 @pytest.mark.parametrize(
-    ("draft", "topic"),
+    ("draft", "intent", "phrase"),
     [
-        ("We're hiring two backend engineers, know anyone?", "hiring"),
-        ("Our AWS bill doubled after we moved to Kubernetes", "your cloud setup"),
-        ("We help teams cut their costs by 30%", "costs"),
-        ("Just kicked off our seed round with two angels", "fundraising"),
+        ("Congrats on the book launch, what a year for you!", "celebrate", "book launch"),
+        ("Our AWS bill doubled after we moved to Kubernetes, how do you keep cloud costs down?", "advice", "aws bill"),
+        ("following up on the venue contract from our call on Tuesday", "follow_up", "venue contract"),
+        ("I'm applying for the data analyst role. What does the team work on day to day?", "job_seek", "data analyst"),
     ],
 )
-def test_questions_are_about_the_drafts_topic(draft, topic):
-    assert any(topic in q for q in questions.suggest(draft))
+def test_questions_follow_the_drafts_intent_and_key_phrase(draft, intent, phrase):
+    r = read(draft)
+    assert r.intent == intent
+    assert any(phrase in q.lower() for q in suggest(r)), suggest(r)
 
 
-def test_a_closed_question_gets_an_open_alternative_first():
-    suggested = questions.suggest("Are you free for a call on Friday?")
-    assert suggested[0] == "What would be most useful for you to talk through right now?"
+def test_a_sales_draft_is_asked_about_the_readers_side_not_the_sellers_brand():
+    r = read("Hi Ana, I'm the founder of Ledgerwise. We automate bank reconciliation for clinics. Free for a demo?")
+    assert r.phrases and all("ledgerwise" not in p.lower() and p.lower() != "ana" for p in r.phrases)
+    assert any("bank reconciliation" in q for q in suggest(r, "pitch"))
+
+
+def test_a_celebration_gets_no_work_questions():
+    for q in suggest(read("congrats on the wedding!! so happy for you both 🎉")):
+        assert not any(word in q for word in ("work", "quarter", "team", "pipeline")), q
+
+
+def test_closed_questions_are_found():
     assert questions.closed_questions("hey, are you free for a call? what do you think") == [
         "hey, are you free for a call?"
     ]
 
 
-def test_tip_follows_the_most_important_reason():
+def test_tip_follows_the_most_important_reason_and_what_the_draft_does():
+    asked = read("how was the trip?")
+    told = read("the trip was great, thanks for the tips")
     assert questions.tip("pitch", {"market_speak", "meeting_ask"}) == questions.TIPS["meeting_ask"]
-    assert questions.tip("conversation", {"meeting_ask"}) == questions.TIP_CONVERSATION
+    assert questions.tip("conversation", {"meeting_ask"}, asked) == questions.TIP_CONVERSATION
+    assert questions.tip("conversation", set(), told) == questions.TIP_CONVERSATION_NO_QUESTION
+    assert questions.tip("conversation", set(), read("congrats on the new role!")) == questions.TIP_CELEBRATE
     assert questions.tip("borderline", set()) == questions.TIP_BORDERLINE
+    assert questions.tip("unscored", set()) == questions.TIP_UNSCORED

@@ -1,8 +1,9 @@
 import logging
 
 import pytest
+import sklearn
 
-from classifier import store
+from classifier import check, corpus, store
 
 
 @pytest.fixture
@@ -13,9 +14,11 @@ def isolated_cache(tmp_path, monkeypatch):
     return target
 
 
-def test_shipped_model_loads(model):
-    assert model.sklearn_version_
-    assert store.read(store.shipped_model_path()).get_params() == model.get_params()
+def test_shipped_model_loads_and_was_trained_on_the_shipped_corpus():
+    shipped = store.read(store.shipped_model_path())
+    assert shipped.sklearn_version_ == sklearn.__version__
+    assert shipped.corpus_sha256_ == corpus.fingerprint(), "the corpus changed: run `rapport train`"
+    assert list(shipped.predict(["Book a demo today, 20% off!", "how was the trip?"])) == ["pitch", "conversation"]
 
 
 def test_explicit_bad_model_is_a_clear_error(tmp_path):
@@ -32,7 +35,7 @@ def test_damaged_shipped_model_is_rebuilt_once(tmp_path, monkeypatch, isolated_c
     monkeypatch.delenv("RAPPORT_MODEL", raising=False)
     with caplog.at_level(logging.WARNING):
         model = store.load_model()
-    assert model.check("Book a demo today!").label in ("pitch", "borderline")
+    assert check(model, "Book a demo today!").label in ("pitch", "borderline")
     assert isolated_cache.exists()
     assert next(r.message for r in caplog.records if r.levelno >= logging.WARNING).startswith("The shipped model")
 
@@ -66,5 +69,5 @@ def test_unwritable_cache_still_gives_a_model(tmp_path, monkeypatch, caplog):
     monkeypatch.delenv("RAPPORT_MODEL", raising=False)
     with caplog.at_level(logging.WARNING):
         model = store.load_model()
-    assert model.check("Book a demo today, 20% off!").label in ("pitch", "borderline")
+    assert check(model, "Book a demo today, 20% off!").label in ("pitch", "borderline")
     assert any("Could not save" in r.message for r in caplog.records)

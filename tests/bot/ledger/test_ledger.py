@@ -12,6 +12,7 @@ from bot.coach import UnknownContactError
 from bot.ledger.db import LedgerError, open_ledger
 from bot.ledger.repo import UserRef
 from bot.reminders import DEFAULT_LEASE, claim, deliver_due, due, release
+from classifier import check
 
 ROOT = Path(__file__).parents[3]
 ANA = UserRef("slack", "T1", "U_ANA")
@@ -191,7 +192,7 @@ def test_users_only_see_their_own_data(coach):
 
 
 def test_export_holds_times_scores_and_notes_only(coach, model):
-    verdict = model.check("We help companies like yours. Free for a demo Friday?")
+    verdict = check(model, "We help companies like yours. Free for a demo Friday?")
     coach.record_outreach(ANA, "Dana", T0, note="asked about hiring", verdict=verdict, channel="C42")
     data = coach.export(ANA)
     [contact] = data["contacts"]
@@ -201,8 +202,8 @@ def test_export_holds_times_scores_and_notes_only(coach, model):
 
 
 def test_stats(coach, model):
-    pitchy = model.check("We help companies like yours. Free for a demo Friday?")
-    friendly = model.check("Congrats on the launch! What was the hardest part?")
+    pitchy = check(model, "We help companies like yours. Free for a demo Friday?")
+    friendly = check(model, "Congrats on the launch! What was the hardest part?")
     coach.record_outreach(ANA, "A", T0, verdict=pitchy)
     coach.record_outreach(ANA, "B", T0, verdict=friendly)
     coach.record_outreach(ANA, "C", T0, verdict=friendly)

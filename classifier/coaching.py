@@ -1,0 +1,156 @@
+"""Coaching: turn the model's probability into a ``Verdict`` a person can act on.
+
+``check(model, text)`` and ``check_many(model, texts)`` are pure: the same model and draft always give the
+same verdict. They use the estimator (``classifier.model.PitchModel``) for the probability, the phrase rules
+(``classifier.cues``) for the flags, ``classifier.questions`` for the questions and tip, and
+``classifier.rewrite`` for the question-led rewrite.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from functools import lru_cache
+
+import numpy as np
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from classifier import cues, questions, rewrite, signals
+from classifier.model import PitchModel
+from classifier.text import Draft, prepare
+from classifier.verdict import Flag, Verdict
+
+#: The reason given when a draft reads as a pitch but no phrase can be pointed at.
+NO_SINGLE_PHRASE = "No single phrase stands out: the draft as a whole reads like the pitches Rapport has seen."
+#: Said instead of a score when there is too little to judge.
+TOO_SHORT = "Too short to judge: add what you want to ask or say, and check again."
+#: Said instead of a score when the draft is not English (the model has only seen English).
+NOT_ENGLISH = "This doesn't look like English, and Rapport only reads English so far: no score this time."
+
+# Words that carry no intent on their own (greetings, thanks, reactions): a draft of at most two words, or of
+# at most six words all from this list, with no salesy phrase, is not scored (``unscored``).
+_FILLER = frozenset(
+    "afternoon all awesome cheers cool dear evening everyone folks friend friends gm gn good great guys haha "
+    "hahaha hello hey hi hiya hola lol morning nice no nope ok okay sup sure team thank thanks there thx ty "
+    "y'all yall yeah yep yes yo".split()
+)
+#: A ``pitch_wording`` flag needs a two-word term whose contribution to the score is at least this (logit units).
+MIN_WORDING_WEIGHT = 0.35
+# Words that carry feeling, not a pitch: never the content word of a wording flag.
+_WEAK = frozenset(
+    "love like great awesome amazing hope happy glad excited really just super quick little new best good nice "
+    "want would could make get know let need see look".split()
+)
+
+
+def label_for(model: PitchModel, probability: float) -> str:
+    """``pitch`` at or above ``model.pitch_threshold``, ``borderline`` from ``model.borderline_threshold``,
+    else ``conversation``."""
+    if probability >= model.pitch_threshold:
+        return "pitch"
+    if probability >= model.borderline_threshold:
+        return "borderline"
+    return "conversation"
+
+
+def too_short(draft: Draft, found: cues.Cues) -> bool:
+    """True when the draft is a greeting or one or two words with no salesy phrase: nothing to judge."""
+    if found.flags:
+        return False
+    content = [w for w in found.words if w not in _FILLER]
+    return len(found.words) <= 2 or (len(content) == 0 and len(found.words) <= 6)
+
+
+def check(model: PitchModel, text: str) -> Verdict:
+    """Check one draft: score, label, flagged phrases with reasons, open questions, a tip, a rewrite."""
+    return check_many(model, [text])[0]
+
+
+def check_many(model: PitchModel, texts: Iterable[str]) -> list[Verdict]:
+    """``check`` for many drafts at once (one matrix product for all of them); same verdicts, in order."""
+    drafts = [prepare(t) for t in texts]
+    if not drafts:
+        return []
+    found = [cues.find(d.own) for d in drafts]
+    blocks = model.blocks(drafts, found)
+    probabilities = model.pitch_probability(blocks)
+    word_tfidf = blocks[0].tocsr()
+    verdicts = []
+    for i, (draft, f, p) in enumerate(zip(drafts, found, probabilities, strict=True)):
+        row = slice(word_tfidf.indptr[i], word_tfidf.indptr[i + 1])
+        verdicts.append(_verdict(model, draft, f, float(p), (word_tfidf.indices[row], word_tfidf.data[row])))
+    return verdicts
+
+
+def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: float, word_row: tuple) -> Verdict:
+    text = draft.text
+    notes = list(draft.notes)
+    ws = found.words
+    english = not ws or signals.looks_english(ws)
+    label = "unscored" if too_short(draft, found) or not english else label_for(model, probability)
+    flags: list[Flag] = []
+    if label in ("pitch", "borderline"):
+        # Rules ran on the author's own words (quotes and code blanked, offsets kept): quote the draft itself.
+        flags = [replace(f, text=text[f.start : f.end]) for f in found.flags]
+        flags = flags or _wording_flags(model, draft.own, *word_row)
+        if not flags:
+            notes.append(NO_SINGLE_PHRASE)
+    if not ws:
+        notes.append("There are no words to check here, so the score means little.")
+    elif not english:
+        notes.append(NOT_ENGLISH)
+    elif label == "unscored":
+        notes.append(TOO_SHORT)
+    # Key phrases of a language the rules do not read would make nonsense questions: ask the general ones.
+    reading = (
+        questions.read(draft.own, found) if english else questions.Reading(draft.own, "catch_up", (), False, False)
+    )
+    suggested = questions.suggest(reading, label)
+    return Verdict(
+        text=text,
+        pitch_probability=round(probability, 4),
+        label=label,
+        flags=flags,
+        questions=suggested,
+        tip=questions.tip(label, {f.reason for f in flags}, reading if english else None),
+        signals=signals.measure(text, found),
+        notes=notes,
+        intent=reading.intent,
+        rewrite=rewrite.rewrite(draft, flags, suggested[0]) if label in ("pitch", "borderline") else None,
+    )
+
+
+@lru_cache(maxsize=8)
+def _word_terms(model: PitchModel) -> np.ndarray:
+    """Column index -> word n-gram of ``model``'s fitted vocabulary (derived once per model, never saved)."""
+    return model.vectorizers_[0].get_feature_names_out()
+
+
+def _wording_flags(model: PitchModel, own: str, columns: np.ndarray, values: np.ndarray, limit: int = 2) -> list[Flag]:
+    """When no rule fired, point at content phrases that pushed the model towards 'pitch'.
+
+    ``columns`` and ``values`` are the draft's word TF-IDF row, as computed for its score. Only phrases whose
+    contribution is at least ``MIN_WORDING_WEIGHT``, that are two words long and that hold a content word (not a
+    stop word, greeting, filler or feeling word, three letters or more) are flagged: a lone "hi" or "love" is
+    never pointed at.
+    """
+    weights = model.linear_.coef_[0][columns]
+    contributions = sorted(zip(values * weights, columns, strict=True), reverse=True)
+    terms = _word_terms(model)
+    flags: list[Flag] = []
+    for contribution, j in contributions:
+        if contribution < MIN_WORDING_WEIGHT:
+            break
+        term = terms[j]
+        parts = term.split()
+        content = [p for p in parts if p not in ENGLISH_STOP_WORDS and p not in _FILLER | _WEAK and len(p) >= 3]
+        if len(parts) < 2 or "linkurl" in parts or "atmention" in parts or term.startswith("setaside") or not content:
+            continue
+        pattern = r"\b" + r"\W+".join(re.escape(part) for part in parts) + r"\b"
+        m = re.search(pattern, own, re.IGNORECASE)
+        if m and not any(f.start < m.end() and m.start() < f.end for f in flags):
+            flags.append(Flag(m.start(), m.end(), m.group(), "pitch_wording", cues.REASONS["pitch_wording"]))
+        if len(flags) == limit:
+            break
+    return sorted(flags, key=lambda f: f.start)

@@ -1,0 +1,187 @@
+"""Key phrases of a draft: what it is about, in its own words, for the questions Rapport suggests.
+
+YAKE (Campos et al., "YAKE! Keyword extraction from single documents using multiple local features",
+Information Sciences 509, 2020) ranks candidate phrases; ``yake-rust``, a maintained port, gives the reference
+``yake`` package's scores about ten times faster. The filters here keep what makes a good topic for a question
+(noun phrases such as "seed round" or "bank reconciliation") and pass over what does not: greetings, names,
+time words, the mechanics of outreach, verbs, adjectives and shouted words.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from classifier.text import MENTION, URL
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Words that never make a key phrase: greetings, chat filler, time words, the mechanics of outreach.
+_NOT_TOPIC = _words(
+    """
+    quarter faster better sooner later earlier
+    afternoon all amazing anyone anything applying atmention awesome best better big bit btw bump bumping call
+    calls candidate candidates chance checking cheers circling congrats congratulation congratulations cool
+    day days dear demo dm dms email evening everyone first folks follow following friday fyi glad great guys
+    haha happy hello hey hi hope hoping idea ideas imo inbox interview last link links linkurl lmk lol lot
+    love message messages min mins minute minutes monday month months morning new next ngl nice nicely night
+    note ok okay old one people please pls q question quick real reply rn saturday simple small someone
+    something sorry stuff sunday sure tbh team thank thanks thing things thought thoughts thursday time today
+    today's tomorrow tomorrow's tonight top tuesday warning way wednesday week weeks woo wow yay yeah year
+    years yes yesterday
+    """
+)
+
+# Function words: a phrase that starts, ends or has one inside is passed over.
+_STOP = _words(
+    """
+    a about after also am an and are as at be been before but by can could did do does for from get got had
+    has have he her here his how i if in into is it its just let may me might must my no not of on or our over
+    re really s shall she should so than that the their them then there these they this those to too us very
+    was we were what when where which who why will with would you your yours
+    """
+)
+
+# Verbs make poor topics ("closing the seed", "found this write-up"). Base forms; ``_verb_forms`` inflects them.
+_VERB_BASES = _words(
+    """
+    accept add agree allow answer apply ask bump build buy call change check circle close come consider
+    continue create decide deliver describe do drop end enjoy expect explain fail feel find finish fix follow
+    get give go grab grow guess hand happen hear help hold hope hop imagine improve join jump keep know land
+    launch learn leave let like listen live look lose love make mean meet mention miss move need offer open
+    pay pick plan play post print push put raise reach read receive recommend remember reply run save say see
+    seem sell send set share ship show sign sit automate cut reduce boost scale manage handle track hire book
+    schedule streamline increase double triple sound speak spend start stay stop struggle suggest switch take
+    talk tell test thank think touch try turn understand update use wait walk want watch wish wonder work
+    worry write
+    """
+)
+
+# Irregular past forms.
+_IRREGULAR = _words(
+    """
+    found knew got gone went made said told saw seen ran took taken gave given came thought brought bought
+    sent built wrote written met left felt kept held began begun done known heard paid lost spent stood
+    understood chose chosen grew grown
+    """
+)
+
+#: Verb forms that are as often nouns ("the call", "a test run"): allowed in a key phrase.
+_NOUN_VERBS = _words(
+    """
+    book build builds call calls change changes check checks cover cut drop end finish help hold host launch
+    move offer offers order pay plan plans play post posts print push raise report reports review run sell set
+    share ship sign start support switch talk talks test tests turn update updates walk work
+    """
+)
+
+#: Words in -ing that are topics (nouns) rather than verbs.
+_ING_NOUNS = _words(
+    """
+    accounting baking billing branding budgeting building caching catering cleaning coaching consulting
+    engineering funding fundraising hiring housing invoicing landscaping learning lighting marketing meeting
+    mentoring networking onboarding packaging painting parenting planning plumbing pricing publishing
+    recruiting reporting scaling scheduling shipping staffing testing tooling training wedding wiring writing
+    """
+)
+
+
+def _verb_forms() -> frozenset[str]:
+    forms = set(_IRREGULAR)
+    for v in _VERB_BASES:
+        stem = v[:-1] if v.endswith("e") and not v.endswith("ee") else v
+        double = v + v[-1] if re.fullmatch(r"[^aeiou]*[aeiou][bdgmnprt]", v) else v
+        forms |= {v, v + "s", v + "es", stem + "ed", stem + "ing", double + "ed", double + "ing"}
+    return frozenset(forms)
+
+
+_VERBS = _verb_forms()
+_ADJECTIVE_ENDINGS = ("ible", "able", "ous", "ful", "less", "ive")
+_NAME_AFTER_GREETING = re.compile(
+    r"\b(?:hi|hey|hello|dear|morning|thanks|thank you|congrats),?\s+(?:(?:dr|mr|ms|mrs|prof)\.?\s+)?([A-Z][\w'-]+)",
+    re.I,
+)
+_TOKEN = re.compile(r"[\w'-]+")
+# The sender's self-introduction ("I'm on the partnerships team at Ledgerly"): in a sales draft it names their
+# own team and company, not the reader's topic.
+_SELF_INTRO = re.compile(
+    r"(?:^|(?<=[.!?\n,]))\s*(?:i'm|i am|i run|i lead|i work|i head|we're|we are|this is|my name|i'm part)\b[^.!?\n]*",
+    re.I,
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?\n]\s*|[:;]\s+)$")
+
+#: Words of the draft's opening that key phrases are taken from (YAKE's cost grows with the text).
+KEY_PHRASE_WINDOW = 100
+
+
+@lru_cache(maxsize=1)
+def _extractor():
+    import yake_rust  # imported on first use: keeps `import classifier` light
+
+    return yake_rust.Yake(language="en", ngrams=3, deduplication_threshold=0.7)
+
+
+def _is_gerund(token: str) -> bool:
+    low = token.lower()
+    return low.endswith("ing") and len(low) > 5 and low not in _ING_NOUNS
+
+
+def _is_acronym(token: str) -> bool:
+    """``SDR``, ``AWS``, ``SDRs``, ``APIs``: two or more capitals, with an optional plural ``s``."""
+    return len(token) > 1 and (token.isupper() or (token.endswith("s") and len(token) > 2 and token[:-1].isupper()))
+
+
+def _is_name(token: str, text: str) -> bool:
+    """A capitalised word (not an acronym) that is never at the start of a sentence in ``text``."""
+    if not token[:1].isupper() or _is_acronym(token):
+        return False
+    return all(not _SENTENCE_START.search(text[: m.start()]) for m in re.finditer(rf"\b{re.escape(token)}\b", text))
+
+
+def _usable(tokens: list[str], plain: str, names: set[str]) -> bool:
+    low = [t.lower() for t in tokens]
+    if not tokens or any(t in _NOT_TOPIC or t in names or t.isdigit() or t in _STOP for t in low):
+        return False
+    if len(max(low, key=len)) < 3 or (len(low) == 1 and (len(low[0]) < 4 or low[0].endswith("ed"))):
+        return False
+    if any(t in _VERBS and t not in _NOUN_VERBS for t in low) or low[-1].endswith(_ADJECTIVE_ENDINGS):
+        return False
+    if any(t.endswith("ly") and len(t) > 4 for t in low):
+        return False
+    # Mid-sentence capitalised words are names (people, streets, the sender's brand); gerunds and shouted
+    # words are rarely a topic.
+    return not any(_is_name(t, plain) or _is_gerund(t) or (t.isupper() and len(t) > 5) for t in tokens)
+
+
+def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, ...]:
+    """The key phrases of the draft's first ``KEY_PHRASE_WINDOW`` words, best first.
+
+    ``selling`` also passes over phrases in the sender's self-introduction. Returns up to ``limit`` phrases,
+    each 1-3 words, as written in the draft but lower-cased unless a word is an acronym; ``()`` when the draft
+    has fewer than two words.
+    """
+    plain = MENTION.sub(" ", URL.sub(" ", text))
+    plain = re.sub(r"[\w.+-]+@[\w-]+\.\w+|<[^>]*>|:[a-z0-9_+-]+:", " ", plain)
+    if len(_TOKEN.findall(plain)) < 2:
+        return ()
+    names = {m.group(1).lower() for m in _NAME_AFTER_GREETING.finditer(plain)}
+    intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling else []
+    window = " ".join(plain.split()[:KEY_PHRASE_WINDOW])
+    out: list[str] = []
+    for phrase, _score in _extractor().get_n_best(window, n=10):
+        tokens = _TOKEN.findall(phrase)
+        if not _usable(tokens, plain, names):
+            continue
+        where = plain.find(phrase)
+        if any(s <= where < e for s, e in intro):
+            continue
+        shown = " ".join(t if _is_acronym(t) else t.lower() for t in tokens)
+        if any(shown in kept or kept in shown for kept in out):
+            continue
+        out.append(shown)
+        if len(out) == limit:
+            break
+    return tuple(out)

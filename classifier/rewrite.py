@@ -1,0 +1,75 @@
+"""A question-led rewrite of a draft that reads as a pitch.
+
+The rewrite keeps the draft's greeting and personal context, takes out the sentences that carry the pitch
+(asks, meeting requests, offers, deadlines, prices, link drops, credentials, market-speak, bumps) and the
+yes/no asks, and puts the best open question in front. It is a starting point the author edits, not a
+finished message.
+"""
+
+from __future__ import annotations
+
+import re
+
+from classifier.text import Draft
+from classifier.verdict import Flag
+
+#: Flag reasons whose sentence is taken out of the rewrite.
+REMOVED_REASONS = frozenset(
+    {"call_to_action", "meeting_ask", "offer", "urgency", "discount_price", "link_drop", "credential_brag",
+     "market_speak", "bump", "generic_flattery", "self_focus", "pitch_wording"}
+)  # fmt: skip
+#: At most this many of the draft's own sentences are kept after the question.
+KEEP_SENTENCES = 2
+
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|\n|$)")
+# A greeting and the name after it; a title's full stop ("Dr.") does not end it.
+_TITLE_STOP = r"(?<=\bdr)\.|(?<=\bmr)\.|(?<=\bms)\.|(?<=\bmrs)\.|(?<=\bprof)\."
+_GREETING = re.compile(
+    r"^\s*((?:hi|hey|hello|hiya|dear|good (?:morning|afternoon|evening))\b"
+    rf"(?:[^,.!?\n]|{_TITLE_STOP}){{0,30}}(?::[a-z_]+:|\s)*[,!.]?)",
+    re.I,
+)
+# Sentences that offer or ask for a meeting are the pitch even when no rule flagged them.
+_OFFERING = re.compile(
+    r"\b(?:demo|walk-?through|free (?:trial|audit|consultation)|book (?:me|a)|sign up|would love to (?:show|give|walk)|"
+    r"happy to (?:show|walk)|let me know if you(?:'re| are) interested)\b",
+    re.I,
+)
+_EMOJI_CODE = re.compile(r":[a-z0-9_+-]{2,}:")
+_CLOSED_ASK = re.compile(
+    r"^\s*(?:(?:so|and|but|also|btw)\W+)?(?:would|could|can|are|do|does|is|will|want|wanna|interested|open|free|"
+    r"any chance|worth|mind if|shall|should)\b", re.I
+)  # fmt: skip
+_SPACES = re.compile(r"[ \t]+")
+
+
+def rewrite(draft: Draft, flags: list[Flag], question: str) -> str:
+    """The draft led by ``question``, with flagged sentences, yes/no asks, quotes and code taken out.
+
+    ``flags`` are offsets into ``draft.text`` (and ``draft.own``, which has the same length). Returns one
+    string: ``"<greeting> <question> <kept context>"``, where the greeting and context come from the draft.
+    """
+    own = draft.own
+    greeting = ""
+    start = 0
+    m = _GREETING.match(own)
+    if m:
+        greeting = m.group(1).strip()
+        if not greeting.endswith((",", "!", ".")):
+            greeting += ","
+        start = m.end()
+    kept: list[str] = []
+    for s in _SENTENCE.finditer(own, start):
+        sentence = " ".join(_EMOJI_CODE.sub(" ", s.group()).split())
+        if not sentence or len(sentence.split()) < 3:
+            continue
+        flagged = any(f.start < s.end() and s.start() < f.end and f.reason in REMOVED_REASONS for f in flags)
+        if flagged or _OFFERING.search(sentence) or (sentence.endswith("?") and _CLOSED_ASK.match(sentence)):
+            continue
+        kept.append(sentence if sentence[-1] in ".!?" else sentence + ".")
+        if len(kept) == KEEP_SENTENCES:
+            break
+    if greeting.endswith(","):
+        question = question[:1].lower() + question[1:]
+    parts = [greeting, question, *kept]
+    return _SPACES.sub(" ", " ".join(p for p in parts if p)).strip()
