@@ -136,10 +136,11 @@ def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
         metrics = run_train(corpus_dir or corpus.CORPUS_DIR, out_dir, folds=folds)
     except corpus.CorpusError as exc:
         _fail(str(exc))
-    cv = metrics["cross_validation"]
-    click.echo(f"Trained on {cv['n']} drafts in {metrics['train_seconds']} s.")
+    held, cv = metrics["writer_held_out"], metrics["stratified"]
+    click.echo(f"Trained on {held['n']} drafts by {held['writers']} writers in {metrics['train_seconds']} s.")
     click.echo(f"Wrote {out_dir}/pitch.joblib, metrics.json and MODEL_CARD.md.")
-    click.echo(_figures_line(cv))
+    click.echo("writer-held-out: " + _figures_line(held))
+    click.echo("stratified:      " + _figures_line(cv))
 
 
 def _figures_line(m: dict) -> str:
