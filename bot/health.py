@@ -75,7 +75,7 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "--heartbeat":
         path = Path(argv[1]) if len(argv) > 1 else heartbeat_path()
         if path is None:
-            print(f"unhealthy: --heartbeat needs a path or {HEARTBEAT_ENV}", file=sys.stderr)
+            sys.stderr.write(f"unhealthy: --heartbeat needs a path or {HEARTBEAT_ENV}\n")
             return 2
         problem = check_heartbeat(path, max_age)
     elif argv:
@@ -85,7 +85,7 @@ def main(argv: list[str]) -> int:
     else:
         problem = check_url(DEFAULT_URL)
     if problem:
-        print(f"unhealthy: {problem}", file=sys.stderr)
+        sys.stderr.write(f"unhealthy: {problem}\n")
         return 1
     return 0
 
