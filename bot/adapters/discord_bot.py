@@ -23,7 +23,7 @@ from typing import ClassVar
 import discord
 from discord import app_commands
 
-from bot import wording
+from bot import health, wording
 from bot.adapters import discord_render as render
 from bot.coach import Coach, Message, UnknownContactError
 from bot.ledger.repo import SETTING_RANGES, UserRef
@@ -808,6 +808,8 @@ async def _serve(bot: RapportBot, config: DiscordConfig) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))
+    heartbeat = health.heartbeat_path()  # for the container's healthcheck: python -m bot.health --heartbeat
+    beating = heartbeat and asyncio.create_task(health.beat(heartbeat, lambda: bot.is_ready() and not bot.is_closed()))
     try:
         async with bot:
             await bot.start(config.token)
@@ -824,6 +826,9 @@ async def _serve(bot: RapportBot, config: DiscordConfig) -> None:
         raise StartupError(f"Discord answered HTTP {exc.status} at start: {exc.text or exc.response.reason}") from None
     except OSError as exc:  # aiohttp.ClientConnectorError and friends
         raise StartupError(f"cannot reach Discord at {config.api_url}: {exc.__class__.__name__}") from None
+    finally:
+        if beating:
+            beating.cancel()
 
 
 def invite_url(client_id: str) -> str:

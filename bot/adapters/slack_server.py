@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -147,8 +149,19 @@ def serve_socket_mode(config: SlackConfig) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     _coach, app, scheduler = build(config)
+    handler = SocketModeHandler(app, config.app_token)
+    # Bolt's start() waits forever and installs no SIGTERM handler: as a container's PID 1 the signal would be
+    # ignored (docker stop waits, then kills), elsewhere it ends the process before the scheduler hands back
+    # its claims. SIGTERM, like Ctrl-C, ends the wait so the finally below runs.
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
     scheduler.start()
     try:
-        SocketModeHandler(app, config.app_token).start()
+        handler.connect()
+        log.info("Socket Mode connected")
+        stopping.wait()
+        log.info("SIGTERM: stopping")
     finally:
+        signal.signal(signal.SIGTERM, previous)
+        handler.close()
         scheduler.stop()

@@ -34,7 +34,14 @@ def make_engine(url: str) -> Engine:
         raise LedgerError(f"RAPPORT_DATABASE_URL is not a database URL: {url!r}") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:  # e.g. a root-owned volume mounted over the data folder
+                raise LedgerError(
+                    f"cannot create the database folder {folder}: {exc.strerror or exc} "
+                    "(give this user write permission there, or set RAPPORT_DATABASE_URL)"
+                ) from None
         engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")

@@ -106,3 +106,15 @@ def test_database_from_a_newer_rapport_is_one_clear_line(rapport, tmp_path):
         connection.execute("UPDATE alembic_version SET version_num = '9999'")
     r = rapport("followups")
     assert r.returncode == 1 and "newer than this Rapport" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_uncreatable_data_folder_is_one_clear_line(tmp_path):
+    """`rapport db upgrade` where the data folder cannot be made (a root-owned volume in the image; here a
+    file where the folder should be, which even root cannot get past) says so in one line, no traceback."""
+    blocker = tmp_path / "data"
+    blocker.write_text("not a folder")
+    env = {k: v for k, v in os.environ.items() if k != "RAPPORT_DATABASE_URL"}
+    env.update(NO_COLOR="1", XDG_DATA_HOME=str(blocker / "inside"))
+    r = subprocess.run([*CMD, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    assert r.stderr.startswith("rapport: cannot create the database folder ") and r.stderr.count("\n") == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
@@ -250,3 +251,21 @@ def test_a_reminder_is_not_sent_twice_when_an_answer_is_lost_or_an_earlier_send_
         finally:
             bot.stop()
     sessions.kw["bind"].dispose()
+
+
+def test_the_bot_beats_a_heartbeat_while_connected(tmp_path):
+    """The container's healthcheck (python -m bot.health --heartbeat) sees the Discord process itself."""
+    beat = tmp_path / "beat" / "discord.heartbeat"
+
+    def healthy() -> bool:
+        check = [sys.executable, "-m", "bot.health", "--heartbeat", str(beat)]
+        return subprocess.run(check, capture_output=True, cwd=ROOT, timeout=30).returncode == 0
+
+    with DiscordStandIn() as stand_in:
+        bot = BotProcess(stand_in, f"sqlite:///{tmp_path / 'rapport.db'}", tmp_path, RAPPORT_HEARTBEAT_FILE=str(beat))
+        assert not healthy()
+        bot.start()
+        try:
+            assert eventually(healthy, timeout=30), bot.output()
+        finally:
+            assert bot.stop() == 0

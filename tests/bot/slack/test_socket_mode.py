@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from tests.bot.slack.conftest import BOT_TOKEN, ROOT
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
@@ -58,3 +59,31 @@ def test_socket_mode_answers_a_command_over_the_websocket(tmp_path):
                 process.kill()
             log.close()
     assert "apps.connections.open" in {c.method for c in stand_in.calls}
+
+
+def test_socket_mode_stops_at_once_on_sigterm(tmp_path):
+    """`docker stop` and `systemctl stop` send SIGTERM: the process closes the websocket, stops its scheduler
+    and exits 0 within seconds (without a handler it would die of the signal, or as PID 1 ignore it)."""
+    with SlackStandIn(BOT_TOKEN, app_token=APP_TOKEN) as stand_in:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAPPORT_"))}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_APP_TOKEN=APP_TOKEN,
+            RAPPORT_SLACK_API_URL=stand_in.api_url,
+            RAPPORT_DATABASE_URL=f"sqlite:///{tmp_path / 'ledger.db'}",
+        )
+        log = open(tmp_path / "app.log", "wb")  # noqa: SIM115
+        process = subprocess.Popen([sys.executable, "-m", "bot", "slack"], cwd=ROOT, env=env, stdout=log, stderr=log)
+        try:
+            assert stand_in.socket.connected.wait(60), (tmp_path / "app.log").read_text()
+            started = time.monotonic()
+            process.send_signal(signal.SIGTERM)
+            code = process.wait(10)
+            took = time.monotonic() - started
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+    assert code == 0, (code, (tmp_path / "app.log").read_text()[-2000:])
+    assert took < 5, took
