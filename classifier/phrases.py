@@ -22,6 +22,7 @@ def _words(text: str) -> frozenset[str]:
 # Words that never make a key phrase: greetings, chat filler, time words, the mechanics of outreach.
 _NOT_TOPIC = _words(
     """
+    free part hardest easiest biggest toughest worst most least favourite favorite
     quarter faster better sooner later earlier
     afternoon all amazing anyone anything applying atmention awesome best better big bit btw bump bumping call
     calls candidate candidates chance checking cheers circling congrats congratulation congratulations cool
@@ -100,9 +101,9 @@ def _verb_forms() -> frozenset[str]:
 
 _VERBS = _verb_forms()
 _ADJECTIVE_ENDINGS = ("ible", "able", "ous", "ful", "less", "ive")
+# Only the greeting is matched case-insensitively: the name after it must start with a capital.
 _NAME_AFTER_GREETING = re.compile(
-    r"\b(?:hi|hey|hello|dear|morning|thanks|thank you|congrats),?\s+(?:(?:dr|mr|ms|mrs|prof)\.?\s+)?([A-Z][\w'-]+)",
-    re.I,
+    r"\b(?i:hi|hey|hello|dear|morning|thanks|thank you|congrats),?\s+(?:(?i:dr|mr|ms|mrs|prof)\.?\s+)?([A-Z][\w'-]+)"
 )
 _TOKEN = re.compile(r"[\w'-]+")
 # The sender's self-introduction ("I'm on the partnerships team at Ledgerly"): in a sales draft it names their

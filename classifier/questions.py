@@ -112,6 +112,8 @@ def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> li
         intent = "sell"
     with_phrase, without = PATTERNS[intent]
     phrases = () if pitchy and intent in ("follow_up", "invite") else reading.phrases
+    # A second phrase earns its own question only when it is a real phrase: a lone word there is mostly noise.
+    phrases = phrases[:1] + tuple(p for p in phrases[1:2] if " " in p)
     seed = zlib.crc32(reading.text.encode("utf-8", "replace"))
     out: list[str] = []
     for i, phrase in enumerate(phrases[:2]):

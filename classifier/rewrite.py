@@ -21,7 +21,9 @@ REMOVED_REASONS = frozenset(
 #: At most this many of the draft's own sentences are kept after the question.
 KEEP_SENTENCES = 2
 
-_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|\n|$)")
+# A sentence ends at . ! ? followed by a space or the end, or at a line break; "Dr. ", "e.g." and the dots of
+# links and numbers do not end one.
+_SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\b(?:Dr|Mr|Ms|St))\.|\.(?=\S)|(?<=\bMrs)\.|(?<=\bProf)\.)+(?:[.!?]+|\n|$)")
 # A greeting and the name after it; a title's full stop ("Dr.") does not end it.
 _TITLE_STOP = r"(?<=\bdr)\.|(?<=\bmr)\.|(?<=\bms)\.|(?<=\bmrs)\.|(?<=\bprof)\."
 _GREETING = re.compile(
