@@ -152,6 +152,28 @@ def _figures_line(m: dict) -> str:
     )
 
 
+@main.command()
+@click.argument("settings", nargs=-1)
+def tune(settings: tuple[str, ...]) -> None:
+    """Compare model SETTINGS (JSON objects of PitchModel parameters) on writer-grouped 5-fold figures.
+
+    Example: rapport tune '{}' '{"C": 8}'   (takes a minute or two per setting)
+    """
+    from classifier.model import PitchModel
+    from classifier.tune import grouped_figures, report_line
+
+    try:
+        parsed = [json.loads(s) for s in settings or ("{}",)]
+        for params in parsed:
+            if not isinstance(params, dict):
+                raise ValueError(f"{params!r} is not a JSON object")
+            PitchModel(**params)
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter(f"each setting is a JSON object of PitchModel parameters ({exc})") from None
+    for params in parsed:
+        click.echo(report_line(params, grouped_figures(params)))
+
+
 @main.command(name="eval")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option(
@@ -163,21 +185,31 @@ def _figures_line(m: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
     """Report precision, recall, F1, ROC-AUC and per-kind accuracy on a labelled FILE.jsonl."""
-    from classifier import corpus, load_model
-    from classifier.evaluate import figures
+    import numpy as np
+
+    from classifier import check_many, corpus, load_model
+    from classifier.evaluate import advice_figures, figures
 
     try:
         examples = corpus.read_jsonl(file)
         model = load_model(model_path)
     except (corpus.CorpusError, ValueError) as exc:
         _fail(str(exc))
-    probabilities = model.predict_proba([e.text for e in examples])[:, 1]
-    m = figures(examples, probabilities, model)
+    verdicts = check_many(model, [e.text for e in examples])
+    m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model)
+    m["advice"] = advice_figures(verdicts)
     if as_json:
         click.echo(json.dumps(m, indent=2))
         return
-    click.echo(f"{m['n']} drafts ({m['n_pitch']} pitch); borderline counts as not pitch")
+    click.echo(f"{m['n']} drafts ({m['n_pitch']} pitch); borderline and unscored count as not pitch")
     click.echo(_figures_line(m))
+    a = m["advice"]
+    on_topic = "n/a" if a["on_topic_share"] is None else f"{a['on_topic_share']:.1%}"
+    click.echo(
+        f"advice: most common question list {a['top_list_share']:.1%} of verdicts, "
+        f"{a['distinct_per_verdict']:.2f} distinct questions per verdict, "
+        f"a question on the draft's topic for {on_topic} of drafts of 8+ words"
+    )
     for kind, row in m["per_kind"].items():
         click.echo(f"  {kind:28} n={row['n']:<5} accuracy {row['accuracy']:.3f}")
 
