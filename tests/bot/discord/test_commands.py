@@ -10,8 +10,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.ledger.repo import UserRef
-from tests.bot.discord.conftest import eventually
 from tests.fakes import discord_api as d
+from tests.wait import wait_for
 
 PITCH = "Hi! We help companies like yours cut costs 40%. Free for a demo Friday?"
 BETTER = "Hi Sam, loved your talk on onboarding at DevDays. How did you get the team to adopt the new checklist?"
@@ -157,7 +157,7 @@ def test_followups_lists_what_is_due(bot, discord_api, ledger):
     dm = discord_api.wait_for("POST", r"/channels/\d+/messages", where=lambda c: f"<@{lee}>" in str(c.body))[-1]
     assert discord_api.dm_channels[dm.path.split("/")[2]] == me
     assert dm.body["embeds"][0]["title"] == "Your Rapport digest for today"
-    assert eventually(lambda: not ledger.followups(ref(me), datetime.now(UTC)))  # marked sent
+    assert wait_for(lambda: not ledger.followups(ref(me), datetime.now(UTC)))  # marked sent
     # ...and what comes due later that day waits for tomorrow's digest, listed by /rapport followups.
     ledger.record_outreach(ref(me), f"<@{max_}>", four_days_ago)
     listed = private(discord_api.interact(d.slash("followups", me)))["content"]
@@ -219,14 +219,3 @@ def test_watch_and_unwatch_need_manage_channels(bot, discord_api, ledger):
     assert not ledger.is_watched("discord", d.GUILD_ID, channel)
     in_dm = private(discord_api.interact(d.slash("watch", me, guild_id=None, channel_id="1700000000000000001")))
     assert in_dm["content"] == "Run `/rapport watch` in the server channel itself."
-
-
-def test_a_rate_limited_callback_is_retried(bot, discord_api):
-    me = "1600000000000000211"
-    payload = d.slash("stats", me)
-    discord_api.rate_limit("POST", r"/interactions/\d+/[^/]+/callback", retry_after=0.25)
-    call = discord_api.interact(payload)
-    tries = discord_api.of("POST", re.escape(f"/interactions/{payload['id']}/{payload['token']}/callback"))
-    assert [t.status for t in tries] == [429, 200]
-    assert tries[1].at - tries[0].at >= 0.25
-    assert private(call)["content"].startswith("Reached 0")
