@@ -15,7 +15,7 @@ import click
 from bot.adapters.console import ConsoleChat, render_verdict
 from bot.coach import Coach, UnknownContactError
 from bot.ledger.repo import UserRef
-from bot.wording import digest_text, reminder_line, stats_line
+from bot.wording import NOTHING_DUE, digest_text, reminder_line, stats_line
 
 EXIT_BAD_INPUT = 2
 
@@ -375,7 +375,7 @@ def followups(now: str | None, as_json: bool, user: str | None) -> None:
         click.echo(json.dumps([_reminder_json(r) for r in items]))
         return
     if not items:
-        click.echo("Nothing due. Nice.")
+        click.echo(NOTHING_DUE)
     for r in items:
         click.echo(f"  {reminder_line(r)}")
 

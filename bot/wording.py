@@ -108,3 +108,41 @@ def done_text(contact: str) -> str:
 def gone_text(contact: str) -> str:
     """A reminder button pressed for someone the user has since removed (e.g. after "forget")."""
     return f"{contact} is no longer in your log."
+
+
+def no_outreach_text(contact: str) -> str:
+    """``replied`` for someone the user never logged outreach to."""
+    return f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`."
+
+
+def snoozed_text(contact: str, when: str) -> str:
+    """After "Snooze"; ``when`` is how the platform says the new time (e.g. "in 3 days")."""
+    return f"Snoozed: I'll remind you about {contact} again {when}."
+
+
+def nothing_pending_text(contact: str) -> str:
+    return f"Nothing pending for {contact}."
+
+
+NOTHING_DUE = "Nothing due. Nice."
+UNWATCHED = "This channel is no longer watched. Its digest numbers are deleted."
+NOT_WATCHED = "This channel wasn't being watched."
+ALREADY_WATCHED = "This channel is already watched."
+DISPUTED = "Thanks for telling me. I noted it (not your text) so we can see how often I get this wrong."
+ALREADY_DISPUTED = "Already noted, thanks."
+FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"
+FORGOTTEN = "Done. Everything Rapport held about you here is deleted."
+NOTHING_TO_FORGET = "There was nothing to delete."
+NO_TEXT = "That message has no text I can check."
+
+#: What each reminder setting means, as every settings form and command option labels it.
+SETTING_LABELS = {
+    "follow_up_days": "Days without a reply before a follow-up reminder",
+    "max_follow_ups": "Follow-up reminders per outreach, at most",
+    "keep_in_touch_days": "Days after the last exchange before a keep-in-touch nudge",
+    "quiet_start_hour": "Quiet hours start (0-23, your time zone)",
+    "quiet_end_hour": "Quiet hours end (0-23)",
+    "timezone": "Your time zone, e.g. Europe/Berlin",
+    "daily_digest": "One reminder digest a day instead of separate messages",
+    "channel_coaching": "Private coaching notes on my posts in watched channels",
+}

@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import re
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from typing import ClassVar
 import discord
 from discord import app_commands
 
-from bot import wording
+from bot import commands, wording
 from bot.adapters import discord_render as render
 from bot.coach import Coach, Message, UnknownContactError
 from bot.ledger.repo import SETTING_RANGES, UserRef
@@ -40,7 +39,6 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
 #: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
 DM_CLOSED_CODES = {50007, 50278}
 UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
-MENTION = re.compile(r"<@!?(\d+)>")
 
 Clock = Callable[[], datetime]
 
@@ -121,7 +119,9 @@ class SentTo(discord.ui.DynamicItem[discord.ui.UserSelect], template=r"rapport:s
         def work() -> Reply:
             if contact is None:
                 return Reply("Pick the person you sent it to.")
-            return Reply(bot.log_outreach(user, interaction.user.id, contact, check_id=self.check_id))
+            if contact.id == interaction.user.id:
+                return Reply("That's you! Pick the person you reached out to.")
+            return Reply(bot.log_outreach(user, contact, self.check_id))
 
         await bot.answer(interaction, work)
 
@@ -187,10 +187,8 @@ class NotAPitch(
 
         def work() -> Reply:
             if bot.coach.dispute(user, self.check_id, bot.clock()):
-                return Reply(
-                    "Thanks for telling me. I noted it (not your text) so we can see how often I get this wrong."
-                )
-            return Reply("Already noted, thanks.")
+                return Reply(wording.DISPUTED)
+            return Reply(wording.ALREADY_DISPUTED)
 
         await bot.answer(interaction, work)
 
@@ -259,8 +257,7 @@ class ReminderButton(
                     text = wording.done_text(self.contact)
                 elif self.action == "snooze":
                     bot.coach.snooze(user, self.contact, now + wording.SNOOZE)
-                    again = discord.utils.format_dt(now + wording.SNOOZE, "R")
-                    text = f"Snoozed: I'll remind you about {self.contact} again {again}."
+                    text = wording.snoozed_text(self.contact, discord.utils.format_dt(now + wording.SNOOZE, "R"))
                 else:
                     bot.coach.record_reply(user, self.contact, now)
                     text = wording.replied_text(self.contact)
@@ -293,9 +290,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport
             if self.answer != "yes":
                 return Reply(wording.KEPT)
             gone = bot.coach.forget(user)
-            return Reply(
-                "Done. Everything Rapport held about you here is deleted." if gone else "There was nothing to delete."
-            )
+            return Reply(wording.FORGOTTEN if gone else wording.NOTHING_TO_FORGET)
 
         await bot.answer(interaction, work, edit=True)
 
@@ -318,7 +313,7 @@ def verdict_view(workspace: str, check_id: int, label: str) -> discord.ui.View:
 
 
 def reminder_view(reminder: DueReminder) -> discord.ui.View | None:
-    match = MENTION.fullmatch(reminder.contact)
+    match = commands.MENTION.fullmatch(reminder.contact)
     if match is None:
         return None
     return _view(*(ReminderButton(action, reminder.user.workspace, match[1]) for action in ReminderButton.LOOK))
@@ -330,7 +325,24 @@ Days = app_commands.Range[int, *SETTING_RANGES["follow_up_days"]]
 MaxFollowUps = app_commands.Range[int, *SETTING_RANGES["max_follow_ups"]]
 KeepInTouchDays = app_commands.Range[int, *SETTING_RANGES["keep_in_touch_days"]]
 Hour = app_commands.Range[int, 0, 23]
-DigestDays = app_commands.Range[int, 1, 90]
+DigestDays = app_commands.Range[int, *commands.DIGEST_DAYS_RANGE]
+SnoozeDays = app_commands.Range[int, 1, 365]
+
+
+async def answer_command(
+    interaction: discord.Interaction, command: commands.Command, about: discord.abc.User | None = None
+):
+    """Answer a ``/rapport`` subcommand: the options map onto the one chat grammar's command (``bot.commands``)."""
+    bot, me = bot_of(interaction), user_of(interaction)
+    if isinstance(command, commands.Sent) and about is not None:
+        if about.id == interaction.user.id:
+            await bot.answer(interaction, lambda: Reply("That's you! Pick the person you reached out to."))
+            return
+        if about.bot:
+            await bot.answer(interaction, lambda: Reply("Bots don't write back. Pick the person you reached out to."))
+            return
+    channel = str(interaction.channel_id) if interaction.channel_id else None
+    await bot.answer(interaction, lambda: bot.run_command(me, command, channel))
 
 
 class RapportGroup(app_commands.Group):
@@ -340,51 +352,42 @@ class RapportGroup(app_commands.Group):
     @app_commands.command(description="Check a draft privately before you send it")
     @app_commands.describe(draft="The message you are about to send")
     async def check(self, interaction: discord.Interaction, draft: str) -> None:
-        bot, user = bot_of(interaction), user_of(interaction)
-        await bot.answer(interaction, lambda: bot.check(user, draft, "command"))
+        await answer_command(interaction, commands.Check(draft))
 
     @app_commands.command(description="Log that you reached out to someone (I'll remind you to follow up)")
     @app_commands.describe(user="Who you sent your message to")
     async def sent(self, interaction: discord.Interaction, user: discord.User) -> None:
-        bot, me = bot_of(interaction), user_of(interaction)
-        channel = str(interaction.channel_id) if interaction.channel_id else None
-        await bot.answer(interaction, lambda: Reply(bot.log_outreach(me, interaction.user.id, user, channel=channel)))
+        await answer_command(interaction, commands.Sent(f"<@{user.id}>"), about=user)
 
     @app_commands.command(description="Log that someone replied to you (ends the follow-up reminders)")
     @app_commands.describe(user="Who replied")
     async def replied(self, interaction: discord.Interaction, user: discord.User) -> None:
-        bot, me = bot_of(interaction), user_of(interaction)
-        contact = f"<@{user.id}>"
+        await answer_command(interaction, commands.Replied(f"<@{user.id}>"))
 
-        def work() -> Reply:
-            try:
-                bot.coach.record_reply(me, contact, bot.clock())
-            except UnknownContactError:
-                return Reply(f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`.")
-            return Reply(wording.replied_text(contact))
+    @app_commands.command(description="Stop the follow-up reminders for someone (you handled it)")
+    @app_commands.describe(user="Who you followed up with")
+    async def done(self, interaction: discord.Interaction, user: discord.User) -> None:
+        await answer_command(interaction, commands.Done(f"<@{user.id}>"))
 
-        await bot.answer(interaction, work)
+    @app_commands.command(description="Push someone's reminders back a few days")
+    @app_commands.describe(user="Whose reminders", days="How many days to wait (default 3)")
+    async def snooze(self, interaction: discord.Interaction, user: discord.User, days: SnoozeDays = 3) -> None:
+        await answer_command(interaction, commands.Snooze(f"<@{user.id}>", days))
 
     @app_commands.command(description="Who is waiting on you")
     async def followups(self, interaction: discord.Interaction) -> None:
-        bot, me = bot_of(interaction), user_of(interaction)
-        await bot.answer(interaction, lambda: Reply(render.followups_text(bot.coach.followups(me, bot.clock()))))
+        await answer_command(interaction, commands.Followups())
 
     @app_commands.command(description="Who replied, and how fast")
     async def stats(self, interaction: discord.Interaction) -> None:
-        bot, me = bot_of(interaction), user_of(interaction)
-        await bot.answer(interaction, lambda: Reply(wording.stats_line(bot.coach.stats(me))))
+        await answer_command(interaction, commands.Stats())
 
     @app_commands.command(description="See or change your reminder settings")
     @app_commands.describe(
-        follow_up_days="Days without a reply before a follow-up reminder",
-        max_follow_ups="Follow-up reminders per outreach, at most",
-        keep_in_touch_days="Days after the last exchange before a keep-in-touch nudge",
-        quiet_start_hour="Quiet hours start (0-23, your time zone); the same start and end turns them off",
-        quiet_end_hour="Quiet hours end (0-23)",
-        timezone="Your time zone, e.g. Europe/Berlin",
-        daily_digest="One reminder digest a day instead of separate messages",
-        channel_coaching="Private notes on your posts in watched channels",
+        **{
+            **wording.SETTING_LABELS,
+            "quiet_start_hour": wording.SETTING_LABELS["quiet_start_hour"] + "; the same start and end turns them off",
+        }
     )
     async def settings(
         self,
@@ -425,16 +428,11 @@ class RapportGroup(app_commands.Group):
 
     @app_commands.command(description="Delete everything Rapport holds about you")
     async def forget(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        await bot.answer(
-            interaction, lambda: Reply(render.FORGET_ASK, view=lambda: _view(ForgetButton("yes"), ForgetButton("no")))
-        )
+        await answer_command(interaction, commands.Forget())
 
     @app_commands.command(description="What Rapport can do")
     async def help(self, interaction: discord.Interaction) -> None:
-        bot = bot_of(interaction)
-        embed = discord.Embed(title="Rapport", description=render.HELP, colour=discord.Colour.blurple())
-        await bot.answer(interaction, lambda: Reply(embed=embed))
+        await answer_command(interaction, commands.Help())
 
     @app_commands.command(description="Coach pitches in this channel privately, with a digest (Manage Channels)")
     @app_commands.describe(digest_days="Days between digests of how conversations go here (default 7)")
@@ -588,7 +586,7 @@ class RapportBot(discord.AutoShardedClient):
     def check(self, user: UserRef, text: str, source: str) -> Reply:
         if not text.strip():
             if source == "context_menu":
-                return Reply("That message has no text I can check.")
+                return Reply(wording.NO_TEXT)
             return Reply("Give me a draft to check: `/rapport check draft: your message`.")
         verdict = self.coach.check_draft(text)
         check_id = self.coach.record_check(user, verdict, self.clock(), source)
@@ -597,21 +595,44 @@ class RapportBot(discord.AutoShardedClient):
             view=lambda: verdict_view(user.workspace, check_id, verdict.label),
         )
 
-    def log_outreach(
-        self,
-        user: UserRef,
-        author_id: int,
-        contact: discord.abc.User,
-        *,
-        check_id: int | None = None,
-        channel: str | None = None,
-    ) -> str:
-        if contact.id == author_id:
-            return "That's you! Pick the person you reached out to."
+    def log_outreach(self, user: UserRef, contact: discord.abc.User, check_id: int) -> str:
+        """ "I sent it to…" on a verdict: log outreach to ``contact`` with that check's score."""
         if contact.bot:
             return "Bots don't write back. Pick the person you reached out to."
-        logged = self.coach.record_outreach(user, f"<@{contact.id}>", self.clock(), check_id=check_id, channel=channel)
+        logged = self.coach.record_outreach(user, f"<@{contact.id}>", self.clock(), check_id=check_id)
         return render.logged_text(logged)
+
+    def run_command(self, user: UserRef, command: commands.Command, channel: str | None = None) -> Reply:
+        """The answer to a grammar command (in a worker thread)."""
+        now = self.clock()
+        try:
+            match command:
+                case commands.Check(draft=draft):
+                    return self.check(user, draft, "command")
+                case commands.Sent(contact=contact):
+                    return Reply(render.logged_text(self.coach.record_outreach(user, contact, now, channel=channel)))
+                case commands.Replied(contact=contact):
+                    self.coach.record_reply(user, contact, now)
+                    return Reply(wording.replied_text(contact))
+                case commands.Done(contact=contact):
+                    ended = self.coach.mark_done(user, contact)
+                    return Reply(wording.done_text(contact) if ended else wording.nothing_pending_text(contact))
+                case commands.Snooze(contact=contact, days=days):
+                    until = now + timedelta(days=days)
+                    if not self.coach.snooze(user, contact, until):
+                        return Reply(wording.nothing_pending_text(contact))
+                    return Reply(wording.snoozed_text(contact, discord.utils.format_dt(until, "R")))
+                case commands.Followups():
+                    return Reply(render.followups_text(self.coach.followups(user, now)))
+                case commands.Stats():
+                    return Reply(wording.stats_line(self.coach.stats(user)))
+                case commands.Forget():
+                    return Reply(wording.FORGET_ASK, view=lambda: _view(ForgetButton("yes"), ForgetButton("no")))
+                case commands.Hint(text=hint):
+                    return Reply(hint)
+        except UnknownContactError:
+            return Reply(wording.no_outreach_text(getattr(command, "contact", "them")))
+        return Reply(embed=discord.Embed(title="Rapport", description=render.HELP, colour=discord.Colour.blurple()))
 
     def watch(self, interaction: discord.Interaction, on: bool, digest_days: int) -> Reply:
         word = "watch" if on else "unwatch"
@@ -621,14 +642,12 @@ class RapportBot(discord.AutoShardedClient):
             return Reply(f"`/rapport {word}` needs the Manage Channels permission here. Ask someone who has it.")
         workspace, channel = str(interaction.guild_id), str(interaction.channel_id)
         if not on:
-            if self.coach.unwatch(PLATFORM, workspace, channel):
-                return Reply("This channel is no longer watched. Its digest numbers are deleted.")
-            return Reply("This channel wasn't being watched.")
+            return Reply(wording.UNWATCHED if self.coach.unwatch(PLATFORM, workspace, channel) else wording.NOT_WATCHED)
         if not self.reads_message_content:
             return Reply(render.NO_CONTENT_INTENT)
         by = str(interaction.user.id)
         if not self.coach.watch(PLATFORM, workspace, channel, by, self.clock(), digest_days=digest_days):
-            return Reply("This channel is already watched.")
+            return Reply(wording.ALREADY_WATCHED)
         return Reply(render.watch_text(digest_days))
 
     # -- messages: replies and watched channels ---------------------------------------------------------------

@@ -10,7 +10,7 @@ import re
 
 import discord
 
-from bot import wording
+from bot import commands, wording
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_MAX, FOOTER_MAX = 256, 4096, 1024, 2048
 #: Drafts are quoted back in the verdict (so "Check again" can start from them) up to this length.
@@ -23,17 +23,17 @@ COLOURS = {
     "conversation": discord.Colour.green(),
 }
 
-HELP = """Rapport helps your messages start conversations instead of pitches.
-• `/rapport check draft:` check a draft privately before you send it
-• **Check with Rapport** (right-click a message → Apps): check any message
-• `/rapport sent user:` · `/rapport replied user:` log outreach and replies; I notice replies in channels I can read
-• `/rapport followups` who is waiting on you
-• `/rapport stats` who replied, and how fast
-• `/rapport settings` follow-up delay, how often, quiet hours, time zone
-• `/rapport watch` · `/rapport unwatch` opt a channel in or out of private coaching and a weekly digest \
-(needs Manage Channels)
-• `/rapport forget` delete everything Rapport holds about you
-Only you see my answers. I keep scores and dates, never the text of your messages."""
+#: What ``/rapport`` offers on Discord: the chat grammar's words as subcommands (options instead of text).
+SUBCOMMANDS = {"check", "sent", "replied", "done", "snooze", "followups", "stats", "settings", "watch", "unwatch"}
+HELP = "\n".join(
+    [
+        "Rapport helps your messages start conversations instead of pitches.",
+        commands.help_text("/rapport ", contact="user:", only=SUBCOMMANDS | {"forget"}),
+        "• **Check with Rapport** (right-click a message → Apps): check any message",
+        "`/rapport watch` and `/rapport unwatch` need Manage Channels. I notice replies in channels I can read.",
+        "Only you see my answers. I keep scores and dates, never the text of your messages.",
+    ]
+)
 
 NO_CONTENT_INTENT = (
     "I can't read the posts in channels yet, so watching would quietly do nothing. "
@@ -150,7 +150,7 @@ def marked(embeds) -> set[int]:
 
 def followups_text(items) -> str:
     if not items:
-        return "Nothing due. Nice."
+        return wording.NOTHING_DUE
     lines = [f"• {wording.reminder_line(r)}" for r in items[:20]]
     if len(items) > 20:
         lines.append(f"…and {len(items) - 20} more.")
@@ -177,6 +177,3 @@ def settings_text(current: dict, changed: bool) -> str:
 
 def watch_text(days: int) -> str:
     return wording.watching_text(days)
-
-
-FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"

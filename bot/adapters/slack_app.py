@@ -24,7 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from bot import wording
+from bot import commands, wording
 from bot.adapters import slack_blocks as blocks
 from bot.coach import Coach, Message, UnknownContactError
 from bot.ledger.db import describe
@@ -34,8 +34,6 @@ from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY, Rounds, Undeliverable
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
-MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
-SUBCOMMANDS = {"help", "sent", "replied", "followups", "stats", "settings", "forget", "watch", "unwatch"}
 #: Slack errors that mean a DM to this user will never go through: set the reminder aside.
 UNDELIVERABLE = {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "not_in_channel"}
 
@@ -146,10 +144,10 @@ class Listeners:
     # -- /rapport ------------------------------------------------------------------------------------------
     def command(self, ack, body, context, client, respond) -> None:
         user = user_of(context)
-        text = (body.get("text") or "").strip()
+        asked = commands.parse(body.get("text") or "")
         try:
             new = self._new_user(user)
-            answer = self.answer(user, text, body.get("channel_id"), client, body.get("trigger_id"), ack)
+            answer = self.answer(user, asked, body.get("channel_id"), client, body.get("trigger_id"), ack)
         except Exception as exc:
             ack(response_type="ephemeral", text=_apology(exc, "/rapport"))
             return
@@ -160,7 +158,7 @@ class Listeners:
             respond(text=message, response_type="ephemeral")
 
         channel = body.get("channel_id")
-        if text.lower().split()[:1] == ["watch"] and self.coach.is_watched(PLATFORM, user.workspace, channel):
+        if isinstance(asked, commands.Watch) and self.coach.is_watched(PLATFORM, user.workspace, channel):
             self._join(client, channel, say)
         self._after(client, user, new, say)
 
@@ -171,63 +169,75 @@ class Listeners:
         except SlackApiError:
             say("I can't join this channel by myself: invite me with `/invite @Rapport` so I can see the posts.")
 
-    def answer(self, user: UserRef, text: str, channel: str | None, client, trigger_id, ack) -> list[dict] | None:
-        """The blocks that answer ``/rapport <text>`` (also typed in the DM with the bot).
+    def answer(
+        self, user: UserRef, command: commands.Command, channel: str | None, client, trigger_id, ack
+    ) -> list[dict] | None:
+        """The blocks that answer a command of ``/rapport`` (also typed in the DM with the bot).
 
         Returns None when the answer is a modal (``ack`` was called and the modal opened).
         """
-        words = text.split()
-        word = words[0].lower() if words else ""
-        rest = text[len(word) :].strip()
         now = self.clock()
-        if not words or word == "help" or (len(words) == 1 and word not in SUBCOMMANDS):
-            return blocks.help_blocks()
-        if word in ("sent", "replied") and MENTION.fullmatch(rest):
-            contact = f"<@{MENTION.fullmatch(rest).group(1)}>"
-            if word == "sent":
+        match command:
+            case commands.Hint(text=hint):
+                return [blocks.section(hint)]
+            case commands.Check(draft=draft):
+                verdict = self.coach.check_draft(draft)
+                check_id = self.coach.record_check(user, verdict, now, "command")
+                return blocks.verdict_blocks(verdict, check_id, draft)
+            case commands.Sent(contact=contact):
                 logged = self.coach.record_outreach(user, contact, now, channel=channel)
                 return [blocks.section(_logged_text(logged))]
-            try:
-                logged = self.coach.record_reply(user, contact, now)
-            except UnknownContactError:
-                return [blocks.section(f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`.")]
-            return [blocks.section(wording.replied_text(contact))]
-        if len(words) == 1 and word in ("sent", "replied"):
-            return [blocks.section(f"Who? Mention them: `/rapport {word} @someone`.")]
-        if word in ("watch", "unwatch") and (not rest or (word == "watch" and rest.isdigit())):
-            if channel is None:
-                return [blocks.section(f"Run `/rapport {word}` in the channel itself.")]
-            return [blocks.section(self._watch(user, word, channel, rest, now))]
-        if len(words) == 1 and word == "followups":
-            return blocks.followups_blocks(self.coach.followups(user, now))
-        if len(words) == 1 and word == "stats":
-            return blocks.stats_blocks(self.coach.stats(user))
-        if len(words) == 1 and word == "forget":
-            return blocks.forget_blocks()
-        if len(words) == 1 and word == "settings":
-            if not trigger_id:
-                return [blocks.section("Open your settings with `/rapport settings`.")]
-            ack()
-            current = self.coach.update_settings(user, now)
-            client.views_open(trigger_id=trigger_id, view=blocks.settings_modal(current))
-            return None
-        verdict = self.coach.check_draft(text)
-        check_id = self.coach.record_check(user, verdict, now, "command")
-        return blocks.verdict_blocks(verdict, check_id, text)
+            case commands.Replied(contact=contact):
+                try:
+                    self.coach.record_reply(user, contact, now)
+                except UnknownContactError:
+                    return [blocks.section(wording.no_outreach_text(contact))]
+                return [blocks.section(wording.replied_text(contact))]
+            case commands.Done(contact=contact):
+                try:
+                    ended = self.coach.mark_done(user, contact)
+                except UnknownContactError:
+                    return [blocks.section(wording.no_outreach_text(contact))]
+                return [blocks.section(wording.done_text(contact) if ended else wording.nothing_pending_text(contact))]
+            case commands.Snooze(contact=contact, days=days):
+                try:
+                    moved = self.coach.snooze(user, contact, now + timedelta(days=days))
+                except UnknownContactError:
+                    return [blocks.section(wording.no_outreach_text(contact))]
+                text = wording.snoozed_text(contact, f"in {days} days")
+                return [blocks.section(text if moved else wording.nothing_pending_text(contact))]
+            case commands.Watch() | commands.Unwatch():
+                word = "watch" if isinstance(command, commands.Watch) else "unwatch"
+                if channel is None:
+                    return [blocks.section(f"Run `/rapport {word}` in the channel itself.")]
+                return [blocks.section(self._watch(user, command, channel, now))]
+            case commands.Followups():
+                return blocks.followups_blocks(self.coach.followups(user, now))
+            case commands.Stats():
+                return blocks.stats_blocks(self.coach.stats(user))
+            case commands.Forget():
+                return blocks.forget_blocks()
+            case commands.Settings():
+                if not trigger_id:
+                    return [blocks.section("Open your settings with `/rapport settings`.")]
+                ack()
+                current = self.coach.update_settings(user, now)
+                client.views_open(trigger_id=trigger_id, view=blocks.settings_modal(current))
+                return None
+        return blocks.help_blocks()
 
-    def _watch(self, user: UserRef, word: str, channel: str, rest: str, now: datetime) -> str:
-        if word == "unwatch":
+    def _watch(self, user: UserRef, command: commands.Command, channel: str, now: datetime) -> str:
+        if isinstance(command, commands.Unwatch):
             if self.coach.unwatch(PLATFORM, user.workspace, channel):
-                return "This channel is no longer watched. Its digest numbers are deleted."
-            return "This channel wasn't being watched."
-        days = int(rest) if rest else 7
+                return wording.UNWATCHED
+            return wording.NOT_WATCHED
         try:
-            added = self.coach.watch(PLATFORM, user.workspace, channel, user.user_id, now, digest_days=days)
+            added = self.coach.watch(PLATFORM, user.workspace, channel, user.user_id, now, command.digest_days)
         except ValueError as exc:
             return f"Hmm: {exc}"
         if not added:
-            return "This channel is already watched."
-        return wording.watching_text(days)
+            return wording.ALREADY_WATCHED
+        return wording.watching_text(command.digest_days)
 
     # -- the message shortcut --------------------------------------------------------------------------------
     def shortcut(self, ack, body, context, client, respond) -> None:
@@ -236,7 +246,7 @@ class Listeners:
         new = self._new_user(user)
         text = (body.get("message") or {}).get("text") or ""
         if not text.strip():
-            respond(response_type="ephemeral", text="That message has no text I can check.")
+            respond(response_type="ephemeral", text=wording.NO_TEXT)
         else:
             verdict = self.coach.check_draft(text)
             check_id = self.coach.record_check(user, verdict, self.clock(), "shortcut")
@@ -270,9 +280,9 @@ class Listeners:
         ack()
         check_id = int(body["actions"][0]["value"])
         if self.coach.dispute(user_of(context), check_id, self.clock()):
-            text = "Thanks for telling me. I noted it (not your text) so we can see how often I get this wrong."
+            text = wording.DISPUTED
         else:
-            text = "Already noted, thanks."
+            text = wording.ALREADY_DISPUTED
         respond(response_type="ephemeral", replace_original=False, text=text)
 
     def reminder_button(self, ack, body, context, client, respond) -> None:
@@ -287,7 +297,7 @@ class Listeners:
                 text = wording.done_text(contact)
             elif action["action_id"] == "reminder_snooze":
                 self.coach.snooze(user, contact, now + wording.SNOOZE)
-                text = f"Snoozed: I'll remind you about {contact} in 3 days."
+                text = wording.snoozed_text(contact, f"in {wording.SNOOZE.days} days")
             else:
                 self.coach.record_reply(user, contact, now)
                 text = wording.replied_text(contact)
@@ -302,7 +312,7 @@ class Listeners:
         ack()
         if body["actions"][0]["action_id"] == "forget_confirm":
             self.coach.forget(user_of(context))
-            respond(replace_original=True, text="Done. Everything Rapport held about you is deleted.")
+            respond(replace_original=True, text=wording.FORGOTTEN)
         else:
             respond(replace_original=True, text=wording.KEPT)
 
@@ -352,7 +362,7 @@ class Listeners:
                 at=_from_ts(event["ts"]),
                 parent_id=thread if thread and thread != event["ts"] else None,
                 parent_author_id=event.get("parent_user_id") if thread and thread != event["ts"] else None,
-                mentions=tuple(dict.fromkeys(MENTION.findall(text))),
+                mentions=tuple(dict.fromkeys(commands.MENTION.findall(text))),
             )
         )
         if seen.replies:
@@ -366,7 +376,7 @@ class Listeners:
     def _direct_message(self, client: WebClient, user: UserRef, channel: str, text: str) -> None:
         """The DM with the bot takes the same words as ``/rapport`` (a settings modal needs the slash command)."""
         new = self._new_user(user)
-        answer = self.answer(user, text, None, client, None, ack=None)
+        answer = self.answer(user, commands.parse(text), None, client, None, ack=None)
         client.chat_postMessage(channel=channel, blocks=answer, text=blocks.text_of(answer))
         self._after(client, user, new, lambda t: client.chat_postMessage(channel=channel, text=t))
 

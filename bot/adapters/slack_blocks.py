@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from bot import wording
+from bot import commands, wording
 from bot.ledger.repo import SETTING_RANGES
 
 #: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
 _TEXT_MAX = 3000
 _VALUE_MAX = 2000
 
-HELP = """*Rapport* helps your messages start conversations instead of pitches.
-• `/rapport <draft>`: check a draft privately before you send it
-• `/rapport sent @someone` · `/rapport replied @someone`: log outreach and replies
-• `/rapport followups`: who is waiting on you
-• `/rapport stats`: who replied, and how fast
-• `/rapport settings`: follow-up delay, how often, quiet hours
-• `/rapport watch` · `/rapport unwatch`: opt this channel in or out of team coaching and a weekly digest
-• `/rapport forget`: delete everything Rapport holds about you
-Or use the message shortcut *Check with Rapport* on any message."""
+HELP = "\n".join(
+    [
+        "*Rapport* helps your messages start conversations instead of pitches.",
+        commands.help_text("/rapport "),
+        "Or use the message shortcut *Check with Rapport* on any message. The DM with me takes the same words.",
+    ]
+)
 
 
 def _mrkdwn(text: str) -> dict:
@@ -132,7 +130,7 @@ def digest_blocks(items) -> list[dict]:
 
 def followups_blocks(items) -> list[dict]:
     if not items:
-        return [section("Nothing due. Nice.")]
+        return [section(wording.NOTHING_DUE)]
     blocks = [section(f"*{len(items)} due*")]
     for item in items:
         blocks += reminder_blocks(item)
@@ -196,13 +194,8 @@ def settings_modal(current: dict) -> dict:
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
         "blocks": [
-            number("follow_up_days", "Days without a reply before a follow-up reminder"),
-            number("max_follow_ups", "Follow-up reminders per outreach, at most"),
-            number("keep_in_touch_days", "Days after the last exchange before a keep-in-touch nudge"),
-            number("quiet_start_hour", "Quiet hours start (0-23, your time zone)"),
-            number("quiet_end_hour", "Quiet hours end (0-23)"),
-            toggle("daily_digest", "One reminder digest a day instead of separate messages"),
-            toggle("channel_coaching", "Private coaching on my posts in watched channels"),
+            *(number(name, wording.SETTING_LABELS[name]) for name in SETTING_RANGES),
+            *(toggle(name, wording.SETTING_LABELS[name]) for name in ("daily_digest", "channel_coaching")),
         ],
     }
 
@@ -229,7 +222,7 @@ def settings_from_view(state: dict) -> dict:
 
 def forget_blocks() -> list[dict]:
     return [
-        section("This deletes everything Rapport holds about you: outreach, replies, reminders, checks. Sure?"),
+        section(wording.FORGET_ASK),
         {
             "type": "actions",
             "elements": [

@@ -219,3 +219,22 @@ def test_watch_and_unwatch_need_manage_channels(bot, discord_api, ledger):
     assert not ledger.is_watched("discord", d.GUILD_ID, channel)
     in_dm = private(discord_api.interact(d.slash("watch", me, guild_id=None, channel_id="1700000000000000001")))
     assert in_dm["content"] == "Run `/rapport watch` in the server channel itself."
+
+
+def test_done_and_snooze_come_from_the_one_grammar(bot, discord_api, ledger):
+    me, sam, kim = "1600000000000000231", "1600000000000000232", "1600000000000000233"
+    ledger.record_outreach(ref(me), f"<@{sam}>", datetime.now(UTC))
+    ledger.record_outreach(ref(me), f"<@{kim}>", datetime.now(UTC))
+
+    def run(sub: str, who: str, **options) -> str:
+        payload = d.slash(sub, me, {"user": who, **options}, resolved_users=[d.user(who)])
+        return private(discord_api.interact(payload))["content"]
+
+    assert run("done", sam) == f"Done: no more follow-up reminders for <@{sam}>."
+    assert re.fullmatch(rf"Snoozed: I'll remind you about <@{kim}> again <t:\d+:R>\.", run("snooze", kim, days=5))
+    due = ledger.followups(ref(me), datetime.now(UTC) + timedelta(days=30))
+    assert [r.contact for r in due] == [f"<@{kim}>"]
+    assert (
+        run("done", "1600000000000000234")
+        == "I have no outreach to <@1600000000000000234> logged yet. Log it with `/rapport sent`."
+    )

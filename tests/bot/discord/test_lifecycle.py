@@ -122,7 +122,8 @@ def test_without_the_content_intent_watch_says_so_and_slow_answers_are_deferred(
             commands = {c["name"]: c for c in sync.body}
             assert commands["Check with Rapport"]["type"] == 3  # the message context menu
             assert {o["name"] for o in commands["rapport"]["options"]} == {
-                *("check", "sent", "replied", "followups", "stats", "settings", "forget", "help", "watch", "unwatch")
+                *("check", "sent", "replied", "done", "snooze", "followups", "stats", "settings", "forget", "help"),
+                *("watch", "unwatch"),
             }
 
             admin = "1600000000000000401"

@@ -108,10 +108,15 @@ def test_forged_and_stale_requests_get_401(app):
     assert app.post(body, "application/x-www-form-urlencoded", headers=other_secret)[0] == 401
 
 
-def test_help_for_no_text_an_unknown_word_or_help(app):
-    for text in ("", "help", "wat"):
+def test_help_for_no_text_or_help_and_a_hint_for_an_unknown_word_or_a_name_without_its_id(app):
+    for text in ("", "help"):
         status, body = app.command(text)
         assert status == 200 and "/rapport sent @someone" in texts(body["blocks"]), text
+    _, body = app.command("wat")
+    assert texts(body["blocks"]).startswith("I don't know “wat”. Type `help`")
+    _, body = app.command("sent @dana.lee")  # typed without autocomplete: no user id, and never a draft check
+    [block] = body["blocks"]
+    assert block["text"]["text"].startswith("I can't tell who @dana.lee is: type @ and pick them")
 
 
 def test_the_message_shortcut_checks_that_message_privately(app, stand_in):
