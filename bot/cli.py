@@ -14,7 +14,7 @@ import click
 
 from bot.adapters.console import ConsoleChat, render_verdict
 from bot.coach import Coach, UnknownContactError
-from bot.ledger.repo import UserRef
+from bot.types import UserRef
 from bot.wording import NOTHING_DUE, digest_text, reminder_line, stats_line
 
 EXIT_BAD_INPUT = 2
@@ -255,11 +255,12 @@ def _ledger_errors(command):
         from sqlalchemy.exc import SQLAlchemyError
 
         from bot.ledger.db import describe
+        from bot.types import Unavailable
 
         try:
             return command(*args, **kwargs)
-        except SQLAlchemyError as exc:
-            reason = describe(exc)
+        except (SQLAlchemyError, Unavailable) as exc:
+            reason = str(exc) if isinstance(exc, Unavailable) else describe(exc)
             if any(sign in reason for sign in STORAGE_TROUBLE):
                 from bot import settings
 
@@ -416,7 +417,7 @@ def remind(now: str | None, as_json: bool) -> None:
     import signal
     import threading
 
-    from bot.reminders import deliver_due, release_at_stop, worker_name
+    from bot.reminders import worker_name
 
     class Printer:
         def send(self, reminder) -> None:
@@ -435,11 +436,11 @@ def remind(now: str | None, as_json: bool) -> None:
 
     stop, worker = threading.Event(), worker_name()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    sessions = _ledger_coach().sessions
+    coach = _ledger_coach()
     try:
-        deliver_due(sessions, Printer(), _now(now), worker=worker, stop=stop)
+        coach.deliver(Printer(), _now(now), worker=worker, stop=stop)
     finally:
-        release_at_stop(sessions, worker)
+        coach.release(worker)
 
 
 def _reminder_json(r) -> dict:
@@ -560,8 +561,9 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bot.adapters.slack_server import StartupError, check_token, serve_http, serve_socket_mode
+    from bot.adapters.slack_server import check_token, serve_http, serve_socket_mode
     from bot.ledger.db import LedgerError, open_ledger
+    from bot.types import StartupError
 
     config = _slack_config(reminder_interval)
     try:
@@ -692,8 +694,9 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
         _fail(str(exc))
     if not current.discord_api_url.startswith(("https://", "http://")):
         _fail(f"RAPPORT_DISCORD_API_URL is malformed: expected an http(s) URL, got {current.discord_api_url!r}")
-    from bot.adapters.discord_bot import DiscordConfig, StartupError, run
+    from bot.adapters.discord_bot import DiscordConfig, run
     from bot.ledger.db import LedgerError, open_ledger
+    from bot.types import StartupError
     from classifier import load_model
 
     try:

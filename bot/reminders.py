@@ -22,80 +22,34 @@ import os
 import socket
 import threading
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.ledger.db import describe
-from bot.ledger.repo import FOLLOW_UP, UserRef, get_user, outside_quiet_hours, schedule_follow_up, zone
+from bot.ledger.repo import FOLLOW_UP, get_user, outside_quiet_hours, schedule_follow_up, zone
 from bot.ledger.schema import ChannelPost, Contact, Outreach, Reminder, Reply, User, WatchedChannel
+from bot.types import (
+    DEFAULT_LEASE,
+    DEFAULT_RETRY,
+    ChannelDigest,
+    DueReminder,
+    Notifier,
+    Stop,
+    Unavailable,
+    Undeliverable,
+    UserRef,
+)
+
+__all__ = ["DEFAULT_LEASE", "DEFAULT_RETRY", "ChannelDigest", "DueReminder", "Notifier", "Undeliverable"]
 
 log = logging.getLogger(__name__)
 
-#: How long a claim holds a row. It must outlast the slowest send (the Slack client waits out 429s).
-DEFAULT_LEASE = timedelta(minutes=5)
-#: The wait after a first failed send; it doubles with each further failure, up to ``MAX_RETRY``.
-DEFAULT_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
 #: ``Notifier.delivered`` is asked about messages from this long before the first attempt (clocks differ a little).
 LOOKBACK = timedelta(minutes=10)
-
-
-@dataclass(frozen=True, slots=True)
-class DueReminder:
-    id: int
-    user: UserRef
-    contact: str
-    kind: str
-    seq: int
-    due_at: datetime
-
-
-class Undeliverable(Exception):  # noqa: N818 - it names the situation, as ``LookupError`` does
-    """Raised by a ``Notifier`` when the platform will never take this user's DM (e.g. DMs closed).
-
-    The reminder is set aside instead of being retried forever, and the user is told once, at their next
-    interaction (``Coach.take_notice`` returns ``"dm_closed"``).
-    """
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelDigest:
-    """Aggregates of a watched channel's top-level posts over one period. It never says who posted what."""
-
-    platform: str
-    workspace: str
-    channel_id: str
-    since: datetime
-    until: datetime
-    posts: int
-    questions: int
-    posts_with_question: int
-    pitches: int
-    replied: int
-    replied_pitches: int
-    replied_with_question: int
-
-
-class Stop(Protocol):
-    def is_set(self) -> bool: ...
-
-
-class Notifier(Protocol):
-    def send(self, reminder: DueReminder) -> None:
-        """Deliver one reminder; raise to leave it for a later attempt."""
-
-    def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
-        """Deliver a user's daily digest (all their due reminders in one message); raise to retry later."""
-
-    def delivered(self, reminder: DueReminder, since: datetime) -> bool:
-        """Whether a message for this reminder (alone or in a digest) reached its user since ``since``.
-
-        Asked before retrying a send that may have arrived; raise when the platform cannot tell now.
-        """
 
 
 def worker_name() -> str:
@@ -393,6 +347,14 @@ class Rounds:
         self.halted = threading.Event()
 
     def run(self, notifier: Notifier, post_channel_digest, now: datetime) -> None:
+        """One round at ``now``: the platform's due reminders through ``notifier``, then watched channels' digests
+        through ``post_channel_digest(digest)``. ``Unavailable`` when the database is down (try next round)."""
+        try:
+            self._run(notifier, post_channel_digest, now)
+        except DBAPIError as exc:
+            raise Unavailable(describe(exc)) from exc
+
+    def _run(self, notifier: Notifier, post_channel_digest, now: datetime) -> None:
         deliver_due(
             self.sessions,
             notifier,

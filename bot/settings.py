@@ -25,6 +25,10 @@ _FORMATS = {
 }
 
 
+#: The platform credentials, by the names their platforms use: checked for format, never logged or shown.
+SECRET_NAMES = tuple(_FORMATS)
+
+
 class SettingsError(ValueError):
     """A missing or malformed setting; the message names it in one line."""
 

@@ -9,17 +9,24 @@ from pathlib import Path
 ROOT = Path(__file__).parents[1]
 
 
-def imports(folder: str) -> dict[Path, set[str]]:
+def modules(folder: str) -> dict[Path, set[str]]:
+    """Every module each file under ``folder`` imports, by its full dotted name (``from a import b`` adds ``a``
+    and ``a.b``), at any depth of the file (imports inside functions count)."""
     out = {}
     for path in (ROOT / folder).rglob("*.py"):
         names = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
-                names |= {a.name.split(".")[0] for a in node.names}
+                names |= {a.name for a in node.names}
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                names.add(node.module.split(".")[0])
+                names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
         out[path] = names
     return out
+
+
+def imports(folder: str) -> dict[Path, set[str]]:
+    """The top-level packages each file under ``folder`` imports."""
+    return {path: {name.split(".")[0] for name in names} for path, names in modules(folder).items()}
 
 
 def test_classifier_imports_nothing_from_bot():
@@ -34,6 +41,15 @@ def test_only_adapters_import_platform_sdks():
             assert not names & {"slack_bolt", "slack_sdk"}, rel
         if not rel.startswith("bot/adapters/discord"):
             assert "discord" not in names, rel
+
+
+def test_adapters_import_neither_sqlalchemy_nor_the_ledger():
+    """Adapters speak to the coach in plain types (bot.types); the database stays behind it."""
+    for path, names in modules("bot/adapters").items():
+        rel = path.relative_to(ROOT).as_posix()
+        assert not {n for n in names if n.split(".")[0] in ("sqlalchemy", "alembic")}, rel
+        assert not {n for n in names if n == "bot.ledger" or n.startswith("bot.ledger.")}, rel
+        assert "bot.reminders" not in names, rel
 
 
 def test_library_code_does_not_print():

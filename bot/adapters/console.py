@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 
 from bot import commands
-from bot.coach import UnknownContactError
-from bot.reminders import deliver_due
+from bot.types import UnknownContactError, utcnow
 from bot.wording import (
     NOTHING_DUE,
     digest_text,
@@ -71,7 +70,7 @@ class ConsoleChat:
         self.coach = coach
         self.user = user
         self.echo = echo
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utcnow
         self.last_verdict = None
 
     # The Notifier for this session's own reminders.
@@ -86,7 +85,7 @@ class ConsoleChat:
         return False
 
     def deliver(self) -> None:
-        deliver_due(self.coach.sessions, self, self.clock(), user=self.user)
+        self.coach.deliver(self, self.clock(), user=self.user)
 
     def handle(self, line: str) -> bool:
         """Run one command (``bot.commands`` grammar, any name as a contact); False when the session should end."""

@@ -16,7 +16,7 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import ClassVar
 
 import discord
@@ -24,9 +24,21 @@ from discord import app_commands
 
 from bot import commands, wording
 from bot.adapters import discord_render as render
-from bot.coach import Coach, Message, UnknownContactError
-from bot.ledger.repo import SETTING_RANGES, UserRef
-from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY, ChannelDigest, DueReminder, Rounds, Undeliverable
+from bot.coach import Coach
+from bot.types import (
+    DEFAULT_LEASE,
+    DEFAULT_RETRY,
+    SETTING_RANGES,
+    ChannelDigest,
+    Clock,
+    DueReminder,
+    Message,
+    StartupError,
+    Undeliverable,
+    UnknownContactError,
+    UserRef,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +51,6 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
 #: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
 DM_CLOSED_CODES = {50007, 50278}
 UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class StartupError(RuntimeError):
-    """The bot cannot start; the message says why in one line (never with the token)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -484,7 +486,7 @@ class RapportBot(discord.AutoShardedClient):
         self.coach = coach
         self.guild_id = guild_id
         self.reminder_interval = reminder_interval
-        self.rounds = Rounds(coach.sessions, PLATFORM, reminder_lease, reminder_retry)
+        self.rounds = coach.rounds(PLATFORM, reminder_lease, reminder_retry)
         self.reply_within = reply_within
         self.clock = clock
         self.announce = announce
@@ -588,11 +590,10 @@ class RapportBot(discord.AutoShardedClient):
             if source == "context_menu":
                 return Reply(wording.NO_TEXT)
             return Reply("Give me a draft to check: `/rapport check draft: your message`.")
-        verdict = self.coach.check_draft(text)
-        check_id = self.coach.record_check(user, verdict, self.clock(), source)
+        checked = self.coach.check(user, text, self.clock(), source)
         return Reply(
-            embed=render.verdict_embed(verdict, text),
-            view=lambda: verdict_view(user.workspace, check_id, verdict.label),
+            embed=render.verdict_embed(checked.verdict, text),
+            view=lambda: verdict_view(user.workspace, checked.check_id, checked.verdict.label),
         )
 
     def log_outreach(self, user: UserRef, contact: discord.abc.User, check_id: int) -> str:

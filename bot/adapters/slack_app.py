@@ -22,26 +22,27 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from sqlalchemy.exc import DBAPIError
 
 from bot import commands, wording
 from bot.adapters import slack_blocks as blocks
-from bot.coach import Coach, Message, UnknownContactError
-from bot.ledger.db import describe
-from bot.ledger.repo import UserRef
-from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY, Rounds, Undeliverable
+from bot.coach import Coach
+from bot.types import (
+    DEFAULT_LEASE,
+    DEFAULT_RETRY,
+    Clock,
+    Message,
+    Unavailable,
+    Undeliverable,
+    UnknownContactError,
+    UserRef,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 #: Slack errors that mean a DM to this user will never go through: set the reminder aside.
 UNDELIVERABLE = {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "not_in_channel"}
-
-Clock = Callable[[], datetime]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def make_client(token: str, api_url: str) -> WebClient:
@@ -111,7 +112,7 @@ class Listeners:
             try:
                 respond(response_type="ephemeral", replace_original=False, text=text)
             except Exception as exc:
-                log.warning("could not tell the user about a failure: %s", describe(exc))
+                log.warning("could not tell the user about a failure: %s", exc)
 
     # -- plumbing ----------------------------------------------------------------------------------------
     def once_per_event(self, body: dict, next: Callable[[], None]):
@@ -181,9 +182,8 @@ class Listeners:
             case commands.Hint(text=hint):
                 return [blocks.section(hint)]
             case commands.Check(draft=draft):
-                verdict = self.coach.check_draft(draft)
-                check_id = self.coach.record_check(user, verdict, now, "command")
-                return blocks.verdict_blocks(verdict, check_id, draft)
+                checked = self.coach.check(user, draft, now, "command")
+                return blocks.verdict_blocks(checked.verdict, checked.check_id, draft)
             case commands.Sent(contact=contact):
                 logged = self.coach.record_outreach(user, contact, now, channel=channel)
                 return [blocks.section(_logged_text(logged))]
@@ -248,9 +248,8 @@ class Listeners:
         if not text.strip():
             respond(response_type="ephemeral", text=wording.NO_TEXT)
         else:
-            verdict = self.coach.check_draft(text)
-            check_id = self.coach.record_check(user, verdict, self.clock(), "shortcut")
-            answer = blocks.verdict_blocks(verdict, check_id, text)
+            checked = self.coach.check(user, text, self.clock(), "shortcut")
+            answer = blocks.verdict_blocks(checked.verdict, checked.check_id, text)
             respond(response_type="ephemeral", replace_original=False, blocks=answer, text=blocks.text_of(answer))
         self._after(client, user, new, lambda t: respond(text=t, response_type="ephemeral", replace_original=False))
 
@@ -272,9 +271,8 @@ class Listeners:
         if not text.strip():
             ack(response_action="errors", errors={"draft": "Write a draft to check."})
             return
-        verdict = self.coach.check_draft(text)
-        self.coach.record_check(user_of(context), verdict, self.clock(), "command")
-        ack(response_action="update", view=blocks.verdict_modal(verdict, text))
+        checked = self.coach.check(user_of(context), text, self.clock(), "command")
+        ack(response_action="update", view=blocks.verdict_modal(checked.verdict, text))
 
     def not_a_pitch(self, ack, body, context, respond) -> None:
         ack()
@@ -383,8 +381,8 @@ class Listeners:
 
 def _apology(exc: Exception, what: str) -> str:
     """Log a failure (one line for a database outage, a traceback otherwise) and say sorry in the right words."""
-    if isinstance(exc, DBAPIError):
-        log.warning("%s failed: the database is unavailable (%s)", what, describe(exc))
+    if isinstance(exc, Unavailable):
+        log.warning("%s failed: the database is unavailable (%s)", what, exc)
         return wording.UNAVAILABLE
     log.error("%s failed", what, exc_info=exc)
     return wording.SORRY
@@ -474,7 +472,7 @@ class Scheduler(threading.Thread):
         self.notifier = SlackNotifier(client)
         self.interval = interval
         self.clock = clock
-        self.rounds = Rounds(coach.sessions, PLATFORM, lease, retry)
+        self.rounds = coach.rounds(PLATFORM, lease, retry)
         self._last_prune: datetime | None = None
 
     def tick(self) -> None:
@@ -490,8 +488,8 @@ class Scheduler(threading.Thread):
         while not self.rounds.halted.is_set():
             try:
                 self.tick()
-            except (DBAPIError, OSError, SlackApiError) as exc:  # an outage: one line, try again next round
-                log.warning("reminder round failed (%s); retrying in %s s", describe(exc), self.interval)
+            except (Unavailable, OSError, SlackApiError) as exc:  # an outage: one line, try again next round
+                log.warning("reminder round failed (%s); retrying in %s s", exc, self.interval)
             except Exception:
                 log.exception("reminder round failed; retrying in %s s", self.interval)
             self.rounds.halted.wait(self.interval)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import commands, wording
-from bot.ledger.repo import SETTING_RANGES
+from bot.types import SETTING_RANGES
 
 #: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
 _TEXT_MAX = 3000

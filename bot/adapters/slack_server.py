@@ -12,22 +12,18 @@ from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import text
 
 from bot.adapters.slack_app import Scheduler, create_app, make_client
 from bot.coach import Coach
-from bot.ledger.db import describe, open_ledger
-from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY
+from bot.types import DEFAULT_LEASE, DEFAULT_RETRY, StartupError
+
+__all__ = ["StartupError"]
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 #: Seconds a worker has, after SIGTERM, to finish requests and the reminder in flight.
 GRACEFUL_TIMEOUT = 20
-
-
-class StartupError(RuntimeError):
-    """The app cannot start; the message says why in one line."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +50,7 @@ def check_token(config: SlackConfig) -> dict:
 
 def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
     """The coach (ledger + model), the bolt app and its reminder scheduler, for one process."""
-    coach = Coach(sessions=open_ledger(config.database_url))
+    coach = Coach.open(config.database_url)
     coach.model  # noqa: B018 - load the model now, not on the first user's check
     client = make_client(config.bot_token, config.api_url)
     app = create_app(coach, client, config.signing_secret)
@@ -70,12 +66,8 @@ def wsgi_app(coach: Coach, app) -> callable:
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            try:
-                with coach.sessions() as session:
-                    session.execute(text("SELECT 1"))
-                status, body = "200 OK", {"ok": True}
-            except Exception as exc:
-                status, body = "503 Service Unavailable", {"ok": False, "error": describe(exc)}
+            ok, why = coach.healthy()
+            status, body = ("200 OK", {"ok": True}) if ok else ("503 Service Unavailable", {"ok": False, "error": why})
             data = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]

@@ -18,8 +18,8 @@ from sqlalchemy import func, insert, select
 
 from bot import reminders
 from bot.ledger.db import LedgerError, open_ledger
-from bot.ledger.repo import UserRef
 from bot.ledger.schema import Contact, Outreach, Reminder, User
+from bot.types import DEFAULTS, UserRef
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -32,13 +32,8 @@ def seed(sessions, users: int, outreach: int, seed: int = 0) -> None:
             raise LedgerError("the benchmark needs an empty database; it would mix its rows with real ones")
         session.execute(
             insert(User),
-            [
-                dict(platform="bench", workspace="w", user_id=f"u{i}", timezone="UTC", follow_up_days=3,
-                     max_follow_ups=2, keep_in_touch_days=30, quiet_start_hour=21, quiet_end_hour=8,
-                     daily_digest=False, created_at=NOW)
-                for i in range(users)
-            ],
-        )  # fmt: skip
+            [dict(platform="bench", workspace="w", user_id=f"u{i}", **DEFAULTS, created_at=NOW) for i in range(users)],
+        )
         user_ids = list(session.scalars(select(User.id).order_by(User.id)))
         session.execute(
             insert(Contact),

@@ -11,8 +11,6 @@ Rules (per user, from their settings):
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,18 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
+from bot.types import DEFAULTS, MENTION, SETTING_RANGES, UserRef
+
+__all__ = ["SETTING_RANGES", "UserRef"]  # re-exported for callers of the ledger
 
 FOLLOW_UP, KEEP_IN_TOUCH = "follow_up", "keep_in_touch"
-_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
-
-
-@dataclass(frozen=True, slots=True)
-class UserRef:
-    """A user as every adapter names one."""
-
-    platform: str
-    workspace: str
-    user_id: str
 
 
 def contact_key(name: str) -> tuple[str, str]:
@@ -39,7 +30,7 @@ def contact_key(name: str) -> tuple[str, str]:
     raw = name.strip()
     if not raw:
         raise ValueError("a contact needs a name or a mention")
-    mention = _MENTION.match(raw)
+    mention = MENTION.fullmatch(raw)
     if mention:
         return mention.group(1), raw
     display = " ".join(raw.lstrip("@").split())
@@ -84,14 +75,7 @@ def get_or_create_user(session: Session, ref: UserRef, now: datetime, timezone: 
             platform=ref.platform,
             workspace=ref.workspace,
             user_id=ref.user_id,
-            timezone=zone(timezone).key,
-            follow_up_days=3,
-            max_follow_ups=2,
-            keep_in_touch_days=30,
-            quiet_start_hour=21,
-            quiet_end_hour=8,
-            daily_digest=False,
-            channel_coaching=True,
+            **{**DEFAULTS, "timezone": zone(timezone).key},
             created_at=now,
         )
         session.add(user)
@@ -166,16 +150,6 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
         )
     else:  # a new time is a new reminder: an earlier, unfinished send of it no longer counts
         pending.due_at, pending.attempted_at, pending.attempts = due, None, 0
-
-
-#: Settings a user may change, with their valid ranges.
-SETTING_RANGES: dict[str, tuple[int, int]] = {
-    "follow_up_days": (1, 60),
-    "max_follow_ups": (0, 5),
-    "keep_in_touch_days": (1, 365),
-    "quiet_start_hour": (0, 23),
-    "quiet_end_hour": (0, 23),
-}
 
 
 def settings_of(user: User) -> dict:
