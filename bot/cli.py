@@ -561,7 +561,7 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     """
     if ctx.invoked_subcommand is not None:
         return
-    from bot.adapters.slack_server import check_token, serve_http, serve_socket_mode
+    from bot.adapters.slack.server import check_token, serve_http, serve_socket_mode
     from bot.ledger.db import LedgerError, open_ledger
     from bot.types import StartupError
 
@@ -581,7 +581,7 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
 
 def _slack_config(reminder_interval: float = 60.0):
     from bot import settings
-    from bot.adapters.slack_server import SlackConfig
+    from bot.adapters.slack.server import SlackConfig
 
     try:
         current = settings.load()
@@ -612,7 +612,7 @@ def _slack_config(reminder_interval: float = 60.0):
 def slack_loadtest(url: str, total: int, concurrency: int, as_json: bool) -> None:
     """Send signed /rapport checks to a running app and print ack latency (signs with SLACK_SIGNING_SECRET)."""
     from bot import settings
-    from bot.adapters.slack_load import run_load
+    from bot.tools.slack_load import run_load
 
     try:
         secret = settings.load().secret("SLACK_SIGNING_SECRET")
@@ -694,7 +694,7 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
         _fail(str(exc))
     if not current.discord_api_url.startswith(("https://", "http://")):
         _fail(f"RAPPORT_DISCORD_API_URL is malformed: expected an http(s) URL, got {current.discord_api_url!r}")
-    from bot.adapters.discord_bot import DiscordConfig, run
+    from bot.adapters.discord.client import DiscordConfig, run
     from bot.ledger.db import LedgerError, open_ledger
     from bot.types import StartupError
     from classifier import load_model
@@ -723,7 +723,7 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
 @click.option("--client-id", required=True, help="The application id (Developer Portal > General Information).")
 def discord_invite_url(client_id: str) -> None:
     """Print the OAuth2 URL that adds the bot to a server, with exactly the permissions it needs."""
-    from bot.adapters.discord_bot import invite_url
+    from bot.adapters.discord.client import invite_url
 
     if not client_id.strip().isdigit() or not 17 <= len(client_id.strip()) <= 20:
         _fail(f"--client-id must be the application id (17-20 digits), got {client_id!r}")

@@ -13,12 +13,11 @@ The console has no user ids: there a contact is any name (``parse(text, names=Tr
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-#: A platform mention with its user id: Slack ``<@U123>`` / ``<@U123|name>``, Discord ``<@123>`` / ``<@!123>``.
-#: Group 1 is the id.
-MENTION = re.compile(r"<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>")
+from bot.types import MENTION
+
+__all__ = ["MENTION", "Command", "parse"]
 #: How far "snooze" pushes reminders when no number of days is given.
 SNOOZE_DAYS = 3
 #: The days between a watched channel's digests: the default and the range allowed.

@@ -35,12 +35,26 @@ def test_classifier_imports_nothing_from_bot():
 
 
 def test_only_adapters_import_platform_sdks():
+    """Only bot/adapters/slack/ imports slack_bolt or slack_sdk; only bot/adapters/discord/ imports discord."""
     for path, names in imports("bot").items():
         rel = path.relative_to(ROOT).as_posix()
-        if not rel.startswith("bot/adapters/slack"):
+        if not rel.startswith("bot/adapters/slack/"):
             assert not names & {"slack_bolt", "slack_sdk"}, rel
-        if not rel.startswith("bot/adapters/discord"):
+        if not rel.startswith("bot/adapters/discord/"):
             assert "discord" not in names, rel
+
+
+def test_each_platform_adapter_is_a_package():
+    adapters = ROOT / "bot" / "adapters"
+    assert sorted(p.name for p in adapters.iterdir() if p.suffix == ".py") == ["__init__.py", "console.py"]
+    kinds = {p.stem for p in (adapters / "slack" / "listeners").glob("*.py")}
+    assert {"commands", "events", "shortcuts", "views", "actions"} <= kinds
+    for kind in ("commands", "events", "shortcuts", "views", "actions"):
+        tree = ast.parse((adapters / "slack" / "listeners" / f"{kind}.py").read_text(encoding="utf-8"))
+        assert any(isinstance(n, ast.FunctionDef) and n.name == "register" for n in tree.body), kind
+    assert {p.stem for p in (adapters / "discord").glob("*.py")} >= {
+        *("client", "commands", "components", "notifier", "render")
+    }
 
 
 def test_adapters_import_neither_sqlalchemy_nor_the_ledger():

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from bot.adapters.discord_bot import PERMISSIONS
+from bot.adapters.discord.client import PERMISSIONS
 from bot.cli import main
 from bot.coach import Coach, Message
 from bot.ledger.db import open_ledger

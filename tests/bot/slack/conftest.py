@@ -18,7 +18,7 @@ from urllib.parse import urlencode
 import pytest
 import yaml
 
-from bot.adapters.slack_load import command_body, sign
+from bot.tools.slack_load import command_body, sign
 from tests.fakes import stop_process
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
 

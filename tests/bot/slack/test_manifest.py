@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.adapters.slack_app import Listeners
+from bot.adapters.slack import listeners
 from tests.bot.slack.conftest import MANIFEST, MANIFEST_SCOPES
 from tests.fakes.slack_api import SCOPE_OF_METHOD
 
@@ -44,7 +44,7 @@ class Recording(App):
 
 def registered() -> Recording:
     app = Recording()
-    Listeners(coach=None, clock=None).register(app)
+    listeners.register(app, coach=None, clock=None)
     return app
 
 

@@ -13,12 +13,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.adapters.slack_app import Scheduler, make_client
-from bot.adapters.slack_load import run_load, sign
+from bot.adapters.slack import make_client
+from bot.adapters.slack.scheduler import Scheduler
 from bot.coach import Coach, Message
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
 from bot.ledger.schema import Reminder
+from bot.tools.slack_load import run_load, sign
 from tests.bot.slack.conftest import BOT_TOKEN, ROOT, SECRET, SlackApp, stand_in_for
 from tests.fakes import stop_process
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn

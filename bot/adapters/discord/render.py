@@ -7,6 +7,8 @@ keeps within Discord's limits (embed title 256, description 4096, field value 10
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import discord
 
@@ -177,3 +179,22 @@ def settings_text(current: dict, changed: bool) -> str:
 
 def watch_text(days: int) -> str:
     return wording.watching_text(days)
+
+
+@dataclass(slots=True)
+class Reply:
+    """An answer computed off the event loop; ``view`` is built on the loop (discord.py views need one)."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: Callable[[], discord.ui.View] | None = None
+
+    def kwargs(self) -> dict:
+        out: dict = {}
+        if self.content is not None:
+            out["content"] = self.content
+        if self.embed is not None:
+            out["embed"] = self.embed
+        if self.view is not None:
+            out["view"] = self.view()
+        return out

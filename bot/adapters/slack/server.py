@@ -13,7 +13,8 @@ from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
 
-from bot.adapters.slack_app import Scheduler, create_app, make_client
+from bot.adapters.slack import create_app, make_client
+from bot.adapters.slack.scheduler import Scheduler
 from bot.coach import Coach
 from bot.types import DEFAULT_LEASE, DEFAULT_RETRY, StartupError
 
