@@ -25,7 +25,7 @@ from bot.ledger.schema import (
     User,
     WatchedChannel,
 )
-from bot.types import Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
+from bot.types import ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
 
 
 def known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, Contact]:
@@ -260,3 +260,56 @@ def forget(session: Session, user: UserRef) -> bool:
     if owner is not None:
         session.delete(owner)
     return owner is not None or posts > 0
+
+
+# -- watched channels' digests ----------------------------------------------------------------------------------
+def watched_channels(session: Session, platform: str) -> list[WatchedChannel]:
+    """Every watched channel of ``platform``."""
+    return list(session.scalars(select(WatchedChannel).where(WatchedChannel.platform == platform)))
+
+
+def claim_period(session: Session, channel: WatchedChannel, now: datetime) -> bool:
+    """Take the channel's digest for the period since its last one (as read); False if another worker took it."""
+    same_period = (
+        WatchedChannel.last_digest_at.is_(None)
+        if channel.last_digest_at is None
+        else WatchedChannel.last_digest_at == channel.last_digest_at
+    )
+    return (
+        session.execute(
+            update(WatchedChannel).where(WatchedChannel.id == channel.id, same_period).values(last_digest_at=now)
+        ).rowcount
+        == 1
+    )
+
+
+def give_back_period(session: Session, channel: WatchedChannel, now: datetime) -> None:
+    """Undo ``claim_period`` after a failed post, so a later run retries."""
+    session.execute(
+        update(WatchedChannel)
+        .where(WatchedChannel.id == channel.id, WatchedChannel.last_digest_at == now)
+        .values(last_digest_at=channel.last_digest_at)
+    )
+
+
+def channel_digest(session: Session, channel: WatchedChannel, since: datetime, until: datetime) -> ChannelDigest:
+    """The channel's top-level posts from ``since`` (inclusive) to ``until``, as counts only."""
+    posts = session.execute(
+        select(ChannelPost.is_pitch, ChannelPost.questions, ChannelPost.replied_at).where(
+            ChannelPost.channel_id == channel.id, ChannelPost.at >= since, ChannelPost.at < until
+        )
+    ).all()
+    return ChannelDigest(
+        platform=channel.platform,
+        workspace=channel.workspace,
+        channel_id=channel.channel_id,
+        since=since,
+        until=until,
+        posts=len(posts),
+        questions=sum(p.questions for p in posts),
+        posts_with_question=sum(1 for p in posts if p.questions),
+        pitches=sum(1 for p in posts if p.is_pitch),
+        replied=sum(1 for p in posts if p.replied_at is not None),
+        replied_pitches=sum(1 for p in posts if p.is_pitch and p.replied_at is not None),
+        replied_with_question=sum(1 for p in posts if p.questions and p.replied_at is not None),
+    )

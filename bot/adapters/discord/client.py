@@ -14,7 +14,6 @@ import contextlib
 import logging
 import signal
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 import discord
@@ -35,6 +34,7 @@ from bot.adapters.discord.components import (
 from bot.adapters.discord.notifier import DiscordNotifier
 from bot.adapters.discord.render import Reply
 from bot.coach import Coach
+from bot.settings import DiscordConfig
 from bot.types import (
     DEFAULT_LEASE,
     DEFAULT_RETRY,
@@ -53,19 +53,6 @@ SCOPES = ("bot", "applications.commands")
 #: The guild permissions the bot needs, and no more. Interaction replies and DMs need none; the bot must see the
 #: channels it reads replies and watched posts in, and post the weekly digest (plain text) in watched channels.
 PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
-
-
-@dataclass(frozen=True, slots=True)
-class DiscordConfig:
-    token: str
-    api_url: str
-    database_url: str
-    guild_id: int | None = None
-    reminder_interval: float = 60.0
-    reminder_lease: timedelta = DEFAULT_LEASE
-    reminder_retry: timedelta = DEFAULT_RETRY
-    #: Answer an interaction directly if the work is done within this many seconds; otherwise defer first.
-    reply_within: float = 2.0
 
 
 class RapportBot(discord.AutoShardedClient):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
@@ -16,27 +14,16 @@ from slack_sdk.errors import SlackApiError
 from bot.adapters.slack import create_app, make_client
 from bot.adapters.slack.scheduler import Scheduler
 from bot.coach import Coach
-from bot.types import DEFAULT_LEASE, DEFAULT_RETRY, StartupError
+from bot.settings import SlackConfig
+from bot.types import StartupError
 
-__all__ = ["StartupError"]
+__all__ = ["SlackConfig", "StartupError"]
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 #: Seconds a worker has, after SIGTERM, to finish requests and the reminder in flight.
 GRACEFUL_TIMEOUT = 20
-
-
-@dataclass(frozen=True, slots=True)
-class SlackConfig:
-    bot_token: str
-    signing_secret: str | None
-    app_token: str | None
-    api_url: str
-    database_url: str
-    reminder_interval: float = 60.0
-    reminder_lease: timedelta = DEFAULT_LEASE
-    reminder_retry: timedelta = DEFAULT_RETRY
 
 
 def check_token(config: SlackConfig) -> dict:

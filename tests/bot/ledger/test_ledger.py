@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from bot.coach import Coach, UnknownContactError
 from bot.ledger.db import LedgerError, open_ledger
 from bot.ledger.repo import UserRef
+from bot.ledger.schema import Reminder, User
 from bot.reminders import DEFAULT_LEASE, claim, deliver_due, due, release
 
 ROOT = Path(__file__).parents[3]
@@ -322,19 +323,31 @@ def test_migrations_match_the_schema(sessions):
     assert diff == [], "schema.py changed without a migration"
 
 
-def test_ledger_bench_runs(tmp_path):
+def test_ledger_bench_times_the_due_queries_production_runs(tmp_path):
     from bot.ledger import bench
 
-    result = bench.run(None, users=5, outreach=100, repeats=3)
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    result = bench.run(url, users=5, outreach=100, repeats=3)
     assert (result["database"], result["users"], result["outreach"]) == ("sqlite", 5, 100)
     for key in ("workers_due_ms", "one_user_due_ms"):
         median, worst = result[key]
         assert 0 < median <= worst < 5000, (key, result[key])  # milliseconds: timed, not a placeholder
+    # The figures are for the rows production's queries find: every due pending reminder, and one user's.
+    seeded = open_ledger(url)
+    with seeded() as session:
+        pending = session.scalars(
+            select(User.user_id)
+            .join(Reminder, Reminder.owner_id == User.id)
+            .where(Reminder.status == "pending", Reminder.due_at <= bench.NOW)
+        ).all()
+    seeded.kw["bind"].dispose()
+    assert 0 < result["workers_due_rows"] == len(pending) < 100
+    assert result["one_user_due_rows"] == pending.count("u2")
     lines = bench.report(result).splitlines()
     assert lines[0].startswith("sqlite: 100 outreach rows across 5 users")
     w, u = result["workers_due_ms"], result["one_user_due_ms"]
-    assert f"median {w[0]:.1f} ms, worst {w[1]:.1f} ms" in lines[1]
-    assert f"median {u[0]:.1f} ms, worst {u[1]:.1f} ms" in lines[2]
+    assert f"median {w[0]:.1f} ms, worst {w[1]:.1f} ms ({len(pending)} rows)" in lines[1]
+    assert f"median {u[0]:.1f} ms, worst {u[1]:.1f} ms ({pending.count('u2')} rows)" in lines[2]
 
 
 def test_delivering_one_users_reminders_leaves_others_untouched(coach, sessions):
