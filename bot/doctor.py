@@ -23,6 +23,8 @@ CREDENTIALS = settings.SECRET_NAMES
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One check's result: ``status`` ok, warn or FAIL; what was checked; one line of detail."""
+
     status: str  # ok | warn | FAIL
     what: str
     detail: str

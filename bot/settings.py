@@ -77,6 +77,8 @@ def _http_url(name: str, value: str) -> str:
 
 
 class Settings(BaseSettings):
+    """Every setting, from the environment or ``.env`` (``RAPPORT_*``, and the platforms' own credential names)."""
+
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
 
     #: SQLAlchemy URL; SQLite in the user's data directory when unset.

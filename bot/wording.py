@@ -15,10 +15,12 @@ HEADLINES = {
 
 
 def headline(verdict) -> str:
+    """``Pitch score <0-100>/100 — <what it reads as>``."""
     return f"Pitch score {verdict.score}/100 — {HEADLINES[verdict.label]}"
 
 
 def questions_intro(verdict) -> str:
+    """The line before the suggested open questions."""
     if verdict.label == "conversation":
         return "Questions that keep it going:"
     return "Try leading with a question instead:"
@@ -40,6 +42,7 @@ def digest_text(items) -> str:
 
 
 def stats_line(stats) -> str:
+    """The user's reply figures in one paragraph."""
     rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
     median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
     line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
@@ -88,6 +91,7 @@ def logged_text(contact: str, due: str | None) -> str:
 
 
 def watching_text(days: int) -> str:
+    """After a channel is opted in (``days`` between digests)."""
     return (
         "Watching this channel. Posts that read as pitches get a private note to their author only, and every "
         f"{days} days I'll post how conversations are going here (totals only, never names)."
@@ -98,10 +102,12 @@ KEPT = "Kept. Nothing was deleted."
 
 
 def replied_text(contact: str) -> str:
+    """After logging a reply."""
     return f"Nice, {contact} replied. Keep the conversation going."
 
 
 def done_text(contact: str) -> str:
+    """After ending a contact's follow-ups."""
     return f"Done: no more follow-up reminders for {contact}."
 
 
@@ -121,6 +127,7 @@ def snoozed_text(contact: str, when: str) -> str:
 
 
 def nothing_pending_text(contact: str) -> str:
+    """Done or snooze for a contact with nothing pending."""
     return f"Nothing pending for {contact}."
 
 

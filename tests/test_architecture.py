@@ -80,3 +80,39 @@ def test_ruff_clean():
     assert ruff, "ruff is part of the dev extras: pip install -e '.[dev]'"
     r = subprocess.run([ruff, "check", "--no-cache", str(ROOT)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
+
+
+#: Methods that implement a framework's hook (discord.py, gunicorn, logging, SQLAlchemy, a Notifier): their
+#: contract is documented where it is declared.
+HOOKS = {
+    *("from_custom_id", "callback", "on_submit", "on_error", "setup_hook", "process_bind_param"),
+    *("process_result_value", "format", "filter", "is_set", "close", "run", "send", "send_digest", "delivered"),
+    *("load", "load_config", "setup"),
+}
+
+
+def test_public_functions_and_classes_say_what_they_do():
+    missing = []
+    for path in (ROOT / "bot").rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+
+        def walk(body, cls="", path=path):
+            for node in body:
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                    if node.name.startswith("_") or (cls and node.name in HOOKS):
+                        continue
+                    if ast.get_docstring(node) is None:
+                        missing.append(f"{path.relative_to(ROOT)}:{node.lineno} {cls}{node.name}")
+                    if isinstance(node, ast.ClassDef):
+                        walk(node.body, f"{node.name}.", path)
+
+        walk(ast.parse(path.read_text(encoding="utf-8")).body)
+    assert missing == []
+
+
+def test_no_module_passes_about_450_lines():
+    for folder in ("bot", "tests"):
+        for path in (ROOT / folder).rglob("*.py"):
+            lines = path.read_text(encoding="utf-8").count("\n")
+            assert lines <= 460, f"{path.relative_to(ROOT)} has {lines} lines: split it by job"

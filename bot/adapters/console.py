@@ -75,9 +75,11 @@ class ConsoleChat:
 
     # The Notifier for this session's own reminders.
     def send(self, reminder) -> None:
+        """Print one due reminder (the ``Notifier`` for this session's own reminders)."""
         self.echo(click.style(f"⏰ {reminder_line(reminder)}", fg="cyan"))
 
     def send_digest(self, user, items) -> None:
+        """Print a daily digest: every due reminder of the user at once."""
         self.echo(click.style(f"⏰ {digest_text(items)}", fg="cyan"))
 
     def delivered(self, reminder, since) -> bool:
@@ -85,6 +87,7 @@ class ConsoleChat:
         return False
 
     def deliver(self) -> None:
+        """Print this user's reminders that are due now (each once, across sessions too)."""
         self.coach.deliver(self, self.clock(), user=self.user)
 
     def handle(self, line: str) -> bool:
@@ -127,6 +130,8 @@ class ConsoleChat:
         return True
 
     def run(self, read=input) -> None:
+        """Read commands with ``read(prompt)`` until ``quit`` or end of input, delivering due reminders
+        before each prompt."""
         self.echo("Rapport chat. Type 'help' for commands, 'quit' to leave.")
         while True:
             self.deliver()

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import click
 
 from bot.coach import Coach
-from bot.types import UserRef
+from bot.types import UserRef, utcnow
 
 EXIT_BAD_INPUT = 2
 
@@ -21,10 +21,12 @@ def repair(text: str) -> str:
 
 
 def read_stdin() -> str:
+    """Standard input as text (invalid UTF-8 becomes U+FFFD)."""
     return sys.stdin.buffer.read().decode("utf-8", "replace")
 
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+    """Print ``rapport: <message>`` on stderr and exit with ``code`` (2: bad input, 1: the environment)."""
     click.echo(f"rapport: {message}", err=True)
     sys.exit(code)
 
@@ -57,7 +59,7 @@ def model_coach() -> Coach:
 def parse_time(value: str | None) -> datetime:
     """``--now``/``--at``: ISO 8601; a time without a zone is taken as UTC. Defaults to the current time."""
     if value is None:
-        return datetime.now(UTC)
+        return utcnow()
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -66,6 +68,7 @@ def parse_time(value: str | None) -> datetime:
 
 
 def ledger_coach() -> Coach:
+    """A coach on the configured ledger (migrated), or exit 1 with one line."""
     from bot import settings
     from bot.ledger.db import LedgerError, open_ledger
 
@@ -105,6 +108,7 @@ def ledger_errors(command):
 
 
 def local_user(user: str | None) -> UserRef:
+    """The command line's user: ``("cli", "local", user or the login name)``."""
     return UserRef("cli", "local", user or getpass.getuser())
 
 
@@ -114,6 +118,7 @@ now_option = click.option("--now", "now", metavar="ISO8601", help="Pretend it is
 
 
 def reminder_json(r) -> dict:
+    """A due reminder as a JSON-ready dict (``due_at`` ISO 8601)."""
     return {"id": r.id, "user": r.user.user_id, "contact": r.contact, "kind": r.kind, "due_at": r.due_at.isoformat()}
 
 

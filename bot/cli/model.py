@@ -105,6 +105,7 @@ def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
 
 
 def figures_line(m: dict) -> str:
+    """Evaluation figures (fractions 0-1) on one line."""
     auc = f"{m['roc_auc']:.3f}" if m["roc_auc"] is not None else "n/a (one class)"
     hn = m["hard_negative_pitch_rate"]
     return (

@@ -40,6 +40,7 @@ def contact_key(name: str) -> tuple[str, str]:
 
 
 def zone(name: str | None) -> ZoneInfo:
+    """The time zone ``name``; UTC for None or an unknown name."""
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -62,6 +63,7 @@ def outside_quiet_hours(user: User, when: datetime) -> datetime:
 
 
 def get_user(session: Session, ref: UserRef) -> User | None:
+    """The user's row, or None."""
     return session.scalar(
         select(User).where(User.platform == ref.platform, User.workspace == ref.workspace, User.user_id == ref.user_id)
     )
@@ -84,11 +86,13 @@ def get_or_create_user(session: Session, ref: UserRef, now: datetime, timezone: 
 
 
 def find_contact(session: Session, user: User, name: str) -> Contact | None:
+    """The user's contact ``name`` (a mention or a name, folded as ``contact_key`` folds it), or None."""
     key, _ = contact_key(name)
     return session.scalar(select(Contact).where(Contact.owner_id == user.id, Contact.key == key))
 
 
 def get_or_create_contact(session: Session, user: User, name: str) -> Contact:
+    """The user's contact ``name``, created if new."""
     contact = find_contact(session, user, name)
     if contact is None:
         key, display = contact_key(name)
@@ -99,6 +103,7 @@ def get_or_create_contact(session: Session, user: User, name: str) -> Contact:
 
 
 def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: int, after: datetime) -> None:
+    """Add follow-up number ``seq`` for ``outreach``, ``follow_up_days`` after ``after`` (outside quiet hours)."""
     due = outside_quiet_hours(user, after + timedelta(days=user.follow_up_days))
     session.add(
         Reminder(
@@ -114,10 +119,12 @@ def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: in
 
 
 def cancel_follow_ups(session: Session, user: User, contact: Contact) -> int:
+    """Cancel the contact's pending follow-ups; returns how many."""
     return end_pending(session, user, contact, status="cancelled", kind=FOLLOW_UP)
 
 
 def last_interaction(session: Session, user: User, contact: Contact) -> datetime | None:
+    """The latest outreach to or reply from the contact, or None."""
     last_out = session.scalar(
         select(Outreach.at)
         .where(Outreach.owner_id == user.id, Outreach.contact_id == contact.id)
@@ -130,6 +137,7 @@ def last_interaction(session: Session, user: User, contact: Contact) -> datetime
 
 
 def has_replied(session: Session, user: User, contact: Contact) -> bool:
+    """Whether the contact ever replied."""
     return session.scalar(select(Reply.id).where(Reply.owner_id == user.id, Reply.contact_id == contact.id)) is not None
 
 
@@ -153,6 +161,7 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
 
 
 def settings_of(user: User) -> dict:
+    """The user's settings as a plain dict (the names ``apply_settings`` takes)."""
     return {
         "timezone": user.timezone,
         **{name: getattr(user, name) for name in SETTING_RANGES},
@@ -184,6 +193,7 @@ def apply_settings(user: User, changes: dict) -> None:
 
 
 def end_pending(session: Session, user: User, contact: Contact, *, status: str, kind: str | None = None) -> int:
+    """End the contact's pending reminders (of ``kind``, or all) with ``status``; returns how many."""
     query = update(Reminder).where(
         Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
     )
@@ -193,6 +203,7 @@ def end_pending(session: Session, user: User, contact: Contact, *, status: str, 
 
 
 def move_pending(session: Session, user: User, contact: Contact, due_at: datetime) -> int:
+    """Move the contact's pending reminders to ``due_at``; returns how many."""
     query = update(Reminder).where(
         Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
     )

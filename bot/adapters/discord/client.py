@@ -56,6 +56,11 @@ PERMISSIONS = discord.Permissions(view_channel=True, send_messages=True)
 
 
 class RapportBot(discord.AutoShardedClient):
+    """The auto-sharded client: app commands and components, channel messages, and the delivery rounds.
+
+    Every handler runs the (synchronous) coach in a worker thread so the event loop never blocks, and answers
+    within ``reply_within`` seconds or defers first. ``clock`` gives the current time (UTC)."""
+
     def __init__(
         self,
         coach: Coach,
@@ -91,11 +96,14 @@ class RapportBot(discord.AutoShardedClient):
     # -- start and stop -------------------------------------------------------------------------------------
     @property
     def reads_message_content(self) -> bool:
+        """Whether the gateway sends message content (the application has the privileged intent)."""
         return self._connection._intents.message_content
 
     async def setup_hook(self) -> None:
         # The privileged message content intent is asked for only when the application has it enabled (asking
         # without it makes Discord close the gateway with 4014); without it, /rapport watch says so.
+        """After login: ask for the content intent if the application has it, register the persistent
+        components, sync the commands (to ``guild_id`` or globally) and start the delivery rounds."""
         flags = self.application_flags
         self._connection._intents.message_content = bool(
             flags.gateway_message_content or flags.gateway_message_content_limited
@@ -177,6 +185,9 @@ class RapportBot(discord.AutoShardedClient):
 
     # -- what the handlers do (in a worker thread) ------------------------------------------------------------
     def check(self, user: UserRef, text: str, source: str) -> Reply:
+        """Check ``text`` for ``user`` and record it; the verdict embed with its buttons (in a worker thread).
+
+        ``source`` is ``"command"`` or ``"context_menu"`` (whose empty message gets its own words)."""
         if not text.strip():
             if source == "context_menu":
                 return Reply(wording.NO_TEXT)
@@ -227,6 +238,8 @@ class RapportBot(discord.AutoShardedClient):
         return Reply(embed=discord.Embed(title="Rapport", description=render.HELP, colour=discord.Colour.blurple()))
 
     def watch(self, interaction: discord.Interaction, on: bool, digest_days: int) -> Reply:
+        """``/rapport watch`` (``on``) or ``unwatch`` in the interaction's channel: needs a server channel, the
+        Manage Channels permission and, to watch, the message content intent."""
         word = "watch" if on else "unwatch"
         if interaction.guild_id is None or interaction.channel_id is None:
             return Reply(f"Run `/rapport {word}` in the server channel itself.")
@@ -244,6 +257,8 @@ class RapportBot(discord.AutoShardedClient):
 
     # -- messages: replies and watched channels ---------------------------------------------------------------
     async def on_message(self, message: discord.Message) -> None:
+        """A channel message: a contact's reply (thread, reply or mention) or a post in a watched channel,
+        whose pitch gets its author a private DM. Bots, webhooks, DMs and system messages are ignored."""
         if message.author.bot or message.author == self.user or message.webhook_id is not None or message.guild is None:
             return  # bots (ourselves included), webhooks, and DMs
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):

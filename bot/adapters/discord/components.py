@@ -18,14 +18,17 @@ if TYPE_CHECKING:
 
 
 def workspace_of(interaction: discord.Interaction) -> str:
+    """The interaction's guild id as a string, or ``"dm"`` outside a server."""
     return str(interaction.guild_id) if interaction.guild_id else "dm"
 
 
 def user_of(interaction: discord.Interaction, workspace: str | None = None) -> UserRef:
+    """The interaction's user; ``workspace`` overrides the guild (a button in a DM knows its server)."""
     return UserRef(PLATFORM, workspace or workspace_of(interaction), str(interaction.user.id))
 
 
 def bot_of(interaction: discord.Interaction) -> RapportBot:
+    """The ``RapportBot`` an interaction arrived at."""
     return interaction.client  # type: ignore[return-value]
 
 
@@ -43,6 +46,7 @@ class SentTo(discord.ui.DynamicItem[discord.ui.UserSelect], template=r"rapport:s
         return cls(int(match["check"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Log outreach to the picked user with the checked draft's score."""
         contact = self.item.values[0] if self.item.values else None
         bot = bot_of(interaction)
         user = user_of(interaction)
@@ -70,11 +74,14 @@ class CheckAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport:a
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Open the quoted draft in a form to edit."""
         embeds = interaction.message.embeds if interaction.message else []
         await interaction.response.send_modal(RecheckModal(render.draft_of(embeds[0] if embeds else None)))
 
 
 class RecheckModal(discord.ui.Modal, title="Check again"):
+    """The form behind "Check again": the draft, editable; submitting checks it again."""
+
     def __init__(self, draft: str):
         # A unique custom_id per form: two people editing at once must not share one.
         super().__init__(timeout=900, custom_id=f"rapport:recheck:{os.urandom(8).hex()}")
@@ -87,6 +94,7 @@ class RecheckModal(discord.ui.Modal, title="Check again"):
         self.add_item(self.draft)
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
+        """Check the edited draft and update the verdict message."""
         bot = bot_of(interaction)
         user = user_of(interaction)
         text = self.draft.value or ""
@@ -113,6 +121,7 @@ class NotAPitch(
         return cls(match["ws"], int(match["check"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Record the dispute (never the text)."""
         bot = bot_of(interaction)
         user = user_of(interaction, self.workspace)
 
@@ -140,6 +149,7 @@ class StopNotes(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport:op
         return cls(match["ws"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Turn off coaching notes on this user's channel posts."""
         bot = bot_of(interaction)
         user = user_of(interaction, self.workspace)
 
@@ -177,6 +187,7 @@ class ReminderButton(
         return cls(match["action"], match["ws"], match["contact"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Done / Snooze 3 days / They replied, then the reminder message loses its buttons."""
         bot = bot_of(interaction)
         user = user_of(interaction, self.workspace)
 
@@ -200,6 +211,8 @@ class ReminderButton(
 
 
 class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport:forget:(?P<answer>yes|no)"):
+    """ "Yes, forget me" / "Keep it" under the question ``/rapport forget`` asks."""
+
     def __init__(self, answer: str):
         label, style = ("Yes, forget me", discord.ButtonStyle.danger) if answer == "yes" else ("Keep it", None)
         super().__init__(
@@ -214,6 +227,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport
         return cls(match["answer"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        """Delete everything about the user, or keep it."""
         bot = bot_of(interaction)
         user = user_of(interaction)
 
@@ -230,6 +244,7 @@ DYNAMIC_ITEMS = (SentTo, CheckAgain, NotAPitch, StopNotes, ReminderButton, Forge
 
 
 def view_of(*items: discord.ui.Item) -> discord.ui.View:
+    """A persistent view (no timeout) holding ``items``; build it on the event loop."""
     view = discord.ui.View(timeout=None)
     for item in items:
         view.add_item(item)
@@ -237,6 +252,7 @@ def view_of(*items: discord.ui.Item) -> discord.ui.View:
 
 
 def verdict_view(workspace: str, check_id: int, label: str) -> discord.ui.View:
+    """The buttons under a verdict: "I sent it to…", "Check again" and (unless a conversation) "Not a pitch"."""
     items: list[discord.ui.Item] = [SentTo(check_id), CheckAgain()]
     if label != "conversation":
         items.append(NotAPitch(workspace, check_id))
@@ -244,6 +260,7 @@ def verdict_view(workspace: str, check_id: int, label: str) -> discord.ui.View:
 
 
 def reminder_view(reminder: DueReminder) -> discord.ui.View | None:
+    """Done / Snooze / They replied for a reminder whose contact is a mention; None for a plain name."""
     match = MENTION.fullmatch(reminder.contact)
     if match is None:
         return None

@@ -119,6 +119,7 @@ def coaching_embed(verdict, channel_id: str) -> discord.Embed:
 
 
 def logged_text(logged) -> str:
+    """After logging outreach, with the follow-up date as a Discord timestamp (shown in the reader's zone)."""
     due = discord.utils.format_dt(logged.follow_up_due, "D") if logged.follow_up_due else None
     return wording.logged_text(logged.contact, due)
 
@@ -129,6 +130,7 @@ MARK = re.compile(r"#(\d+)")
 
 
 def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
+    """A reminder DM; its footer carries ``Reminder #<id>`` (how ``marked`` finds it again)."""
     embed = discord.Embed(description=f"⏰ {wording.reminder_line(reminder)}", colour=discord.Colour.blurple())
     footer = f"Reminder #{reminder.id}" + (f" · From {guild_name}" if guild_name else "")
     embed.set_footer(text=_clip(footer, FOOTER_MAX))
@@ -136,6 +138,7 @@ def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
 
 
 def digest_embed(items) -> discord.Embed:
+    """A daily digest DM; its footer carries every reminder's number."""
     lines = [f"• {wording.reminder_line(r)}" for r in items]
     embed = discord.Embed(title="Your Rapport digest for today", colour=discord.Colour.blurple())
     embed.description = _clip("\n".join(lines), DESCRIPTION_MAX)
@@ -151,6 +154,7 @@ def marked(embeds) -> set[int]:
 
 
 def followups_text(items) -> str:
+    """What is due, at most 20 lines, within Discord's 2000 characters."""
     if not items:
         return wording.NOTHING_DUE
     lines = [f"• {wording.reminder_line(r)}" for r in items[:20]]
@@ -160,6 +164,7 @@ def followups_text(items) -> str:
 
 
 def settings_text(current: dict, changed: bool) -> str:
+    """The settings in force (``changed``: just saved)."""
     quiet = (
         "off"
         if current["quiet_start_hour"] == current["quiet_end_hour"]
@@ -178,6 +183,7 @@ def settings_text(current: dict, changed: bool) -> str:
 
 
 def watch_text(days: int) -> str:
+    """After ``/rapport watch``."""
     return wording.watching_text(days)
 
 
@@ -190,6 +196,7 @@ class Reply:
     view: Callable[[], discord.ui.View] | None = None
 
     def kwargs(self) -> dict:
+        """The keyword arguments for discord.py's send or edit (builds the view: call it on the event loop)."""
         out: dict = {}
         if self.content is not None:
             out["content"] = self.content

@@ -23,6 +23,7 @@ def _mrkdwn(text: str) -> dict:
 
 
 def section(text: str) -> dict:
+    """A section block of mrkdwn ``text`` (cut to Slack's 3000 characters)."""
     return {"type": "section", "text": _mrkdwn(text)}
 
 
@@ -39,6 +40,7 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def help_blocks() -> list[dict]:
+    """The help: every command of the chat grammar, then the shortcut."""
     return [section(HELP)]
 
 
@@ -76,6 +78,7 @@ def _signal(s) -> str:
 
 
 def recheck_modal(draft: str) -> dict:
+    """The "Check again" modal, with ``draft`` editable (up to 3000 characters)."""
     return {
         "type": "modal",
         "callback_id": "recheck",
@@ -106,6 +109,7 @@ def verdict_modal(verdict, draft: str) -> dict:
 
 
 def reminder_blocks(reminder) -> list[dict]:
+    """A reminder with Done / Snooze / They replied; its actions block is ``reminder:<id>``."""
     value = reminder.contact
     return [
         section(f"⏰ {wording.reminder_line(reminder)}"),
@@ -122,6 +126,7 @@ def reminder_blocks(reminder) -> list[dict]:
 
 
 def digest_blocks(items) -> list[dict]:
+    """A daily digest: each due reminder with its buttons."""
     blocks = [section("*Your Rapport digest for today*")]
     for item in items:
         blocks += reminder_blocks(item)
@@ -129,6 +134,7 @@ def digest_blocks(items) -> list[dict]:
 
 
 def followups_blocks(items) -> list[dict]:
+    """What is due, each with its buttons."""
     if not items:
         return [section(wording.NOTHING_DUE)]
     blocks = [section(f"*{len(items)} due*")]
@@ -138,10 +144,12 @@ def followups_blocks(items) -> list[dict]:
 
 
 def stats_blocks(stats) -> list[dict]:
+    """The user's reply figures."""
     return [section(wording.stats_line(stats))]
 
 
 def home_view(followups, stats, recent) -> dict:
+    """App Home: follow-ups due, reply figures, recent checks (at most 100 blocks)."""
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
         section("Check drafts with `/rapport <draft>`; log who you reached out to, and I'll remind you."),
@@ -164,6 +172,8 @@ def home_view(followups, stats, recent) -> dict:
 
 
 def settings_modal(current: dict) -> dict:
+    """The settings form, filled with ``current`` (as ``Coach.update_settings`` returns it)."""
+
     def number(name: str, label: str) -> dict:
         low, high = SETTING_RANGES[name]
         return {
@@ -221,6 +231,7 @@ def settings_from_view(state: dict) -> dict:
 
 
 def forget_blocks() -> list[dict]:
+    """The question ``/rapport forget`` asks, with its two buttons."""
     return [
         section(wording.FORGET_ASK),
         {
@@ -234,6 +245,7 @@ def forget_blocks() -> list[dict]:
 
 
 def channel_digest_blocks(digest) -> list[dict]:
+    """A watched channel's digest (totals only)."""
     return [section(wording.channel_digest_text(digest))]
 
 

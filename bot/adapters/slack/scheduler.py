@@ -42,6 +42,7 @@ class Scheduler(threading.Thread):
         self._last_prune: datetime | None = None
 
     def tick(self) -> None:
+        """One round: due reminders, channel digests, and (hourly) forgetting old event ids."""
         now = self.clock()
         self.rounds.run(self.notifier, self.notifier.post_channel_digest, now)
         if not self.rounds.halted.is_set() and (
@@ -51,6 +52,7 @@ class Scheduler(threading.Thread):
             self._last_prune = now
 
     def run(self) -> None:
+        """Rounds every ``interval`` seconds until ``stop()``; an outage logs one line and waits a round."""
         while not self.rounds.halted.is_set():
             try:
                 self.tick()

@@ -30,6 +30,8 @@ def check_id_of(block_id: str) -> int | None:
 
 
 class Actions(Listener):
+    """Block actions."""
+
     def sent_to(self, ack, body, context, respond) -> None:
         """ "I sent it to…": log outreach to the picked user with the checked draft's score."""
         ack()

@@ -24,6 +24,8 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
 
 
 class Commands(Listener):
+    """``/rapport`` and the grammar's answers (the DM with the bot uses ``answer`` too)."""
+
     def rapport(self, ack, body, context, client, respond) -> None:
         """``/rapport <text>``: answer in the ack (or open a modal), then join a newly watched channel."""
         user = user_of(context)

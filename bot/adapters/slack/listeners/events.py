@@ -25,6 +25,8 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
 
 
 class Events(Listener):
+    """Event listeners."""
+
     def home_opened(self, event, context, client) -> None:
         """Publish App Home (a new user's time zone is learnt first)."""
         if event.get("tab", "home") == "home":

@@ -17,6 +17,8 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
 
 
 class Shortcuts(Listener):
+    """Shortcut listeners."""
+
     def check_message(self, ack, body, context, client, respond) -> None:
         """Check the message the shortcut was used on; answer privately through ``respond``."""
         ack()

@@ -18,6 +18,8 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
 
 
 class Views(Listener):
+    """View submission listeners."""
+
     def recheck(self, ack, view, context) -> None:
         """Check the edited draft; the modal updates to the new verdict with the draft still editable."""
         text = view["state"]["values"]["draft"]["text"].get("value") or ""
