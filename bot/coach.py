@@ -1,181 +1,150 @@
-"""The one service every adapter calls. Knows no platform SDK: plain text and dataclasses in and out."""
+"""The one service every adapter calls. Knows no platform SDK: plain text and ``bot.types`` in and out.
+
+Every method that touches the ledger raises ``Unavailable`` (one line) when the database cannot be reached or
+written, and nothing of SQLAlchemy leaks out: adapters catch ``Unavailable`` and say so to the user.
+"""
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+import functools
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import TypeVar
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import reminders
-from bot.ledger import repo
-from bot.ledger.repo import UserRef
-from bot.ledger.schema import (
-    ChannelPost,
-    Check,
-    Contact,
-    Outreach,
-    ProcessedEvent,
-    Reminder,
-    Reply,
-    User,
-    WatchedChannel,
+from bot.ledger import queries, repo
+from bot.ledger.db import describe, open_ledger
+from bot.types import (
+    DEFAULT_LEASE,
+    DEFAULT_RETRY,
+    Checked,
+    DueReminder,
+    Feedback,
+    Logged,
+    Message,
+    Notifier,
+    Observation,
+    RecentCheck,
+    Stats,
+    Unavailable,
+    UnknownContactError,
+    UserRef,
 )
 from classifier import PitchModel, Verdict, check, check_many, load_model
 
+__all__ = ["Coach", "Message", "Unavailable", "UnknownContactError"]
 
-class UnknownContactError(LookupError):
-    """A reply or action names someone the user never logged outreach to."""
-
-
-@dataclass(frozen=True, slots=True)
-class Logged:
-    contact: str
-    at: datetime
-    follow_up_due: datetime | None = None
-    cancelled_follow_ups: int = 0
+F = TypeVar("F", bound=Callable)
 
 
-@dataclass(frozen=True, slots=True)
-class Stats:
-    reached: int
-    replied: int
-    reply_rate: float | None
-    median_hours_to_reply: float | None
-    #: label of the checked draft -> (outreach count, how many got a reply)
-    by_draft_label: dict[str, tuple[int, int]] = field(default_factory=dict)
-    #: Drafts checked, how many read as a pitch, and how many of those the user marked "Not a pitch".
-    checks: int = 0
-    pitch_checks: int = 0
-    disputed: int = 0
+def _ledger(method: F) -> F:
+    """The database's failures (down, read-only, full) become ``Unavailable``; the coach's own errors pass."""
 
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise Unavailable(describe(exc)) from exc
 
-@dataclass(frozen=True, slots=True)
-class Feedback:
-    """Across all users: how often a pitch verdict was disputed ("Not a pitch"), the measured false-positive rate."""
-
-    users: int
-    checks: int
-    pitch_checks: int
-    disputed: int
-
-    @property
-    def disputed_rate(self) -> float | None:
-        return self.disputed / self.pitch_checks if self.pitch_checks else None
-
-
-@dataclass(frozen=True, slots=True)
-class RecentCheck:
-    id: int
-    at: datetime
-    score: int
-    label: str
-    disputed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A message an adapter saw, reduced to what the coach needs. The text is scored, never stored."""
-
-    platform: str
-    workspace: str
-    channel_id: str
-    message_id: str
-    author_id: str
-    text: str
-    at: datetime
-    #: The thread parent or the message replied to, and its author, when there is one.
-    parent_id: str | None = None
-    parent_author_id: str | None = None
-    #: User ids the message mentions.
-    mentions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    #: (whose contact answered, the contact) for every reply this message recorded.
-    replies: list[tuple[UserRef, str]] = field(default_factory=list)
-    #: Set when the message is a post in a watched channel that reads as a pitch and its author wants coaching.
-    coaching: Verdict | None = None
-    check_id: int | None = None
+    return wrapper  # type: ignore[return-value]
 
 
 class Coach:
+    """Checks drafts, records outreach, replies and channel posts, and reports on them, for any adapter.
+
+    ``model`` is loaded on first use when not given; ``sessions`` is the ledger (``Coach.open(url)`` makes one).
+    Times passed in (``at``, ``now``) must be timezone-aware.
+    """
+
     def __init__(self, model: PitchModel | None = None, sessions: sessionmaker[Session] | None = None):
         self._model = model
         self._sessions = sessions
 
+    @classmethod
+    def open(cls, database_url: str, model: PitchModel | None = None) -> Coach:
+        """A coach on the ledger at ``database_url`` (migrated first); ``LedgerError`` (one line) if it cannot be."""
+        return cls(model, open_ledger(database_url))
+
     @property
     def model(self) -> PitchModel:
+        """The classifier (the shipped one unless given); loading it the first time takes a moment."""
         if self._model is None:
             self._model = load_model()
         return self._model
 
     @property
     def sessions(self) -> sessionmaker[Session]:
+        """The ledger's session factory; ``RuntimeError`` for a coach without a ledger."""
         if self._sessions is None:
             raise RuntimeError("this coach has no ledger; pass sessions= to use outreach and reminders")
         return self._sessions
 
+    def healthy(self) -> tuple[bool, str]:
+        """(True, "ok") when the database answers a query now, else (False, the driver's one-line reason)."""
+        try:
+            with self.sessions() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:
+            return False, describe(exc)
+        return True, "ok"
+
+    def close(self) -> None:
+        """Close the ledger's connections (a new session opens them again)."""
+        if self._sessions is not None:
+            self._sessions.kw["bind"].dispose()
+
     # -- drafts ----------------------------------------------------------------------------------------
     def check_draft(self, text: str) -> Verdict:
-        """Score a draft and say why, with open questions to lead with instead."""
+        """Score a draft and say why, with open questions to lead with instead (nothing is recorded)."""
         return check(self.model, text)
 
     def check_drafts(self, texts: Sequence[str]) -> list[Verdict]:
+        """``check_draft`` for many drafts at once, in order (faster than one by one)."""
         return check_many(self.model, texts)
 
+    @_ledger
+    def check(self, user: UserRef, text: str, at: datetime, source: str) -> Checked:
+        """Check ``user``'s draft and record the check (score and label, never the text): the verdict and its id.
+
+        ``source`` says where: ``"command"``, ``"shortcut"``, ``"context_menu"`` or ``"channel"``.
+        """
+        verdict = self.check_draft(text)
+        return Checked(verdict, self.record_check(user, verdict, at, source))
+
+    @_ledger
     def record_check(self, user: UserRef, verdict: Verdict, at: datetime, source: str) -> int:
-        """Remember that ``user`` checked a draft (score and label, never the text); returns the check's id."""
+        """Remember that ``user`` checked a draft with this ``verdict``; returns the check's id."""
         self.ensure_user(user, at)
         with self.sessions.begin() as session:
-            owner = repo.get_or_create_user(session, user, at)
-            check = Check(owner_id=owner.id, at=at, source=source, score=verdict.pitch_probability, label=verdict.label)
-            session.add(check)
-            session.flush()
-            return check.id
+            return queries.add_check(session, user, at, source, verdict.pitch_probability, verdict.label)
 
+    @_ledger
     def dispute(self, user: UserRef, check_id: int, at: datetime) -> bool:
         """The user says the checked draft is not a pitch; False if it is not their check or already disputed."""
         with self.sessions.begin() as session:
-            owner = repo.get_user(session, user)
-            if owner is None:
-                return False
-            result = session.execute(
-                update(Check)
-                .where(Check.id == check_id, Check.owner_id == owner.id, Check.disputed_at.is_(None))
-                .values(disputed_at=at)
-            )
-            return result.rowcount == 1
+            return queries.dispute(session, user, check_id, at)
 
+    @_ledger
     def recent_checks(self, user: UserRef, limit: int = 5) -> list[RecentCheck]:
+        """The user's last ``limit`` checks, newest first."""
         with self.sessions() as session:
-            owner = repo.get_user(session, user)
-            if owner is None:
-                return []
-            rows = session.scalars(
-                select(Check).where(Check.owner_id == owner.id).order_by(Check.at.desc(), Check.id.desc()).limit(limit)
-            )
-            return [RecentCheck(c.id, c.at, round(c.score * 100), c.label, c.disputed_at is not None) for c in rows]
+            return queries.recent_checks(session, user, limit)
 
+    @_ledger
     def feedback(self) -> Feedback:
         """Checks and "Not a pitch" marks across every user (no one is named)."""
         with self.sessions() as session:
-            users, checks, pitch, disputed = session.execute(
-                select(
-                    func.count(func.distinct(Check.owner_id)),
-                    func.count(Check.id),
-                    func.count(Check.id).filter(Check.label == "pitch"),
-                    func.count(Check.id).filter(Check.label == "pitch", Check.disputed_at.is_not(None)),
-                )
-            ).one()
-        return Feedback(users, checks, pitch, disputed)
+            return queries.feedback(session)
 
     # -- users and platform events -------------------------------------------------------------------
+    @_ledger
     def ensure_user(self, user: UserRef, now: datetime, timezone: str | None = None) -> bool:
         """Make sure ``user`` has a ledger row (a new one takes ``timezone``); True if this call created it.
 
@@ -190,68 +159,61 @@ class Coach:
         except IntegrityError:
             return False
 
+    @_ledger
     def take_notice(self, user: UserRef) -> str | None:
         """A one-time notice for the user (e.g. ``"dm_closed"``), cleared as it is read."""
         with self.sessions.begin() as session:
-            owner = repo.get_user(session, user)
-            if owner is None or owner.notice is None:
-                return None
-            notice = owner.notice
-            cleared = session.execute(
-                update(User).where(User.id == owner.id, User.notice == notice).values(notice=None)
-            ).rowcount
-            return notice if cleared == 1 else None
+            return queries.take_notice(session, user)
 
+    @_ledger
     def first_seen(self, platform: str, event_id: str, at: datetime) -> bool:
         """True the first time an event id arrives; False for a retried delivery of it (processed once)."""
         try:
             with self.sessions.begin() as session:
-                session.add(ProcessedEvent(platform=platform, event_id=event_id, at=at))
+                queries.add_processed_event(session, platform, event_id, at)
         except IntegrityError:
             return False
         return True
 
+    @_ledger
     def prune_events(self, before: datetime) -> int:
         """Forget processed event ids older than ``before`` (platforms stop retrying within hours)."""
         with self.sessions.begin() as session:
-            return session.execute(delete(ProcessedEvent).where(ProcessedEvent.at < before)).rowcount
+            return queries.prune_events(session, before)
 
     # -- team channels -------------------------------------------------------------------------------
+    @_ledger
     def watch(
         self, platform: str, workspace: str, channel_id: str, by: str, at: datetime, digest_days: int = 7
     ) -> bool:
-        """Opt a channel in to coaching and the digest; False if it already was."""
+        """Opt a channel in to coaching and a digest every ``digest_days`` (1-90, else ``ValueError``); False if
+        it already was."""
         if not 1 <= digest_days <= 90:
             raise ValueError("digest_days: must be a whole number from 1 to 90")
         try:
             with self.sessions.begin() as session:
-                session.add(
-                    WatchedChannel(
-                        platform=platform,
-                        workspace=workspace,
-                        channel_id=channel_id,
-                        added_by=by,
-                        added_at=at,
-                        digest_days=digest_days,
-                    )
-                )
+                queries.add_watched(session, platform, workspace, channel_id, by, at, digest_days)
         except IntegrityError:
             return False
         return True
 
+    @_ledger
     def unwatch(self, platform: str, workspace: str, channel_id: str) -> bool:
         """Opt a channel out; its post aggregates go too. False if it was not watched."""
         with self.sessions.begin() as session:
-            channel = _watched(session, platform, workspace, channel_id)
+            channel = queries.watched(session, platform, workspace, channel_id)
             if channel is None:
                 return False
             session.delete(channel)
             return True
 
+    @_ledger
     def is_watched(self, platform: str, workspace: str, channel_id: str) -> bool:
+        """Whether the channel is opted in."""
         with self.sessions() as session:
-            return _watched(session, platform, workspace, channel_id) is not None
+            return queries.watched(session, platform, workspace, channel_id) is not None
 
+    @_ledger
     def observe(self, message: Message) -> Observation:
         """Learn from a message the bot saw: record contacts' replies, and coach pitches in watched channels.
 
@@ -268,35 +230,25 @@ class Coach:
                 continue
             replies.append((ref, logged.contact))
         with self.sessions.begin() as session:
-            channel = _watched(session, message.platform, message.workspace, message.channel_id)
+            channel = queries.watched(session, message.platform, message.workspace, message.channel_id)
             if channel is None:
                 return Observation(replies)
             if message.parent_id is not None:
-                session.execute(
-                    update(ChannelPost)
-                    .where(
-                        ChannelPost.channel_id == channel.id,
-                        ChannelPost.message_id == message.parent_id,
-                        ChannelPost.author_id != message.author_id,
-                        ChannelPost.replied_at.is_(None),
-                    )
-                    .values(replied_at=message.at)
-                )
+                queries.mark_channel_reply(session, channel, message.parent_id, message.author_id, message.at)
                 return Observation(replies)
             channel_pk = channel.id
         verdict = self.check_draft(message.text)
         questions = next((int(s.value) for s in verdict.signals if s.name == "questions"), 0)
         try:
             with self.sessions.begin() as session:
-                session.add(
-                    ChannelPost(
-                        channel_id=channel_pk,
-                        message_id=message.message_id,
-                        author_id=message.author_id,
-                        at=message.at,
-                        is_pitch=verdict.label == "pitch",
-                        questions=questions,
-                    )
+                queries.add_channel_post(
+                    session,
+                    channel_pk,
+                    message.message_id,
+                    message.author_id,
+                    message.at,
+                    is_pitch=verdict.label == "pitch",
+                    questions=questions,
                 )
         except IntegrityError:  # the same post seen twice (a retried event): count and coach it once
             return Observation(replies)
@@ -304,11 +256,12 @@ class Coach:
             return Observation(replies)
         author = UserRef(message.platform, message.workspace, message.author_id)
         with self.sessions() as session:
-            row = repo.get_user(session, author)
-            if row is not None and not row.channel_coaching:
+            if not queries.wants_channel_coaching(session, author):
                 return Observation(replies)
         return Observation(replies, verdict, self.record_check(author, verdict, message.at, "channel"))
 
+    # -- outreach, replies, reminders -----------------------------------------------------------------
+    @_ledger
     def record_outreach(
         self,
         user: UserRef,
@@ -321,191 +274,97 @@ class Coach:
         verdict: Verdict | None = None,
         check_id: int | None = None,
     ) -> Logged:
-        """Log that ``user`` reached out to ``contact``; schedules the first follow-up.
+        """Log that ``user`` reached out to ``contact`` (a mention or a name); schedules the first follow-up.
 
-        The draft's score comes from ``verdict``, or from the user's earlier check ``check_id``.
+        The draft's score comes from ``verdict``, or from the user's earlier check ``check_id``. ``ValueError``
+        for an empty contact.
         """
         self.ensure_user(user, at)
-        try:
-            return self._record_outreach(user, contact, at, note, channel, thread_ref, verdict, check_id)
-        except IntegrityError:  # the same new contact logged twice at once: the other insert won, use its row
-            return self._record_outreach(user, contact, at, note, channel, thread_ref, verdict, check_id)
+        fields = {"note": note, "channel": channel, "thread_ref": thread_ref, "pitch_score": None, "pitch_label": None}
+        if verdict is not None:
+            fields.update(pitch_score=verdict.pitch_probability, pitch_label=verdict.label)
+        for attempt in range(2):  # the same new contact logged twice at once: the other insert won, use its row
+            try:
+                with self.sessions.begin() as session:
+                    return queries.add_outreach(session, user, contact, at, check_id, **fields)
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
 
-    def _record_outreach(self, user, contact, at, note, channel, thread_ref, verdict, check_id) -> Logged:
-        with self.sessions.begin() as session:
-            owner = repo.get_or_create_user(session, user, at)
-            who = repo.get_or_create_contact(session, owner, contact)
-            score = label = None
-            if verdict is not None:
-                score, label = verdict.pitch_probability, verdict.label
-            elif check_id is not None:
-                check = session.get(Check, check_id)
-                if check is not None and check.owner_id == owner.id:
-                    score, label = check.score, check.label
-            outreach = Outreach(
-                owner_id=owner.id,
-                contact_id=who.id,
-                at=at,
-                channel=channel,
-                thread_ref=thread_ref,
-                note=note,
-                pitch_score=score,
-                pitch_label=label,
-            )
-            session.add(outreach)
-            session.flush()
-            repo.schedule_follow_up(session, owner, outreach, 1, at)
-            repo.reschedule_keep_in_touch(session, owner, who)
-            session.flush()
-            due = session.scalar(select(Reminder.due_at).where(Reminder.outreach_id == outreach.id, Reminder.seq == 1))
-            return Logged(who.display, at, follow_up_due=due)
-
+    @_ledger
     def record_reply(self, user: UserRef, contact: str, at: datetime) -> Logged:
-        """Log that ``contact`` answered ``user``; cancels pending follow-ups, starts keep-in-touch."""
-        with self.sessions.begin() as session:
-            owner, who = _known_contact(session, user, contact)
-            session.add(Reply(owner_id=owner.id, contact_id=who.id, at=at))
-            session.flush()
-            cancelled = repo.cancel_follow_ups(session, owner, who)
-            repo.reschedule_keep_in_touch(session, owner, who)
-            return Logged(who.display, at, cancelled_follow_ups=cancelled)
+        """Log that ``contact`` answered ``user``; cancels pending follow-ups, starts keep-in-touch.
 
-    def followups(self, user: UserRef, now: datetime) -> list[reminders.DueReminder]:
+        ``UnknownContactError`` if the user never logged outreach to them.
+        """
+        with self.sessions.begin() as session:
+            return queries.add_reply(session, user, contact, at)
+
+    @_ledger
+    def followups(self, user: UserRef, now: datetime) -> list[DueReminder]:
         """What is due for ``user`` at ``now``: follow-ups and keep-in-touch nudges, oldest first."""
         return reminders.due(self.sessions, now, user)
 
+    @_ledger
     def mark_done(self, user: UserRef, contact: str) -> int:
         """End the pending follow-ups to ``contact`` (the user handled it); returns how many ended."""
         with self.sessions.begin() as session:
-            owner, who = _known_contact(session, user, contact)
+            owner, who = queries.known_contact(session, user, contact)
             return repo.end_pending(session, owner, who, status="done", kind=repo.FOLLOW_UP)
 
+    @_ledger
     def snooze(self, user: UserRef, contact: str, until: datetime) -> int:
         """Move the contact's pending reminders to ``until`` (outside quiet hours); returns how many moved."""
         with self.sessions.begin() as session:
-            owner, who = _known_contact(session, user, contact)
+            owner, who = queries.known_contact(session, user, contact)
             return repo.move_pending(session, owner, who, repo.outside_quiet_hours(owner, until))
 
+    @_ledger
     def update_settings(self, user: UserRef, now: datetime, **changes) -> dict:
-        """Change the user's reminder settings (validated); returns the settings now in force."""
+        """Change the user's reminder settings (``ValueError`` naming the first bad one); returns those in force.
+
+        Names and ranges: ``bot.types.SETTING_RANGES``, plus ``timezone``, ``daily_digest``, ``channel_coaching``.
+        """
         self.ensure_user(user, now)
         with self.sessions.begin() as session:
             owner = repo.get_or_create_user(session, user, now)
             repo.apply_settings(owner, changes)
             return repo.settings_of(owner)
 
+    @_ledger
     def stats(self, user: UserRef) -> Stats:
+        """The user's reply figures (see ``Stats``)."""
         with self.sessions() as session:
-            owner = repo.get_user(session, user)
-            if owner is None:
-                return Stats(0, 0, None, None, {})
-            checks, pitch_checks, disputed = session.execute(
-                select(
-                    func.count(Check.id),
-                    func.count(Check.id).filter(Check.label == "pitch"),
-                    func.count(Check.id).filter(Check.label == "pitch", Check.disputed_at.is_not(None)),
-                ).where(Check.owner_id == owner.id)
-            ).one()
-            outreach = session.execute(
-                select(Outreach.contact_id, Outreach.at, Outreach.pitch_label).where(Outreach.owner_id == owner.id)
-            ).all()
-            replies = session.execute(select(Reply.contact_id, Reply.at).where(Reply.owner_id == owner.id)).all()
-        first_out: dict[int, datetime] = {}
-        for contact_id, at, _ in outreach:
-            first_out[contact_id] = min(at, first_out.get(contact_id, at))
-        reply_times: dict[int, list[datetime]] = {}
-        for contact_id, at in replies:
-            reply_times.setdefault(contact_id, []).append(at)
-        waits = []
-        for contact_id, start in first_out.items():
-            after = [t for t in reply_times.get(contact_id, []) if t >= start]
-            if after:
-                waits.append((min(after) - start).total_seconds() / 3600)
-        by_label: dict[str, tuple[int, int]] = {}
-        for contact_id, at, label in outreach:
-            if label:
-                answered = any(t >= at for t in reply_times.get(contact_id, []))
-                n, ok = by_label.get(label, (0, 0))
-                by_label[label] = (n + 1, ok + answered)
-        reached = len(first_out)
-        return Stats(
-            reached=reached,
-            replied=len(waits),
-            reply_rate=len(waits) / reached if reached else None,
-            median_hours_to_reply=round(statistics.median(waits), 1) if waits else None,
-            by_draft_label=by_label,
-            checks=checks,
-            pitch_checks=pitch_checks,
-            disputed=disputed,
-        )
+            return queries.stats(session, user)
 
+    @_ledger
     def export(self, user: UserRef) -> dict:
         """Everything the ledger holds about ``user``, as plain JSON-ready data."""
         with self.sessions() as session:
-            owner = repo.get_user(session, user)
-            if owner is None:
-                return {"user": _ref(user), "contacts": []}
-            contacts = session.scalars(select(Contact).where(Contact.owner_id == owner.id)).all()
-            data = {"user": _ref(user), "settings": repo.settings_of(owner), "contacts": []}
-            for c in contacts:
-                data["contacts"].append(
-                    {
-                        "contact": c.display,
-                        "outreach": [
-                            {
-                                "at": o.at.isoformat(),
-                                "channel": o.channel,
-                                "thread_ref": o.thread_ref,
-                                "pitch_score": o.pitch_score,
-                                "pitch_label": o.pitch_label,
-                                "note": o.note,
-                            }
-                            for o in session.scalars(select(Outreach).where(Outreach.contact_id == c.id))
-                        ],
-                        "replies": [
-                            r.at.isoformat() for r in session.scalars(select(Reply).where(Reply.contact_id == c.id))
-                        ],
-                        "reminders": [
-                            {"kind": r.kind, "due_at": r.due_at.isoformat(), "status": r.status}
-                            for r in session.scalars(select(Reminder).where(Reminder.contact_id == c.id))
-                        ],
-                    }
-                )
-            return data
+            return queries.export(session, user)
 
+    @_ledger
     def forget(self, user: UserRef) -> bool:
         """Delete everything about ``user`` (their ledger and their posts' channel aggregates); False if nothing."""
         with self.sessions.begin() as session:
-            channels = select(WatchedChannel.id).where(
-                WatchedChannel.platform == user.platform, WatchedChannel.workspace == user.workspace
-            )
-            posts = session.execute(
-                delete(ChannelPost).where(ChannelPost.author_id == user.user_id, ChannelPost.channel_id.in_(channels))
-            ).rowcount
-            owner = repo.get_user(session, user)
-            if owner is not None:
-                session.delete(owner)
-            return owner is not None or posts > 0
+            return queries.forget(session, user)
 
+    # -- delivering reminders --------------------------------------------------------------------------
+    def rounds(
+        self, platform: str, lease: timedelta = DEFAULT_LEASE, retry: timedelta = DEFAULT_RETRY
+    ) -> reminders.Rounds:
+        """A bot process's delivery rounds for ``platform`` (see ``bot.reminders.Rounds``)."""
+        return reminders.Rounds(self.sessions, platform, lease, retry)
 
-def _known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, Contact]:
-    """The user and a contact they logged outreach to, or ``UnknownContactError``."""
-    owner = repo.get_user(session, user)
-    who = repo.find_contact(session, owner, contact) if owner else None
-    if who is None:
-        raise UnknownContactError(f"no outreach to {contact!r} is logged yet; log it first with 'sent'")
-    return owner, who
+    @_ledger
+    def deliver(self, notifier: Notifier, now: datetime, user: UserRef | None = None, **options) -> list[DueReminder]:
+        """Deliver what is due at ``now`` (everyone's, or ``user``'s) through ``notifier``, each reminder once.
 
+        ``options`` go to ``bot.reminders.deliver_due`` (``worker``, ``stop``...).
+        """
+        return reminders.deliver_due(self.sessions, notifier, now, user=user, **options)
 
-def _watched(session: Session, platform: str, workspace: str, channel_id: str) -> WatchedChannel | None:
-    return session.scalar(
-        select(WatchedChannel).where(
-            WatchedChannel.platform == platform,
-            WatchedChannel.workspace == workspace,
-            WatchedChannel.channel_id == channel_id,
-        )
-    )
-
-
-def _ref(user: UserRef) -> dict:
-    return {"platform": user.platform, "workspace": user.workspace, "user_id": user.user_id}
+    def release(self, worker: str) -> None:
+        """Hand back what ``worker`` still holds (on a stop); never raises."""
+        reminders.release_at_stop(self.sessions, worker)

@@ -18,11 +18,13 @@ from classifier import store
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 #: The credentials each platform needs (HTTP-mode Slack also needs the signing secret; Socket Mode the app token).
-CREDENTIALS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
+CREDENTIALS = settings.SECRET_NAMES
 
 
 @dataclass(frozen=True, slots=True)
 class Finding:
+    """One check's result: ``status`` ok, warn or FAIL; what was checked; one line of detail."""
+
     status: str  # ok | warn | FAIL
     what: str
     detail: str

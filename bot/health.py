@@ -16,6 +16,7 @@ Prints one line on failure.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import sys
@@ -33,6 +34,7 @@ DEFAULT_URL = "http://127.0.0.1:3000/healthz"
 
 
 def heartbeat_path() -> Path | None:
+    """The heartbeat file named by ``$RAPPORT_HEARTBEAT_FILE``, or ``None`` when it is unset or blank."""
     value = os.environ.get(HEARTBEAT_ENV, "").strip()
     return Path(value) if value else None
 
@@ -67,21 +69,24 @@ def check_heartbeat(path: Path, max_age: float = MAX_AGE) -> str | None:
 
 
 def main(argv: list[str]) -> int:
-    max_age = MAX_AGE
-    if "--max-age" in argv:
-        at = argv.index("--max-age")
-        max_age = float(argv[at + 1])
-        argv = argv[:at] + argv[at + 2 :]
-    if argv and argv[0] == "--heartbeat":
-        path = Path(argv[1]) if len(argv) > 1 else heartbeat_path()
+    """Run the check ``argv`` asks for (see the module docstring); 0 healthy, 1 unhealthy, 2 bad usage."""
+    parser = argparse.ArgumentParser(prog="python -m bot.health", description=__doc__.splitlines()[0])
+    parser.add_argument("url", nargs="?", help=f"a URL that must answer 200 [default: {DEFAULT_URL}]")
+    parser.add_argument(
+        "--heartbeat", nargs="?", const="", metavar="PATH", help=f"check a heartbeat file [default: ${HEARTBEAT_ENV}]"
+    )
+    parser.add_argument("--max-age", type=float, default=MAX_AGE, help="seconds a heartbeat stays fresh")
+    args = parser.parse_args(argv)
+    if args.heartbeat is not None:
+        path = Path(args.heartbeat) if args.heartbeat else heartbeat_path()
         if path is None:
             sys.stderr.write(f"unhealthy: --heartbeat needs a path or {HEARTBEAT_ENV}\n")
             return 2
-        problem = check_heartbeat(path, max_age)
-    elif argv:
-        problem = check_url(argv[0])
+        problem = check_heartbeat(path, args.max_age)
+    elif args.url:
+        problem = check_url(args.url)
     elif (path := heartbeat_path()) is not None:
-        problem = check_heartbeat(path, max_age)
+        problem = check_heartbeat(path, args.max_age)
     else:
         problem = check_url(DEFAULT_URL)
     if problem:

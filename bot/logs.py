@@ -22,8 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
-#: The credentials whose values must never appear in a log line.
-SECRETS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN")
+from bot.settings import SECRET_NAMES as SECRETS  # the credentials whose values must never appear in a log line
+
 #: Slack tokens of any kind, whoever's they are. No word boundary in front: in a JSON line a token that starts
 #: a line of a traceback follows the escape ``\n``, and one may follow ``_`` or ``=`` in someone's message.
 SLACK_TOKEN = re.compile(r"(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")

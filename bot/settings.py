@@ -7,6 +7,8 @@ everything else is ``RAPPORT_*``. A missing or malformed setting raises ``Settin
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -25,6 +27,10 @@ _FORMATS = {
 }
 
 
+#: The platform credentials, by the names their platforms use: checked for format, never logged or shown.
+SECRET_NAMES = tuple(_FORMATS)
+
+
 class SettingsError(ValueError):
     """A missing or malformed setting; the message names it in one line."""
 
@@ -33,7 +39,46 @@ def _env(name: str):
     return Field(None, validation_alias=AliasChoices(name))
 
 
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    """What ``rapport slack`` runs with (``signing_secret`` is None in Socket Mode, ``app_token`` in HTTP mode)."""
+
+    bot_token: str
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+    database_url: str
+    #: Seconds between delivery rounds.
+    reminder_interval: float = 60.0
+    reminder_lease: timedelta = timedelta(minutes=5)
+    reminder_retry: timedelta = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordConfig:
+    """What ``rapport discord`` runs with."""
+
+    token: str
+    api_url: str
+    database_url: str
+    guild_id: int | None = None
+    #: Seconds between delivery rounds.
+    reminder_interval: float = 60.0
+    reminder_lease: timedelta = timedelta(minutes=5)
+    reminder_retry: timedelta = timedelta(seconds=30)
+    #: Answer an interaction directly if the work is done within this many seconds; otherwise defer first.
+    reply_within: float = 2.0
+
+
+def _http_url(name: str, value: str) -> str:
+    if not value.startswith(("https://", "http://")):
+        raise SettingsError(f"{name} is malformed: expected an http(s) URL, got {value!r}")
+    return value
+
+
 class Settings(BaseSettings):
+    """Every setting, from the environment or ``.env`` (``RAPPORT_*``, and the platforms' own credential names)."""
+
     model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
 
     #: SQLAlchemy URL; SQLite in the user's data directory when unset.
@@ -56,9 +101,42 @@ class Settings(BaseSettings):
     discord_api_url: str = DISCORD_API_URL
 
     def database(self) -> str:
+        """The ledger's SQLAlchemy URL: ``RAPPORT_DATABASE_URL``, else SQLite in the user's data directory."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{Path(user_data_dir('rapport')) / 'rapport.db'}"
+
+    def slack(self, reminder_interval: float = 60.0) -> SlackConfig:
+        """The Slack app's configuration; ``SettingsError`` naming the first missing or malformed setting.
+
+        ``SLACK_SIGNING_SECRET`` is needed unless ``SLACK_APP_TOKEN`` (Socket Mode) is set.
+        """
+        bot_token = self.secret("SLACK_BOT_TOKEN")
+        app_token = self.secret("SLACK_APP_TOKEN", required=False)
+        signing_secret = self.secret("SLACK_SIGNING_SECRET", required=app_token is None)
+        return SlackConfig(
+            bot_token=bot_token,
+            signing_secret=signing_secret,
+            app_token=app_token,
+            api_url=_http_url("RAPPORT_SLACK_API_URL", self.slack_api_url),
+            database_url=self.database(),
+            reminder_interval=reminder_interval,
+            reminder_lease=timedelta(seconds=self.reminder_lease),
+            reminder_retry=timedelta(seconds=self.reminder_retry),
+        )
+
+    def discord(self, reminder_interval: float = 60.0, reply_within: float = 2.0) -> DiscordConfig:
+        """The Discord bot's configuration; ``SettingsError`` naming the first missing or malformed setting."""
+        return DiscordConfig(
+            token=self.secret("DISCORD_TOKEN"),
+            api_url=_http_url("RAPPORT_DISCORD_API_URL", self.discord_api_url),
+            database_url=self.database(),
+            guild_id=self.discord_guild,
+            reminder_interval=reminder_interval,
+            reminder_lease=timedelta(seconds=self.reminder_lease),
+            reminder_retry=timedelta(seconds=self.reminder_retry),
+            reply_within=reply_within,
+        )
 
     def secret(self, name: str, *, required: bool = True) -> str | None:
         """The value of credential ``name`` (e.g. ``"SLACK_BOT_TOKEN"``), checked against its format."""
@@ -75,6 +153,7 @@ class Settings(BaseSettings):
 
 
 def load() -> Settings:
+    """The settings from the environment and ``.env``; ``SettingsError`` naming the first malformed one."""
     try:
         return Settings()
     except ValidationError as exc:

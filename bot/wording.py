@@ -21,13 +21,14 @@ CHECK_REWRITE = "Check this version"
 
 
 def headline(verdict) -> str:
-    """``Pitch score 97/100 — reads as a pitch``; an unscored draft says why instead of showing a number."""
+    """``Pitch score <0-100>/100 — <what it reads as>``; an unscored draft says why instead of a number."""
     if verdict.label == "unscored":
         return "No score: " + ("not English" if any("English" in n for n in verdict.notes) else "too short to judge")
     return f"Pitch score {verdict.score}/100 — {HEADLINES[verdict.label]}"
 
 
 def questions_intro(verdict) -> str:
+    """The line before the suggested open questions."""
     if verdict.label in ("conversation", "unscored"):
         return "Questions that keep it going:"
     return "Try leading with a question instead:"
@@ -49,6 +50,7 @@ def digest_text(items) -> str:
 
 
 def stats_line(stats) -> str:
+    """The user's reply figures in one paragraph."""
     rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
     median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
     line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
@@ -97,6 +99,7 @@ def logged_text(contact: str, due: str | None) -> str:
 
 
 def watching_text(days: int) -> str:
+    """After a channel is opted in (``days`` between digests)."""
     return (
         "Watching this channel. Posts that read as pitches get a private note to their author only, and every "
         f"{days} days I'll post how conversations are going here (totals only, never names)."
@@ -107,13 +110,54 @@ KEPT = "Kept. Nothing was deleted."
 
 
 def replied_text(contact: str) -> str:
+    """After logging a reply."""
     return f"Nice, {contact} replied. Keep the conversation going."
 
 
 def done_text(contact: str) -> str:
+    """After ending a contact's follow-ups."""
     return f"Done: no more follow-up reminders for {contact}."
 
 
 def gone_text(contact: str) -> str:
     """A reminder button pressed for someone the user has since removed (e.g. after "forget")."""
     return f"{contact} is no longer in your log."
+
+
+def no_outreach_text(contact: str) -> str:
+    """``replied`` for someone the user never logged outreach to."""
+    return f"I have no outreach to {contact} logged yet. Log it with `/rapport sent`."
+
+
+def snoozed_text(contact: str, when: str) -> str:
+    """After "Snooze"; ``when`` is how the platform says the new time (e.g. "in 3 days")."""
+    return f"Snoozed: I'll remind you about {contact} again {when}."
+
+
+def nothing_pending_text(contact: str) -> str:
+    """Done or snooze for a contact with nothing pending."""
+    return f"Nothing pending for {contact}."
+
+
+NOTHING_DUE = "Nothing due. Nice."
+UNWATCHED = "This channel is no longer watched. Its digest numbers are deleted."
+NOT_WATCHED = "This channel wasn't being watched."
+ALREADY_WATCHED = "This channel is already watched."
+DISPUTED = "Thanks for telling me. I noted it (not your text) so we can see how often I get this wrong."
+ALREADY_DISPUTED = "Already noted, thanks."
+FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"
+FORGOTTEN = "Done. Everything Rapport held about you here is deleted."
+NOTHING_TO_FORGET = "There was nothing to delete."
+NO_TEXT = "That message has no text I can check."
+
+#: What each reminder setting means, as every settings form and command option labels it.
+SETTING_LABELS = {
+    "follow_up_days": "Days without a reply before a follow-up reminder",
+    "max_follow_ups": "Follow-up reminders per outreach, at most",
+    "keep_in_touch_days": "Days after the last exchange before a keep-in-touch nudge",
+    "quiet_start_hour": "Quiet hours start (0-23, your time zone)",
+    "quiet_end_hour": "Quiet hours end (0-23)",
+    "timezone": "Your time zone, e.g. Europe/Berlin",
+    "daily_digest": "One reminder digest a day instead of separate messages",
+    "channel_coaching": "Private coaching notes on my posts in watched channels",
+}

@@ -12,7 +12,7 @@ import pytest
 from gunicorn.config import Config
 
 from bot import logs
-from bot.adapters.slack_server import gunicorn_options
+from bot.adapters.slack.server import gunicorn_options
 from tests.bot.slack.conftest import ROOT, SlackApp
 from tests.fakes.slack_api import SlackStandIn
 
@@ -149,7 +149,9 @@ def test_the_slack_app_under_gunicorn_logs_json_without_draft_text(tmp_path):
     lines = [json.loads(line) for line in output.splitlines() if not line.startswith("Rapport for")]
     assert {"Booting worker", "Handling signal: term"} <= {r["message"].split(" with pid")[0] for r in lines}
     assert all(r["logger"] == "gunicorn.error" or r["logger"].startswith("bot.") for r in lines), lines
-    assert any(r["logger"] == "bot.adapters.slack_app" and "time zone" in r["message"] for r in lines), lines
+    assert any(r["logger"] == "bot.adapters.slack.listeners.common" and "time zone" in r["message"] for r in lines), (
+        lines
+    )
     assert draft not in output and "demo slot" not in output and "xoxb-1111" not in output
 
 

@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import click
 
-from bot.coach import UnknownContactError
-from bot.reminders import deliver_due
+from bot import commands
+from bot.types import UnknownContactError, utcnow
 from bot.wording import (
+    NOTHING_DUE,
     REWRITE_INTRO,
     digest_text,
     done_text,
     headline,
     logged_text,
+    nothing_pending_text,
     questions_intro,
     reminder_line,
     replied_text,
+    snoozed_text,
     stats_line,
 )
 from classifier import Signal, Verdict
@@ -54,16 +57,13 @@ def _signal(s: Signal) -> str:
     return s.summary(with_target=True)
 
 
-CHAT_HELP = """Commands (the same the Slack and Discord apps take):
-  /rapport <draft>      check a draft before you send it
-  sent <contact>        log that you reached out (a name or @handle)
-  replied <contact>     log that they answered (cancels follow-ups)
-  done <contact>        stop follow-up reminders for them
-  snooze <contact> [N]  push their reminders back N days (default 3)
-  followups             what is due now
-  stats                 who replied, and how fast
-  help                  this list
-  quit                  leave (Ctrl-D works too)"""
+CHAT_HELP = "\n".join(
+    [
+        "Commands (the same the Slack and Discord apps take); here a contact is any name:",
+        commands.help_text("", contact="<contact>", only=commands.WORDS - {"settings", "forget", "watch", "unwatch"}),
+        "• `quit`: leave (Ctrl-D works too)",
+    ]
+)
 
 
 class ConsoleChat:
@@ -73,14 +73,16 @@ class ConsoleChat:
         self.coach = coach
         self.user = user
         self.echo = echo
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = clock or utcnow
         self.last_verdict = None
 
     # The Notifier for this session's own reminders.
     def send(self, reminder) -> None:
+        """Print one due reminder (the ``Notifier`` for this session's own reminders)."""
         self.echo(click.style(f"⏰ {reminder_line(reminder)}", fg="cyan"))
 
     def send_digest(self, user, items) -> None:
+        """Print a daily digest: every due reminder of the user at once."""
         self.echo(click.style(f"⏰ {digest_text(items)}", fg="cyan"))
 
     def delivered(self, reminder, since) -> bool:
@@ -88,52 +90,51 @@ class ConsoleChat:
         return False
 
     def deliver(self) -> None:
-        deliver_due(self.coach.sessions, self, self.clock(), user=self.user)
+        """Print this user's reminders that are due now (each once, across sessions too)."""
+        self.coach.deliver(self, self.clock(), user=self.user)
 
     def handle(self, line: str) -> bool:
-        """Run one command; False when the session should end."""
-        word, _, rest = line.strip().partition(" ")
-        rest = rest.strip()
-        word = word.lower()
+        """Run one command (``bot.commands`` grammar, any name as a contact); False when the session should end."""
+        command = commands.parse(line, names=True)
+        now = self.clock()
         try:
-            if word in ("quit", "exit"):
-                return False
-            if word in ("/rapport", "check"):
-                if not rest:
-                    self.echo("Give me a draft: /rapport <your message>")
-                else:
-                    self.last_verdict = self.coach.check_draft(rest)
+            match command:
+                case commands.Quit():
+                    return False
+                case commands.Hint(text=hint):
+                    self.echo(hint)
+                case commands.Check(draft=draft):
+                    self.last_verdict = self.coach.check_draft(draft)
                     self.echo(render_verdict(self.last_verdict))
-            elif word == "sent" and rest:
-                logged = self.coach.record_outreach(self.user, rest, self.clock(), verdict=self.last_verdict)
-                self.last_verdict = None
-                self.echo(logged_text(logged.contact, f"{logged.follow_up_due:%a %d %b}"))
-            elif word == "replied" and rest:
-                logged = self.coach.record_reply(self.user, rest, self.clock())
-                self.echo(replied_text(logged.contact))
-            elif word == "done" and rest:
-                n = self.coach.mark_done(self.user, rest)
-                self.echo(done_text(rest) if n else f"Nothing pending for {rest}.")
-            elif word == "snooze" and rest:
-                name, _, days = rest.rpartition(" ")
-                if not (name and days.isdigit()):
-                    name, days = rest, "3"
-                n = self.coach.snooze(self.user, name, self.clock() + timedelta(days=int(days)))
-                self.echo(
-                    f"Snoozed {n} reminder(s) for {name} by {days} days." if n else f"Nothing pending for {name}."
-                )
-            elif word == "followups":
-                items = self.coach.followups(self.user, self.clock())
-                self.echo("\n".join(f"  {reminder_line(r)}" for r in items) or "Nothing due. Nice.")
-            elif word == "stats":
-                self.echo(stats_line(self.coach.stats(self.user)))
-            elif word:
-                self.echo(CHAT_HELP)
+                case commands.Sent(contact=contact):
+                    logged = self.coach.record_outreach(self.user, contact, now, verdict=self.last_verdict)
+                    self.last_verdict = None
+                    self.echo(logged_text(logged.contact, f"{logged.follow_up_due:%a %d %b}"))
+                case commands.Replied(contact=contact):
+                    logged = self.coach.record_reply(self.user, contact, now)
+                    self.echo(replied_text(logged.contact))
+                case commands.Done(contact=contact):
+                    n = self.coach.mark_done(self.user, contact)
+                    self.echo(done_text(contact) if n else nothing_pending_text(contact))
+                case commands.Snooze(contact=contact, days=days):
+                    n = self.coach.snooze(self.user, contact, now + timedelta(days=days))
+                    self.echo(snoozed_text(contact, f"in {days} days") if n else nothing_pending_text(contact))
+                case commands.Followups():
+                    items = self.coach.followups(self.user, now)
+                    self.echo("\n".join(f"  {reminder_line(r)}" for r in items) or NOTHING_DUE)
+                case commands.Stats():
+                    self.echo(stats_line(self.coach.stats(self.user)))
+                case commands.Settings() | commands.Forget() | commands.Watch() | commands.Unwatch():
+                    self.echo("That one is a command of its own here: see 'rapport --help'.")
+                case _:
+                    self.echo(CHAT_HELP)
         except (UnknownContactError, ValueError) as exc:
             self.echo(f"Hmm: {exc}")
         return True
 
     def run(self, read=input) -> None:
+        """Read commands with ``read(prompt)`` until ``quit`` or end of input, delivering due reminders
+        before each prompt."""
         self.echo("Rapport chat. Type 'help' for commands, 'quit' to leave.")
         while True:
             self.deliver()

@@ -11,8 +11,6 @@ Rules (per user, from their settings):
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,18 +18,11 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
+from bot.types import DEFAULTS, MENTION, SETTING_RANGES, UserRef
+
+__all__ = ["SETTING_RANGES", "UserRef"]  # re-exported for callers of the ledger
 
 FOLLOW_UP, KEEP_IN_TOUCH = "follow_up", "keep_in_touch"
-_MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
-
-
-@dataclass(frozen=True, slots=True)
-class UserRef:
-    """A user as every adapter names one."""
-
-    platform: str
-    workspace: str
-    user_id: str
 
 
 def contact_key(name: str) -> tuple[str, str]:
@@ -39,7 +30,7 @@ def contact_key(name: str) -> tuple[str, str]:
     raw = name.strip()
     if not raw:
         raise ValueError("a contact needs a name or a mention")
-    mention = _MENTION.match(raw)
+    mention = MENTION.fullmatch(raw)
     if mention:
         return mention.group(1), raw
     display = " ".join(raw.lstrip("@").split())
@@ -49,6 +40,7 @@ def contact_key(name: str) -> tuple[str, str]:
 
 
 def zone(name: str | None) -> ZoneInfo:
+    """The time zone ``name``; UTC for None or an unknown name."""
     try:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
@@ -71,6 +63,7 @@ def outside_quiet_hours(user: User, when: datetime) -> datetime:
 
 
 def get_user(session: Session, ref: UserRef) -> User | None:
+    """The user's row, or None."""
     return session.scalar(
         select(User).where(User.platform == ref.platform, User.workspace == ref.workspace, User.user_id == ref.user_id)
     )
@@ -84,14 +77,7 @@ def get_or_create_user(session: Session, ref: UserRef, now: datetime, timezone: 
             platform=ref.platform,
             workspace=ref.workspace,
             user_id=ref.user_id,
-            timezone=zone(timezone).key,
-            follow_up_days=3,
-            max_follow_ups=2,
-            keep_in_touch_days=30,
-            quiet_start_hour=21,
-            quiet_end_hour=8,
-            daily_digest=False,
-            channel_coaching=True,
+            **{**DEFAULTS, "timezone": zone(timezone).key},
             created_at=now,
         )
         session.add(user)
@@ -100,11 +86,13 @@ def get_or_create_user(session: Session, ref: UserRef, now: datetime, timezone: 
 
 
 def find_contact(session: Session, user: User, name: str) -> Contact | None:
+    """The user's contact ``name`` (a mention or a name, folded as ``contact_key`` folds it), or None."""
     key, _ = contact_key(name)
     return session.scalar(select(Contact).where(Contact.owner_id == user.id, Contact.key == key))
 
 
 def get_or_create_contact(session: Session, user: User, name: str) -> Contact:
+    """The user's contact ``name``, created if new."""
     contact = find_contact(session, user, name)
     if contact is None:
         key, display = contact_key(name)
@@ -115,6 +103,7 @@ def get_or_create_contact(session: Session, user: User, name: str) -> Contact:
 
 
 def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: int, after: datetime) -> None:
+    """Add follow-up number ``seq`` for ``outreach``, ``follow_up_days`` after ``after`` (outside quiet hours)."""
     due = outside_quiet_hours(user, after + timedelta(days=user.follow_up_days))
     session.add(
         Reminder(
@@ -130,10 +119,12 @@ def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: in
 
 
 def cancel_follow_ups(session: Session, user: User, contact: Contact) -> int:
+    """Cancel the contact's pending follow-ups; returns how many."""
     return end_pending(session, user, contact, status="cancelled", kind=FOLLOW_UP)
 
 
 def last_interaction(session: Session, user: User, contact: Contact) -> datetime | None:
+    """The latest outreach to or reply from the contact, or None."""
     last_out = session.scalar(
         select(Outreach.at)
         .where(Outreach.owner_id == user.id, Outreach.contact_id == contact.id)
@@ -146,6 +137,7 @@ def last_interaction(session: Session, user: User, contact: Contact) -> datetime
 
 
 def has_replied(session: Session, user: User, contact: Contact) -> bool:
+    """Whether the contact ever replied."""
     return session.scalar(select(Reply.id).where(Reply.owner_id == user.id, Reply.contact_id == contact.id)) is not None
 
 
@@ -168,17 +160,8 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
         pending.due_at, pending.attempted_at, pending.attempts = due, None, 0
 
 
-#: Settings a user may change, with their valid ranges.
-SETTING_RANGES: dict[str, tuple[int, int]] = {
-    "follow_up_days": (1, 60),
-    "max_follow_ups": (0, 5),
-    "keep_in_touch_days": (1, 365),
-    "quiet_start_hour": (0, 23),
-    "quiet_end_hour": (0, 23),
-}
-
-
 def settings_of(user: User) -> dict:
+    """The user's settings as a plain dict (the names ``apply_settings`` takes)."""
     return {
         "timezone": user.timezone,
         **{name: getattr(user, name) for name in SETTING_RANGES},
@@ -210,6 +193,7 @@ def apply_settings(user: User, changes: dict) -> None:
 
 
 def end_pending(session: Session, user: User, contact: Contact, *, status: str, kind: str | None = None) -> int:
+    """End the contact's pending reminders (of ``kind``, or all) with ``status``; returns how many."""
     query = update(Reminder).where(
         Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
     )
@@ -219,6 +203,7 @@ def end_pending(session: Session, user: User, contact: Contact, *, status: str, 
 
 
 def move_pending(session: Session, user: User, contact: Contact, due_at: datetime) -> int:
+    """Move the contact's pending reminders to ``due_at``; returns how many."""
     query = update(Reminder).where(
         Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
     )

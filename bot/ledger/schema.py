@@ -38,10 +38,14 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
+    """The declarative base of the ledger's tables."""
+
     pass
 
 
 class User(Base):
+    """A user of one platform and workspace, with their reminder settings."""
+
     __tablename__ = "users"
     __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
 
@@ -78,6 +82,8 @@ class Contact(Base):
 
 
 class Outreach(Base):
+    """A message the user sent to a contact: when, where, and the checked draft's score (never its text)."""
+
     __tablename__ = "outreach"
     __table_args__ = (Index("ix_outreach_owner_contact_at", "owner_id", "contact_id", "at"),)
 
@@ -93,6 +99,8 @@ class Outreach(Base):
 
 
 class Reply(Base):
+    """A reply from a contact: when (never its text)."""
+
     __tablename__ = "replies"
     __table_args__ = (Index("ix_replies_owner_contact_at", "owner_id", "contact_id", "at"),)
 

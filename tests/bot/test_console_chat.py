@@ -41,7 +41,8 @@ def test_a_session_with_reminders(tmp_path, model):
         "Follow up with Dana Lee: no reply yet (reminder 1). Ask how things are going, not whether they read it."
     )
     assert chat.handle("replied nobody") and out[-1].startswith("Hmm: no outreach to 'nobody'")
-    assert chat.handle("what?") and out[-1].startswith("Commands")
+    assert chat.handle("what?") and out[-1].startswith("I don't know “what?”. Type `help`")
+    assert chat.handle("help") and out[-1].startswith("Commands")
     assert chat.handle("quit") is False
 
 

@@ -39,8 +39,9 @@ from bot.coach import Coach
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply
-from tests.bot.slack.conftest import BOT_TOKEN, ROOT, SlackApp, free_port
+from tests.bot.slack.conftest import ROOT, SlackApp, free_port, stand_in_for
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
+from tests.wait import wait_for
 
 OWNER = "U1ANA"
 REF = UserRef("slack", TEAM_ID, OWNER)
@@ -91,12 +92,17 @@ def pending(coach: Coach, ids: set[int]) -> int:
 
 
 def wait_until(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+    return wait_for(check, timeout=timeout, what=what, interval=0.1)
+
+
+def a_later_round(coach: Coach, api: SlackStandIn, user_id: str = "U3LATER") -> None:
+    """A barrier instead of a sleep: a follow-up for another user falls due now; once its DM is posted, the app
+    has run a whole delivery round after the drill's reminders were marked sent (so a duplicate would show)."""
+    now = datetime.now(UTC)
+    ref = UserRef("slack", TEAM_ID, user_id)
+    coach.update_settings(ref, now - timedelta(days=5), quiet_start_hour=0, quiet_end_hour=0)
+    coach.record_outreach(ref, "<@U9LATER>", now - timedelta(days=4))
+    api.wait_for("chat.postMessage", channel=user_id, timeout=60)
 
 
 def reminder_row(drill: str, due_ids: set[int], api: SlackStandIn, note: str = "") -> Row:
@@ -126,7 +132,7 @@ def health(app: SlackApp) -> int:
 def kill_during_delivery(folder: Path, count: int = 60) -> list[Row]:
     url = f"sqlite:///{folder / 'ledger.db'}"
     coach, due_ids = seed_due_reminders(url, count)
-    with SlackStandIn(BOT_TOKEN) as api:
+    with stand_in_for() as api:
         api.hold["chat.postMessage"] = 0.02
         app = SlackApp(api, url, folder, interval=0.3, RAPPORT_REMINDER_LEASE="3")
         app.start()
@@ -138,7 +144,7 @@ def kill_during_delivery(folder: Path, count: int = 60) -> list[Row]:
             killed_at = len(api.posted(OWNER))
             app.start()
             wait_until(lambda: pending(coach, due_ids) == 0, 90, "every due reminder marked sent")
-            time.sleep(1.0)  # more rounds: nothing more may go out
+            a_later_round(coach, api)  # more rounds: nothing more may go out
         finally:
             app.stop()
         looked_up = len(api.of("conversations.history"))
@@ -225,7 +231,7 @@ def postgres_outage(folder: Path, reminders: int = 10, commands: int = 5, outage
         pg.start()
         # Reminders due in an hour; just before the outage they are moved to fall due during it.
         coach, due_ids = seed_due_reminders(pg.url, reminders, due_in=timedelta(hours=1))
-        with SlackStandIn(BOT_TOKEN) as api:
+        with stand_in_for() as api:
             app = SlackApp(api, pg.url, folder, interval=0.3, RAPPORT_REMINDER_RETRY="0.5")
             app.start()
             try:
@@ -260,7 +266,7 @@ def postgres_outage(folder: Path, reminders: int = 10, commands: int = 5, outage
                 for sender in senders:
                     sender.join(30)
                 wait_until(lambda: pending(coach, due_ids) == 0, 60, "the reminders due during the outage")
-                time.sleep(1.0)
+                a_later_round(coach, api)
                 told = app.output().count("the database is unavailable")
             finally:
                 app.stop()
@@ -325,7 +331,7 @@ def chat_api_errors(folder: Path, count: int = 30) -> list[Row]:
     coach, due_ids = seed_due_reminders(url, count)
     error = (500, {}, {"ok": False, "error": "internal_error"})
     limited = (429, {"Retry-After": "1"}, {"ok": False, "error": "ratelimited"})
-    with SlackStandIn(BOT_TOKEN) as api:
+    with stand_in_for() as api:
         api.script("chat.postMessage", error, error, limited, error, limited, error)  # refused before taking it
         api.script_after_accept("chat.postMessage", error, error, error, error)  # taken, but answered 500
         api.script("conversations.history", error)  # the first "did it arrive?" question fails too
@@ -335,10 +341,10 @@ def chat_api_errors(folder: Path, count: int = 30) -> list[Row]:
         try:
             wait_until(lambda: pending(coach, due_ids) == 0, 90, "every due reminder marked sent")
             took = time.monotonic() - started
-            time.sleep(1.0)
+            a_later_round(coach, api)
         finally:
             app.stop()
-        posts = api.of("chat.postMessage")
+        posts = api.of("chat.postMessage", channel=OWNER)
         statuses = [c.status for c in posts]
         waits = app.output().count("was not delivered")
         row = reminder_row(

@@ -25,6 +25,20 @@ from aiohttp import WSMsgType, web
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
 BOT_ID = "B0BOT"
+#: The bot scope each Web API method this stand-in serves needs, as Slack's method reference lists it (None: no
+#: scope). With ``scopes=`` given, a call whose scope was not granted is refused with ``missing_scope``, as Slack does.
+SCOPE_OF_METHOD: dict[str, str | None] = {
+    "auth.test": None,
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "users.info": "users:read",
+    "conversations.join": "channels:join",
+    "conversations.open": "im:write",
+    "conversations.history": "im:history",
+    "views.open": None,
+    "views.publish": None,
+    "views.update": None,
+}
 
 
 def dm_of(channel: str) -> str:
@@ -42,8 +56,15 @@ class Call:
 
 
 class SlackStandIn:
-    def __init__(self, token: str, timezones: dict[str, str] | None = None, app_token: str | None = None):
+    def __init__(
+        self,
+        token: str,
+        timezones: dict[str, str] | None = None,
+        app_token: str | None = None,
+        scopes: set[str] | None = None,
+    ):
         self.token = token
+        self.scopes = scopes  # the bot scopes the token was granted; None grants every one
         self.app_token = app_token
         self.socket: SocketModeStandIn | None = SocketModeStandIn() if app_token else None
         self.timezones = timezones or {}
@@ -181,6 +202,9 @@ class SlackStandIn:
             return 200, {}, {"ok": True, "url": self.socket.url}
         if token != self.token:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
+        needed = SCOPE_OF_METHOD.get(method)
+        if self.scopes is not None and needed is not None and needed not in self.scopes:
+            return 200, {}, {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(self.scopes)}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         if method == "auth.test":
             return (

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -104,13 +103,3 @@ def ledger(database_url, bot) -> Coach:
     sessions = open_ledger(database_url)
     yield Coach(sessions=sessions)
     sessions.kw["bind"].dispose()
-
-
-def eventually(check, timeout: float = 10.0, interval: float = 0.05):
-    """``check()``'s first truthy result within ``timeout`` (the bot works in its own process, at its own pace)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-import time
 from datetime import UTC, datetime
 
 from bot.ledger.repo import UserRef
-from tests.bot.discord.conftest import eventually
 from tests.fakes import discord_api as d
+from tests.wait import wait_for
 
 PITCH = "Hey all! Our platform helps startups like yours 10x their pipeline. Book a free demo this week: link below."
 QUESTION = "Has anyone here moved their onboarding docs into the codebase? How did the team keep them fresh?"
@@ -28,6 +27,13 @@ def dms_to(discord_api, user_id: str) -> list:
     return [call for channel in channels for call in messages_to(discord_api, channel)]
 
 
+def after_a_later_pitch(discord_api, channel: str, author: str) -> None:
+    """A barrier instead of a sleep: a pitch posted later in ``channel`` by ``author`` (a fresh user) got its
+    coaching DM, so the bot has handled every message dispatched before it."""
+    discord_api.dispatch("MESSAGE_CREATE", d.channel_message(author, PITCH + " (later)", channel_id=channel))
+    wait_for(lambda: dms_to(discord_api, author), what="the coaching DM for the later pitch")
+
+
 def watch(discord_api, admin: str, channel: str) -> None:
     payload = d.slash("watch", admin, channel_id=channel, permissions=d.MANAGE_CHANNELS)
     assert discord_api.interact(payload).body["data"]["content"].startswith("Watching this channel.")
@@ -39,14 +45,14 @@ def test_a_pitch_in_a_watched_channel_gets_a_private_dm_to_its_author_only(bot, 
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(other, QUESTION, channel_id=WATCHED))
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(author, PITCH, channel_id=WATCHED))
     discord_api.wait_for("POST", "/users/@me/channels", where=lambda c: str(c.body["recipient_id"]) == author)
-    (note,) = eventually(lambda: dms_to(discord_api, author))
+    (note,) = wait_for(lambda: dms_to(discord_api, author))
     embed = note.body["embeds"][0]
     assert embed["description"].startswith(f"Only you got this note. Your post in <#{WATCHED}> reads like a pitch")
     assert "reads as a pitch" in embed["title"]
     (check,) = ledger.recent_checks(ref(author))
     buttons = [c["custom_id"] for row in note.body["components"] for c in row["components"]]
     assert buttons == [f"rapport:dispute:{d.GUILD_ID}:{check.id}", f"rapport:optout:{d.GUILD_ID}"]
-    time.sleep(0.5)  # give a wrong post or DM time to show up
+    after_a_later_pitch(discord_api, WATCHED, "1600000000000000304")
     assert messages_to(discord_api, WATCHED) == []  # nothing in the channel itself
     assert dms_to(discord_api, other) == []  # the question got no note
     assert all(str(call.body["recipient_id"]) != admin for call in discord_api.of("POST", "/users/@me/channels"))
@@ -57,7 +63,7 @@ def test_the_coaching_dm_has_a_one_click_opt_out(bot, discord_api, ledger):
     channel = "1300000000000000311"
     watch(discord_api, admin, channel)
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(author, PITCH, channel_id=channel))
-    (note,) = eventually(lambda: dms_to(discord_api, author))
+    (note,) = wait_for(lambda: dms_to(discord_api, author))
     dm_message = discord_api.messages[note.answer["id"]]
     # The button is pressed in the DM: no guild in the interaction; the guild comes from the button itself.
     press = d.press(dm_message, f"rapport:optout:{d.GUILD_ID}", author, guild_id=None)
@@ -65,7 +71,7 @@ def test_the_coaching_dm_has_a_one_click_opt_out(bot, discord_api, ledger):
     assert answer["flags"] == 64 and answer["content"].startswith("Done: no more notes on your channel posts.")
     assert ledger.update_settings(ref(author), datetime.now(UTC))["channel_coaching"] is False
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(author, PITCH + " Last chance!", channel_id=channel))
-    time.sleep(1.0)
+    after_a_later_pitch(discord_api, channel, "1600000000000000313")
     assert len(dms_to(discord_api, author)) == 1  # no second note
     assert messages_to(discord_api, channel) == []
 
@@ -77,7 +83,7 @@ def test_bots_are_ignored_including_ourselves(bot, discord_api, ledger):
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(other_bot, PITCH, channel_id=channel, bot=True))
     ours = d.channel_message(d.BOT_ID, PITCH, channel_id=channel, bot=True)
     discord_api.dispatch("MESSAGE_CREATE", ours)
-    time.sleep(1.0)
+    after_a_later_pitch(discord_api, channel, "1600000000000000323")
     assert dms_to(discord_api, other_bot) == [] and dms_to(discord_api, d.BOT_ID) == []
     assert ledger.recent_checks(ref(other_bot)) == [] and ledger.recent_checks(ref(d.BOT_ID)) == []
 
@@ -93,7 +99,7 @@ def test_a_reply_is_recorded_from_a_message_reference(bot, discord_api, ledger):
     )
     assert answer["type"] == 19 and answer["message_reference"]["message_id"] == mine["id"]
     discord_api.dispatch("MESSAGE_CREATE", answer)
-    assert eventually(lambda: ledger.stats(ref(me)).replied == 1)
+    assert wait_for(lambda: ledger.stats(ref(me)).replied == 1)
     assert ledger.followups(ref(me), datetime(2100, 1, 1, tzinfo=UTC))[0].kind == "keep_in_touch"  # follow-ups ended
 
 
@@ -102,6 +108,6 @@ def test_a_reply_is_recorded_from_a_mention(bot, discord_api, ledger):
     ledger.record_outreach(ref(me), f"<@{contact}>", datetime.now(UTC))
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(stranger, f"<@{me}> hi!", mentions=[me]))
     discord_api.dispatch("MESSAGE_CREATE", d.channel_message(contact, f"<@{me}> good question, yes!", mentions=[me]))
-    assert eventually(lambda: ledger.stats(ref(me)).replied == 1)
+    assert wait_for(lambda: ledger.stats(ref(me)).replied == 1)
     (contact_row,) = ledger.export(ref(me))["contacts"]
     assert contact_row["contact"] == f"<@{contact}>" and len(contact_row["replies"]) == 1

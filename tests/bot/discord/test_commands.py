@@ -10,8 +10,8 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from bot.ledger.repo import UserRef
-from tests.bot.discord.conftest import eventually
 from tests.fakes import discord_api as d
+from tests.wait import wait_for
 
 PITCH = "Hi! We help companies like yours cut costs 40%. Free for a demo Friday?"
 BETTER = "Hi Sam, loved your talk on onboarding at DevDays. How did you get the team to adopt the new checklist?"
@@ -157,7 +157,7 @@ def test_followups_lists_what_is_due(bot, discord_api, ledger):
     dm = discord_api.wait_for("POST", r"/channels/\d+/messages", where=lambda c: f"<@{lee}>" in str(c.body))[-1]
     assert discord_api.dm_channels[dm.path.split("/")[2]] == me
     assert dm.body["embeds"][0]["title"] == "Your Rapport digest for today"
-    assert eventually(lambda: not ledger.followups(ref(me), datetime.now(UTC)))  # marked sent
+    assert wait_for(lambda: not ledger.followups(ref(me), datetime.now(UTC)))  # marked sent
     # ...and what comes due later that day waits for tomorrow's digest, listed by /rapport followups.
     ledger.record_outreach(ref(me), f"<@{max_}>", four_days_ago)
     listed = private(discord_api.interact(d.slash("followups", me)))["content"]
@@ -221,12 +221,20 @@ def test_watch_and_unwatch_need_manage_channels(bot, discord_api, ledger):
     assert in_dm["content"] == "Run `/rapport watch` in the server channel itself."
 
 
-def test_a_rate_limited_callback_is_retried(bot, discord_api):
-    me = "1600000000000000211"
-    payload = d.slash("stats", me)
-    discord_api.rate_limit("POST", r"/interactions/\d+/[^/]+/callback", retry_after=0.25)
-    call = discord_api.interact(payload)
-    tries = discord_api.of("POST", re.escape(f"/interactions/{payload['id']}/{payload['token']}/callback"))
-    assert [t.status for t in tries] == [429, 200]
-    assert tries[1].at - tries[0].at >= 0.25
-    assert private(call)["content"].startswith("Reached 0")
+def test_done_and_snooze_come_from_the_one_grammar(bot, discord_api, ledger):
+    me, sam, kim = "1600000000000000231", "1600000000000000232", "1600000000000000233"
+    ledger.record_outreach(ref(me), f"<@{sam}>", datetime.now(UTC))
+    ledger.record_outreach(ref(me), f"<@{kim}>", datetime.now(UTC))
+
+    def run(sub: str, who: str, **options) -> str:
+        payload = d.slash(sub, me, {"user": who, **options}, resolved_users=[d.user(who)])
+        return private(discord_api.interact(payload))["content"]
+
+    assert run("done", sam) == f"Done: no more follow-up reminders for <@{sam}>."
+    assert re.fullmatch(rf"Snoozed: I'll remind you about <@{kim}> again <t:\d+:R>\.", run("snooze", kim, days=5))
+    due = ledger.followups(ref(me), datetime.now(UTC) + timedelta(days=30))
+    assert [r.contact for r in due] == [f"<@{kim}>"]
+    assert (
+        run("done", "1600000000000000234")
+        == "I have no outreach to <@1600000000000000234> logged yet. Log it with `/rapport sent`."
+    )

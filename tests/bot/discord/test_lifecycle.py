@@ -7,14 +7,13 @@ import os
 import re
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from click.testing import CliRunner
 from sqlalchemy import update
 
-from bot.adapters.discord_bot import PERMISSIONS
+from bot.adapters.discord.client import PERMISSIONS
 from bot.cli import main
 from bot.coach import Coach, Message
 from bot.ledger.db import open_ledger
@@ -22,9 +21,10 @@ from bot.ledger.repo import UserRef
 from bot.ledger.schema import Reminder
 from bot.reminders import due
 from bot.wording import NOTICES
-from tests.bot.discord.conftest import RAPPORT, ROOT, BotProcess, eventually
+from tests.bot.discord.conftest import RAPPORT, ROOT, BotProcess
 from tests.fakes import discord_api as d
 from tests.fakes.discord_api import DiscordStandIn
+from tests.wait import wait_for
 
 GUILDS, GUILD_MESSAGES, MESSAGE_CONTENT = 1 << 0, 1 << 9, 1 << 15
 PITCH = "Hey all! Our platform helps startups like yours 10x their pipeline. Book a free demo this week: link below."
@@ -33,6 +33,21 @@ QUESTION = "Has anyone here moved their onboarding docs into the codebase? How d
 
 def ref(user_id: str) -> UserRef:
     return UserRef("discord", d.GUILD_ID, user_id)
+
+
+def a_later_reminder(ledger: Coach, stand_in: DiscordStandIn, user: str) -> str:
+    """A barrier instead of a sleep: a follow-up for ``user`` (a fresh user) falls due now; once its DM arrives,
+    the bot has run a whole delivery round after everything before it. Returns that DM channel's path."""
+    now = datetime.now(UTC)
+    ledger.update_settings(ref(user), now - timedelta(days=5), quiet_start_hour=0, quiet_end_hour=0)
+    ledger.record_outreach(ref(user), "<@1600000000000000999>", now - timedelta(days=4))
+
+    def dm_path():
+        channel = next((c for c, u in stand_in.dm_channels.items() if u == user), None)
+        path = f"/channels/{channel}/messages"
+        return path if channel and any(c.path == path and c.status == 200 for c in stand_in.calls) else None
+
+    return wait_for(dm_path, timeout=20, what=f"the later reminder DM to {user}")
 
 
 def _run_cli(env: dict, tmp_path) -> subprocess.CompletedProcess:
@@ -108,7 +123,8 @@ def test_without_the_content_intent_watch_says_so_and_slow_answers_are_deferred(
             commands = {c["name"]: c for c in sync.body}
             assert commands["Check with Rapport"]["type"] == 3  # the message context menu
             assert {o["name"] for o in commands["rapport"]["options"]} == {
-                *("check", "sent", "replied", "followups", "stats", "settings", "forget", "help", "watch", "unwatch")
+                *("check", "sent", "replied", "done", "snooze", "followups", "stats", "settings", "forget", "help"),
+                *("watch", "unwatch"),
             }
 
             admin = "1600000000000000401"
@@ -165,11 +181,11 @@ def test_reminders_and_digests_go_out_once_across_a_restart_and_their_buttons_st
                 c for c in stand_in.calls if c.path in {f"/channels/{x}/messages" for x in dms} and c.status == status
             ]
 
-        (reminder,) = eventually(lambda: sent_to(me))
+        (reminder,) = wait_for(lambda: sent_to(me))
         assert reminder.body["embeds"][0]["description"].startswith(f"⏰ Follow up with <@{contact}>: no reply yet")
         buttons = [c["custom_id"] for row in reminder.body["components"] for c in row["components"]]
         assert buttons == [f"rapport:reminder:{a}:{d.GUILD_ID}:{contact}" for a in ("done", "snooze", "replied")]
-        eventually(lambda: sent_to(closed, 403))
+        wait_for(lambda: sent_to(closed, 403))
         (digest,) = stand_in.wait_for(
             "POST", re.escape(f"/channels/{channel}/messages"), where=lambda c: c.status == 200
         )
@@ -178,8 +194,8 @@ def test_reminders_and_digests_go_out_once_across_a_restart_and_their_buttons_st
         assert "2 posts" in text and "50% of posts read as pitches" in text
         assert poster not in text and asker not in text  # never who posted what
         assert [c.status for c in stand_in.of("POST", r"/channels/\d+/messages") if c.status == 429] == [429]
-        assert eventually(lambda: not ledger.followups(ref(me), datetime.now(UTC)))  # marked sent
-        time.sleep(1.0)  # three more rounds: nothing is sent again
+        assert wait_for(lambda: not ledger.followups(ref(me), datetime.now(UTC)))  # marked sent
+        a_later_reminder(ledger, stand_in, "1600000000000000507")  # a later round: nothing is sent again
         assert len(sent_to(me)) == 1 and len(sent_to(closed, 403)) == 1
         assert bot.stop() == 0
         assert "Rapport for Discord: logged in as Rapport" in bot.output()
@@ -187,8 +203,9 @@ def test_reminders_and_digests_go_out_once_across_a_restart_and_their_buttons_st
         # -- second lifetime, same database: nothing twice; the old DM's buttons work ------------------------------
         calls_before = len(stand_in.calls)
         bot.start()
-        time.sleep(1.0)
+        later = a_later_reminder(ledger, stand_in, "1600000000000000508")
         new = [c for c in stand_in.calls[calls_before:] if re.fullmatch(r"/channels/\d+/messages", c.path)]
+        new = [c for c in new if c.path != later]
         assert new == []
         dm_message = stand_in.messages[reminder.answer["id"]]
         press = d.press(dm_message, f"rapport:reminder:replied:{d.GUILD_ID}:{contact}", me, guild_id=None)
@@ -207,9 +224,10 @@ def test_reminders_and_digests_go_out_once_across_a_restart_and_their_buttons_st
         (notice,) = stand_in.wait_for("POST", re.escape(f"/webhooks/{d.APP_ID}/{first['token']}"))
         assert notice.body["content"] == NOTICES["dm_closed"] and notice.body["flags"] == 64
         second = d.slash("stats", closed)
-        stand_in.interact(second)
-        time.sleep(0.5)
-        assert stand_in.followups(second) == []
+        assert stand_in.interact(second).body["data"]["content"].startswith("Reached ")
+        third = d.slash("stats", closed)  # a barrier: an answer that comes after the second one's
+        assert stand_in.interact(third).body["data"]["content"].startswith("Reached ")
+        assert stand_in.followups(second) == [] and stand_in.followups(third) == []
         assert len(sent_to(closed, 403)) == 1  # never retried
         assert bot.stop() == 0
         assert d.BOT_TOKEN not in bot.output()
@@ -238,10 +256,10 @@ def test_a_reminder_is_not_sent_twice_when_an_answer_is_lost_or_an_earlier_send_
         stand_in.lose_answers = 1  # the first DM is created, but Discord answers 500
         bot = BotProcess(stand_in, database_url, tmp_path).start()
         try:
-            assert eventually(lambda: not ledger.followups(ref(lost), datetime.now(UTC)), timeout=20)
-            assert eventually(lambda: not ledger.followups(ref(earlier), datetime.now(UTC)))
-            time.sleep(1.0)  # more rounds
-            posts = stand_in.of("POST", r"/channels/\d+/messages")
+            assert wait_for(lambda: not ledger.followups(ref(lost), datetime.now(UTC)), timeout=20)
+            assert wait_for(lambda: not ledger.followups(ref(earlier), datetime.now(UTC)))
+            later = a_later_reminder(ledger, stand_in, "1600000000000000603")  # a later round
+            posts = [c for c in stand_in.of("POST", r"/channels/\d+/messages") if c.path != later]
             assert [c.status for c in posts] == [500, 200]  # discord.py retried with the same nonce...
             created = {m["id"] for m in stand_in.messages.values() if m["channel_id"] in posts[0].path}
             assert created == {posts[1].answer["id"]}  # ...and got back the one message Discord had taken
@@ -266,6 +284,6 @@ def test_the_bot_beats_a_heartbeat_while_connected(tmp_path):
         assert not healthy()
         bot.start()
         try:
-            assert eventually(healthy, timeout=30), bot.output()
+            wait_for(healthy, timeout=30, what="a fresh heartbeat the healthcheck accepts")
         finally:
             assert bot.stop() == 0

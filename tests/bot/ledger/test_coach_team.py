@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
+from bot.channel_digests import deliver as deliver_channel_digests
 from bot.coach import Message
 from bot.ledger.repo import UserRef
-from bot.reminders import Undeliverable, deliver_channel_digests, deliver_due
+from bot.reminders import Undeliverable, deliver_due
 
 ANA = UserRef("slack", "T1", "UANA")
 T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)

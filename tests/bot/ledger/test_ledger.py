@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import select, text
 
-from bot.coach import UnknownContactError
+from bot.coach import Coach, UnknownContactError
 from bot.ledger.db import LedgerError, open_ledger
 from bot.ledger.repo import UserRef
+from bot.ledger.schema import Reminder, User
 from bot.reminders import DEFAULT_LEASE, claim, deliver_due, due, release
 from classifier import check
 
@@ -35,9 +36,39 @@ class Collect:
         return any(r.id == reminder.id for r in self.sent)
 
 
+def _schema(sessions) -> dict:
+    """Every table's columns (name, type, nullable), indexes and unique constraints, as the database reports them."""
+    from sqlalchemy import inspect
+
+    found = inspect(sessions.kw["bind"])
+    return {
+        table: (
+            [(c["name"], str(c["type"]), c["nullable"]) for c in found.get_columns(table)],
+            sorted((i["name"], tuple(i["column_names"])) for i in found.get_indexes(table)),
+            sorted((u["name"] or "", tuple(u["column_names"])) for u in found.get_unique_constraints(table)),
+        )
+        for table in sorted(found.get_table_names())
+    }
+
+
 def test_migrations_are_idempotent(ledger_url):
-    open_ledger(ledger_url)
-    open_ledger(ledger_url)  # a second start finds nothing to do
+    from bot.ledger.db import migration_state
+
+    first = open_ledger(ledger_url)
+    current, heads, _ = migration_state(first.kw["bind"])
+    assert current == heads and len(heads) == 1  # migrated to the one head
+    schema = _schema(first)
+    assert {"users", "contacts", "outreach", "replies", "reminders"} <= set(schema)
+    coach = Coach(sessions=first)
+    coach.record_outreach(ANA, "Dana Lee", T0, note="met at the meetup")
+    before = coach.export(ANA)
+    first.kw["bind"].dispose()
+
+    again = open_ledger(ledger_url)  # a second start finds nothing to do: same head, same schema, same rows
+    assert migration_state(again.kw["bind"])[0] == heads
+    assert _schema(again) == schema
+    assert Coach(sessions=again).export(ANA) == before
+    again.kw["bind"].dispose()
 
 
 def test_outreach_schedules_a_follow_up_and_a_reply_cancels_it(coach):
@@ -293,12 +324,31 @@ def test_migrations_match_the_schema(sessions):
     assert diff == [], "schema.py changed without a migration"
 
 
-def test_ledger_bench_runs(tmp_path):
+def test_ledger_bench_times_the_due_queries_production_runs(tmp_path):
     from bot.ledger import bench
 
-    result = bench.run(None, users=5, outreach=100, repeats=2)
-    assert result["outreach"] == 100 and result["one_user_due_ms"][0] >= 0
-    assert "100 outreach rows across 5 users" in bench.report(result)
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    result = bench.run(url, users=5, outreach=100, repeats=3)
+    assert (result["database"], result["users"], result["outreach"]) == ("sqlite", 5, 100)
+    for key in ("workers_due_ms", "one_user_due_ms"):
+        median, worst = result[key]
+        assert 0 < median <= worst < 5000, (key, result[key])  # milliseconds: timed, not a placeholder
+    # The figures are for the rows production's queries find: every due pending reminder, and one user's.
+    seeded = open_ledger(url)
+    with seeded() as session:
+        pending = session.scalars(
+            select(User.user_id)
+            .join(Reminder, Reminder.owner_id == User.id)
+            .where(Reminder.status == "pending", Reminder.due_at <= bench.NOW)
+        ).all()
+    seeded.kw["bind"].dispose()
+    assert 0 < result["workers_due_rows"] == len(pending) < 100
+    assert result["one_user_due_rows"] == pending.count("u2")
+    lines = bench.report(result).splitlines()
+    assert lines[0].startswith("sqlite: 100 outreach rows across 5 users")
+    w, u = result["workers_due_ms"], result["one_user_due_ms"]
+    assert f"median {w[0]:.1f} ms, worst {w[1]:.1f} ms ({len(pending)} rows)" in lines[1]
+    assert f"median {u[0]:.1f} ms, worst {u[1]:.1f} ms ({pending.count('u2')} rows)" in lines[2]
 
 
 def test_delivering_one_users_reminders_leaves_others_untouched(coach, sessions):

@@ -16,14 +16,23 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import yaml
 
-from bot.adapters.slack_load import command_body, sign
+from bot.tools.slack_load import command_body, sign
 from tests.fakes import stop_process
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
 
 BOT_TOKEN = "xoxb-1111-2222-rapporttest"
 SECRET = "8f742231b10e8888abcd99aaabbb85a5"
 ROOT = Path(__file__).parents[3]
+MANIFEST = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yaml").read_text())
+#: The bot scopes an app installed from deploy/slack-manifest.yaml holds: the stand-ins refuse any call needing more.
+MANIFEST_SCOPES = frozenset(MANIFEST["oauth_config"]["scopes"]["bot"])
+
+
+def stand_in_for(token: str = BOT_TOKEN, **kwargs) -> SlackStandIn:
+    """A Web API stand-in granting the token exactly the manifest's scopes."""
+    return SlackStandIn(token, scopes=set(MANIFEST_SCOPES), **kwargs)
 
 
 def free_port() -> int:
@@ -153,7 +162,7 @@ class SlackApp:
 
 @pytest.fixture(scope="module")
 def stand_in():
-    with SlackStandIn(BOT_TOKEN, timezones={"U1ANA": "Europe/Berlin"}) as fake:
+    with stand_in_for(timezones={"U1ANA": "Europe/Berlin"}) as fake:
         yield fake
 
 

@@ -11,7 +11,7 @@ import argparse
 import tempfile
 from pathlib import Path
 
-from bot.adapters.slack_load import run_load
+from bot.tools.slack_load import run_load
 from tests.bot.slack.conftest import BOT_TOKEN, SECRET, SlackApp
 from tests.fakes.slack_api import SlackStandIn
 

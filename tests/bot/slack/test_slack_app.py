@@ -4,24 +4,18 @@ requests with payloads shaped as Slack documents them. The ledger is read back f
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-import pytest
-from sqlalchemy import func, select
-
-from bot.adapters.slack_app import Scheduler, make_client
-from bot.adapters.slack_load import run_load, sign
-from bot.coach import Coach, Message
+from bot.coach import Coach
 from bot.ledger.db import open_ledger
 from bot.ledger.repo import UserRef
-from bot.ledger.schema import Reminder
-from tests.bot.slack.conftest import BOT_TOKEN, ROOT, SECRET, SlackApp
-from tests.fakes import stop_process
+from bot.tools.slack_load import run_load, sign
+from tests.bot.slack.conftest import ROOT, SECRET, SlackApp
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
+from tests.wait import wait_for
 
 PITCH = (
     "Hi! We help companies like yours cut hiring costs by 40%. Book a 15-minute demo this week, "
@@ -107,10 +101,15 @@ def test_forged_and_stale_requests_get_401(app):
     assert app.post(body, "application/x-www-form-urlencoded", headers=other_secret)[0] == 401
 
 
-def test_help_for_no_text_an_unknown_word_or_help(app):
-    for text in ("", "help", "wat"):
+def test_help_for_no_text_or_help_and_a_hint_for_an_unknown_word_or_a_name_without_its_id(app):
+    for text in ("", "help"):
         status, body = app.command(text)
         assert status == 200 and "/rapport sent @someone" in texts(body["blocks"]), text
+    _, body = app.command("wat")
+    assert texts(body["blocks"]).startswith("I don't know “wat”. Type `help`")
+    _, body = app.command("sent @dana.lee")  # typed without autocomplete: no user id, and never a draft check
+    [block] = body["blocks"]
+    assert block["text"]["text"].startswith("I can't tell who @dana.lee is: type @ and pick them")
 
 
 def test_the_message_shortcut_checks_that_message_privately(app, stand_in):
@@ -157,10 +156,10 @@ def test_sent_replied_followups_and_stats(app):
 def test_a_new_user_gets_their_slack_time_zone(app, stand_in):
     app.command("stats", user="U1ANA")
     stand_in.wait_for("users.info", user="U1ANA")
-    deadline = time.time() + 10
-    while ledger(app).update_settings(user("U1ANA"), datetime.now(UTC))["timezone"] != "Europe/Berlin":
-        assert time.time() < deadline, "the time zone from users.info was not saved"
-        time.sleep(0.1)
+    wait_for(
+        lambda: ledger(app).update_settings(user("U1ANA"), datetime.now(UTC))["timezone"] == "Europe/Berlin",
+        what="the time zone from users.info to be saved",
+    )
 
 
 def test_settings_opens_a_modal_and_saving_it_changes_the_ledger(app, stand_in):
@@ -198,15 +197,9 @@ def test_check_buttons_log_outreach_with_the_score_and_record_not_a_pitch(app, s
     not_pitch = {"type": "button", "action_id": "not_a_pitch", "block_id": check_id, "value": check_id.split(":")[1]}
     assert app.interact(block_action(not_pitch, "U5EV", url))[0] == 200
     stand_in.wait_for("response_url", 2, path="buttons-U5EV")
-    deadline = time.time() + 10
-    while not ledger(app).export(user("U5EV"))["contacts"]:
-        assert time.time() < deadline
-        time.sleep(0.1)
-    [contact] = ledger(app).export(user("U5EV"))["contacts"]
+    [contact] = wait_for(lambda: ledger(app).export(user("U5EV"))["contacts"], what="the outreach to be logged")
     assert contact["contact"] == "<@U2BO>" and contact["outreach"][0]["pitch_label"] == "pitch"
-    while ledger(app).stats(user("U5EV")).disputed != 1:
-        assert time.time() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: ledger(app).stats(user("U5EV")).disputed == 1, what="'Not a pitch' to be recorded")
     # the operator's view of the false-positive rate
     shown = subprocess.run(
         [sys.executable, "-m", "bot", "stats", "--all", "--json"],
@@ -259,6 +252,13 @@ def message_event(text: str, author: str, ts: str, channel: str = "C2TEAM", **ex
     }
 
 
+def after_a_later_pitch(app: SlackApp, stand_in: SlackStandIn, author: str, event_id: str) -> None:
+    """A barrier instead of a sleep: a pitch posted later in C2TEAM by ``author`` (a fresh user) got its private
+    note, so the app has handled the events sent before it."""
+    app.event(message_event(PITCH + " (later)", author, f"{time.time():.6f}"), event_id)
+    stand_in.wait_for("chat.postEphemeral", user=author)
+
+
 def test_a_watched_channel_coaches_the_pitch_author_privately_once(app, stand_in):
     _, body = app.command("watch", user="U1ANA", channel="C2TEAM")
     assert "Watching this channel" in texts(body["blocks"])
@@ -268,15 +268,15 @@ def test_a_watched_channel_coaches_the_pitch_author_privately_once(app, stand_in
     assert app.event(message_event(PITCH, "U8HO", ts), "Ev0WATCH1", retry=1)[0] == 200  # Slack's retry
     [note] = stand_in.wait_for("chat.postEphemeral", user="U8HO")
     assert note.params["channel"] == "C2TEAM"
-    time.sleep(1.0)
+    after_a_later_pitch(app, stand_in, "U8HP", "Ev0WATCHLATER1")
     assert len(stand_in.of("chat.postEphemeral", user="U8HO")) == 1  # processed once
     assert stand_in.of("chat.postMessage", channel="C2TEAM") == []  # never a public reply
     assert "Only you can see this" in texts(note.params["blocks"])
     # a question gets no note; our own bot's messages are ignored
     app.event(message_event(QUESTION, "U8HO", f"{time.time():.6f}"), "Ev0WATCH2")
     app.event({**message_event(PITCH, "U0BOT", f"{time.time():.6f}"), "bot_id": "B0BOT"}, "Ev0WATCH3")
-    time.sleep(1.0)
-    assert len(stand_in.of("chat.postEphemeral")) == 1
+    after_a_later_pitch(app, stand_in, "U8HQ", "Ev0WATCHLATER2")
+    assert [c.params["user"] for c in stand_in.of("chat.postEphemeral")] == ["U8HO", "U8HP", "U8HQ"]
     _, body = app.command("unwatch", user="U1ANA", channel="C2TEAM")
     assert "no longer watched" in texts(body["blocks"])
 
@@ -288,10 +288,7 @@ def test_a_contacts_answer_in_the_users_thread_is_recorded(app):
         "Thanks, happy to chat next week", "U2BO", f"{time.time():.6f}", thread_ts=parent, parent_user_id="U9IV"
     )
     assert app.event(reply, "Ev0REPLY1")[0] == 200
-    deadline = time.time() + 10
-    while ledger(app).stats(user("U9IV")).replied != 1:
-        assert time.time() < deadline, "the reply was not recorded"
-        time.sleep(0.1)
+    wait_for(lambda: ledger(app).stats(user("U9IV")).replied == 1, what="the reply to be recorded")
 
 
 def test_the_dm_with_the_bot_takes_commands(app, stand_in):
@@ -323,147 +320,6 @@ def test_a_429_is_retried_after_retry_after(app, stand_in):
 def test_load_command_against_the_running_app(app):
     result = run_load(app.url + "/slack/events", SECRET, total=40, concurrency=10)
     assert result["errors"] == 0 and result["over_3s"] == 0, result
-
-
-# -- reminders across a restart, and start-up errors -----------------------------------------------
-def test_a_reminder_dm_is_delivered_once_across_a_restart(tmp_path):
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    coach = ledger_at(url)
-    owner = user("U1ANA")
-    coach.ensure_user(owner, datetime.now(UTC))
-    coach.update_settings(owner, datetime.now(UTC), quiet_start_hour=0, quiet_end_hour=0)  # no quiet hours
-    coach.record_outreach(owner, "<@U2BO>", datetime.now(UTC) - timedelta(days=4))
-    with SlackStandIn(BOT_TOKEN) as stand_in:
-        app = SlackApp(stand_in, url, tmp_path).start()
-        try:
-            [dm] = stand_in.wait_for("chat.postMessage", channel="U1ANA")
-            assert "Follow up with <@U2BO>" in dm.params["text"]
-            assert [e["action_id"] for e in dm.params["blocks"][1]["elements"]] == [
-                "reminder_done",
-                "reminder_snooze",
-                "reminder_replied",
-            ]
-            app.stop()
-            app.start()
-            time.sleep(2.0)  # several reminder rounds
-            assert len(stand_in.of("chat.postMessage", channel="U1ANA")) == 1
-            # the DM's "Done" button ends the follow-ups in the ledger
-            done = {"type": "button", "action_id": "reminder_done", "block_id": "reminder:1", "value": "<@U2BO>"}
-            app.interact(block_action(done, "U1ANA", stand_in.response_url("dm-done")))
-            stand_in.wait_for("response_url", path="dm-done")
-            export = coach.export(owner)["contacts"][0]["reminders"]
-            assert sorted(r["status"] for r in export) == ["done", "sent"]  # #1 sent, #2 ended by "Done"
-            assert coach.followups(owner, datetime.now(UTC) + timedelta(days=30)) == []
-        finally:
-            app.stop()
-
-
-def test_sigterm_finishes_the_reminder_in_flight_and_releases_the_rest(tmp_path):
-    """A stop while Slack is slow to answer a reminder DM: that DM is recorded as sent, nothing stays claimed
-    (not even the reminder waiting 30 s after a failed send), and a new process delivers the rest at once."""
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    coach = ledger_at(url)
-    owner = user("U1ANA")
-    now = datetime.now(UTC)
-    coach.update_settings(owner, now - timedelta(days=5), quiet_start_hour=0, quiet_end_hour=0)
-    for i in range(5):
-        coach.record_outreach(owner, f"<@U2C{i}>", now - timedelta(days=4))
-    with SlackStandIn(BOT_TOKEN) as stand_in:
-        stand_in.script("chat.postMessage", (500, {}, {"ok": False, "error": "internal_error"}))  # waits 30 s
-        stand_in.hold_next("chat.postMessage", 2.0)  # the next reminder DM is slow to be answered
-        app = SlackApp(stand_in, url, tmp_path).start()
-        try:
-            deadline = time.monotonic() + 30
-            while not stand_in.held and time.monotonic() < deadline:  # taken by Slack, its answer pending
-                time.sleep(0.02)
-            assert len(stand_in.held) == 1
-            stop_process(app.process)
-            app._log.close()
-            log_lines = [json.loads(line) for line in app.output().splitlines() if not line.startswith("Rapport for")]
-            # stderr is not a terminal: every log line is JSON, gunicorn's own included
-            assert any(r["logger"] == "gunicorn.error" and r["message"] == "Handling signal: term" for r in log_lines)
-            assert any(r["logger"] == "bot.reminders" and r["level"] == "WARNING" for r in log_lines)
-            statuses = [r["status"] for c in coach.export(owner)["contacts"] for r in c["reminders"]]
-            with coach.sessions() as session:
-                held = session.scalar(
-                    select(func.count()).where(Reminder.claimed_by.is_not(None), Reminder.status == "pending")
-                )
-            assert held == 0
-            assert len(stand_in.posted("U1ANA")) == 1 and statuses.count("sent") == 1  # the one in flight
-            app.start()
-            stand_in.wait_for("chat.postMessage", count=5, channel="U1ANA", timeout=10)  # no 30 s wait
-            time.sleep(1.0)
-            assert len(stand_in.posted("U1ANA")) == 5
-        finally:
-            app.stop()
-
-
-def ledger_at(url: str) -> Coach:
-    return Coach(sessions=open_ledger(url))
-
-
-@pytest.mark.parametrize(
-    ("env", "expected"),
-    [
-        ({}, "SLACK_BOT_TOKEN is not set"),
-        ({"SLACK_BOT_TOKEN": "xoxp-user-token"}, "SLACK_BOT_TOKEN is malformed"),
-        ({"SLACK_BOT_TOKEN": BOT_TOKEN}, "SLACK_SIGNING_SECRET is not set"),
-        ({"SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": "short"}, "SLACK_SIGNING_SECRET is malformed"),
-    ],
-)
-def test_a_missing_or_malformed_setting_is_one_clear_line(env, expected, tmp_path):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAPPORT_"))}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "slack"],
-        env={**clean, **env, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"rapport: {result.stderr.strip().removeprefix('rapport: ')}"]
-    assert expected in result.stderr and "Traceback" not in result.stderr
-    assert "xoxp-user-token" not in result.stderr
-
-
-def test_a_refused_token_is_one_clear_line(tmp_path):
-    with SlackStandIn("xoxb-the-right-one") as stand_in:
-        clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAPPORT_"))}
-        result = subprocess.run(
-            [sys.executable, "-m", "bot", "slack"],
-            env={
-                **clean,
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "RAPPORT_SLACK_API_URL": stand_in.api_url,
-                "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
-            },
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-    assert result.returncode == 1
-    assert result.stderr.strip() == "rapport: SLACK_BOT_TOKEN was refused by Slack: invalid_auth"
-
-
-def test_the_scheduler_posts_a_channel_digest_of_totals_only(tmp_path):
-    url = f"sqlite:///{tmp_path / 'ledger.db'}"
-    coach = ledger_at(url)
-    start = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
-    coach.watch("slack", TEAM_ID, "C2TEAM", by="U1ANA", at=start)
-    for i, (author, text) in enumerate([("U8HO", PITCH), ("U3CY", QUESTION), ("U3CY", QUESTION)]):
-        coach.observe(Message("slack", TEAM_ID, "C2TEAM", f"{i}.1", author, text, start + timedelta(hours=i)))
-    coach.observe(Message("slack", TEAM_ID, "C2TEAM", "9.1", "U1ANA", "good q", start, parent_id="1.1"))
-    with SlackStandIn(BOT_TOKEN) as stand_in:
-        scheduler = Scheduler(coach, make_client(BOT_TOKEN, stand_in.api_url), clock=lambda: start + timedelta(days=7))
-        scheduler.tick()
-        scheduler.tick()  # the same period is not posted twice
-        [posted] = stand_in.of("chat.postMessage", channel="C2TEAM")
-    text = posted.params["text"]
-    assert "3 posts" in text and "33% of posts read as pitches" in text
-    assert "U8HO" not in text and "U3CY" not in text and "<@" not in text
 
 
 def test_watch_in_a_private_channel_asks_to_be_invited(app, stand_in):

@@ -7,14 +7,14 @@ import subprocess
 import sys
 import time
 
-from tests.bot.slack.conftest import BOT_TOKEN, ROOT
-from tests.fakes.slack_api import TEAM_ID, SlackStandIn
+from tests.bot.slack.conftest import BOT_TOKEN, ROOT, stand_in_for
+from tests.fakes.slack_api import TEAM_ID
 
 APP_TOKEN = "xapp-1-A0RAPPORT-1234-abcdef"
 
 
 def test_socket_mode_answers_a_command_over_the_websocket(tmp_path):
-    with SlackStandIn(BOT_TOKEN, app_token=APP_TOKEN) as stand_in:
+    with stand_in_for(app_token=APP_TOKEN) as stand_in:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAPPORT_"))}
         env.update(
             SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -64,7 +64,7 @@ def test_socket_mode_answers_a_command_over_the_websocket(tmp_path):
 def test_socket_mode_stops_at_once_on_sigterm(tmp_path):
     """`docker stop` and `systemctl stop` send SIGTERM: the process closes the websocket, stops its scheduler
     and exits 0 within seconds (without a handler it would die of the signal, or as PID 1 ignore it)."""
-    with SlackStandIn(BOT_TOKEN, app_token=APP_TOKEN) as stand_in:
+    with stand_in_for(app_token=APP_TOKEN) as stand_in:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "RAPPORT_"))}
         env.update(
             SLACK_BOT_TOKEN=BOT_TOKEN,

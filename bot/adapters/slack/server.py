@@ -7,41 +7,25 @@ import json
 import logging
 import signal
 import threading
-from dataclasses import dataclass
-from datetime import timedelta
 
 from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import text
 
-from bot.adapters.slack_app import Scheduler, create_app, make_client
+from bot.adapters.slack import create_app, make_client
+from bot.adapters.slack.scheduler import Scheduler
 from bot.coach import Coach
-from bot.ledger.db import describe, open_ledger
-from bot.reminders import DEFAULT_LEASE, DEFAULT_RETRY
+from bot.settings import SlackConfig
+from bot.types import StartupError
+
+__all__ = ["SlackConfig", "StartupError"]
 
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
 #: Seconds a worker has, after SIGTERM, to finish requests and the reminder in flight.
 GRACEFUL_TIMEOUT = 20
-
-
-class StartupError(RuntimeError):
-    """The app cannot start; the message says why in one line."""
-
-
-@dataclass(frozen=True, slots=True)
-class SlackConfig:
-    bot_token: str
-    signing_secret: str | None
-    app_token: str | None
-    api_url: str
-    database_url: str
-    reminder_interval: float = 60.0
-    reminder_lease: timedelta = DEFAULT_LEASE
-    reminder_retry: timedelta = DEFAULT_RETRY
 
 
 def check_token(config: SlackConfig) -> dict:
@@ -56,7 +40,7 @@ def check_token(config: SlackConfig) -> dict:
 
 def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
     """The coach (ledger + model), the bolt app and its reminder scheduler, for one process."""
-    coach = Coach(sessions=open_ledger(config.database_url))
+    coach = Coach.open(config.database_url)
     coach.model  # noqa: B018 - load the model now, not on the first user's check
     client = make_client(config.bot_token, config.api_url)
     app = create_app(coach, client, config.signing_secret)
@@ -72,12 +56,8 @@ def wsgi_app(coach: Coach, app) -> callable:
 
     def application(environ, start_response):
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            try:
-                with coach.sessions() as session:
-                    session.execute(text("SELECT 1"))
-                status, body = "200 OK", {"ok": True}
-            except Exception as exc:
-                status, body = "503 Service Unavailable", {"ok": False, "error": describe(exc)}
+            ok, why = coach.healthy()
+            status, body = ("200 OK", {"ok": True}) if ok else ("503 Service Unavailable", {"ok": False, "error": why})
             data = json.dumps(body).encode()
             start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
             return [data]

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-from bot import wording
-from bot.ledger.repo import SETTING_RANGES
+from bot import commands, wording
+from bot.types import SETTING_RANGES
 
 #: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
 _TEXT_MAX = 3000
 _VALUE_MAX = 2000
 
-HELP = """*Rapport* helps your messages start conversations instead of pitches.
-• `/rapport <draft>`: check a draft privately before you send it
-• `/rapport sent @someone` · `/rapport replied @someone`: log outreach and replies
-• `/rapport followups`: who is waiting on you
-• `/rapport stats`: who replied, and how fast
-• `/rapport settings`: follow-up delay, how often, quiet hours
-• `/rapport watch` · `/rapport unwatch`: opt this channel in or out of team coaching and a weekly digest
-• `/rapport forget`: delete everything Rapport holds about you
-Or use the message shortcut *Check with Rapport* on any message."""
+HELP = "\n".join(
+    [
+        "*Rapport* helps your messages start conversations instead of pitches.",
+        commands.help_text("/rapport "),
+        "Or use the message shortcut *Check with Rapport* on any message. The DM with me takes the same words.",
+    ]
+)
 
 
 def _mrkdwn(text: str) -> dict:
@@ -25,6 +23,7 @@ def _mrkdwn(text: str) -> dict:
 
 
 def section(text: str) -> dict:
+    """A section block of mrkdwn ``text`` (cut to Slack's 3000 characters)."""
     return {"type": "section", "text": _mrkdwn(text)}
 
 
@@ -41,6 +40,7 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 
 def help_blocks() -> list[dict]:
+    """The help: every command of the chat grammar, then the shortcut."""
     return [section(HELP)]
 
 
@@ -78,6 +78,7 @@ def _signal(s) -> str:
 
 
 def recheck_modal(draft: str) -> dict:
+    """The "Check again" modal, with ``draft`` editable (up to 3000 characters)."""
     return {
         "type": "modal",
         "callback_id": "recheck",
@@ -108,6 +109,7 @@ def verdict_modal(verdict, draft: str) -> dict:
 
 
 def reminder_blocks(reminder) -> list[dict]:
+    """A reminder with Done / Snooze / They replied; its actions block is ``reminder:<id>``."""
     value = reminder.contact
     return [
         section(f"⏰ {wording.reminder_line(reminder)}"),
@@ -124,6 +126,7 @@ def reminder_blocks(reminder) -> list[dict]:
 
 
 def digest_blocks(items) -> list[dict]:
+    """A daily digest: each due reminder with its buttons."""
     blocks = [section("*Your Rapport digest for today*")]
     for item in items:
         blocks += reminder_blocks(item)
@@ -131,8 +134,9 @@ def digest_blocks(items) -> list[dict]:
 
 
 def followups_blocks(items) -> list[dict]:
+    """What is due, each with its buttons."""
     if not items:
-        return [section("Nothing due. Nice.")]
+        return [section(wording.NOTHING_DUE)]
     blocks = [section(f"*{len(items)} due*")]
     for item in items:
         blocks += reminder_blocks(item)
@@ -140,10 +144,12 @@ def followups_blocks(items) -> list[dict]:
 
 
 def stats_blocks(stats) -> list[dict]:
+    """The user's reply figures."""
     return [section(wording.stats_line(stats))]
 
 
 def home_view(followups, stats, recent) -> dict:
+    """App Home: follow-ups due, reply figures, recent checks (at most 100 blocks)."""
     blocks = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
         section("Check drafts with `/rapport <draft>`; log who you reached out to, and I'll remind you."),
@@ -166,6 +172,8 @@ def home_view(followups, stats, recent) -> dict:
 
 
 def settings_modal(current: dict) -> dict:
+    """The settings form, filled with ``current`` (as ``Coach.update_settings`` returns it)."""
+
     def number(name: str, label: str) -> dict:
         low, high = SETTING_RANGES[name]
         return {
@@ -196,13 +204,8 @@ def settings_modal(current: dict) -> dict:
         "submit": _plain("Save"),
         "close": _plain("Cancel"),
         "blocks": [
-            number("follow_up_days", "Days without a reply before a follow-up reminder"),
-            number("max_follow_ups", "Follow-up reminders per outreach, at most"),
-            number("keep_in_touch_days", "Days after the last exchange before a keep-in-touch nudge"),
-            number("quiet_start_hour", "Quiet hours start (0-23, your time zone)"),
-            number("quiet_end_hour", "Quiet hours end (0-23)"),
-            toggle("daily_digest", "One reminder digest a day instead of separate messages"),
-            toggle("channel_coaching", "Private coaching on my posts in watched channels"),
+            *(number(name, wording.SETTING_LABELS[name]) for name in SETTING_RANGES),
+            *(toggle(name, wording.SETTING_LABELS[name]) for name in ("daily_digest", "channel_coaching")),
         ],
     }
 
@@ -228,8 +231,9 @@ def settings_from_view(state: dict) -> dict:
 
 
 def forget_blocks() -> list[dict]:
+    """The question ``/rapport forget`` asks, with its two buttons."""
     return [
-        section("This deletes everything Rapport holds about you: outreach, replies, reminders, checks. Sure?"),
+        section(wording.FORGET_ASK),
         {
             "type": "actions",
             "elements": [
@@ -241,6 +245,7 @@ def forget_blocks() -> list[dict]:
 
 
 def channel_digest_blocks(digest) -> list[dict]:
+    """A watched channel's digest (totals only)."""
     return [section(wording.channel_digest_text(digest))]
 
 

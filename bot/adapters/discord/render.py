@@ -7,10 +7,12 @@ keeps within Discord's limits (embed title 256, description 4096, field value 10
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import discord
 
-from bot import wording
+from bot import commands, wording
 
 TITLE_MAX, DESCRIPTION_MAX, FIELD_MAX, FOOTER_MAX = 256, 4096, 1024, 2048
 #: Drafts are quoted back in the verdict (so "Check again" can start from them) up to this length.
@@ -23,17 +25,17 @@ COLOURS = {
     "conversation": discord.Colour.green(),
 }
 
-HELP = """Rapport helps your messages start conversations instead of pitches.
-• `/rapport check draft:` check a draft privately before you send it
-• **Check with Rapport** (right-click a message → Apps): check any message
-• `/rapport sent user:` · `/rapport replied user:` log outreach and replies; I notice replies in channels I can read
-• `/rapport followups` who is waiting on you
-• `/rapport stats` who replied, and how fast
-• `/rapport settings` follow-up delay, how often, quiet hours, time zone
-• `/rapport watch` · `/rapport unwatch` opt a channel in or out of private coaching and a weekly digest \
-(needs Manage Channels)
-• `/rapport forget` delete everything Rapport holds about you
-Only you see my answers. I keep scores and dates, never the text of your messages."""
+#: What ``/rapport`` offers on Discord: the chat grammar's words as subcommands (options instead of text).
+SUBCOMMANDS = {"check", "sent", "replied", "done", "snooze", "followups", "stats", "settings", "watch", "unwatch"}
+HELP = "\n".join(
+    [
+        "Rapport helps your messages start conversations instead of pitches.",
+        commands.help_text("/rapport ", contact="user:", only=SUBCOMMANDS | {"forget"}),
+        "• **Check with Rapport** (right-click a message → Apps): check any message",
+        "`/rapport watch` and `/rapport unwatch` need Manage Channels. I notice replies in channels I can read.",
+        "Only you see my answers. I keep scores and dates, never the text of your messages.",
+    ]
+)
 
 NO_CONTENT_INTENT = (
     "I can't read the posts in channels yet, so watching would quietly do nothing. "
@@ -117,6 +119,7 @@ def coaching_embed(verdict, channel_id: str) -> discord.Embed:
 
 
 def logged_text(logged) -> str:
+    """After logging outreach, with the follow-up date as a Discord timestamp (shown in the reader's zone)."""
     due = discord.utils.format_dt(logged.follow_up_due, "D") if logged.follow_up_due else None
     return wording.logged_text(logged.contact, due)
 
@@ -127,6 +130,7 @@ MARK = re.compile(r"#(\d+)")
 
 
 def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
+    """A reminder DM; its footer carries ``Reminder #<id>`` (how ``marked`` finds it again)."""
     embed = discord.Embed(description=f"⏰ {wording.reminder_line(reminder)}", colour=discord.Colour.blurple())
     footer = f"Reminder #{reminder.id}" + (f" · From {guild_name}" if guild_name else "")
     embed.set_footer(text=_clip(footer, FOOTER_MAX))
@@ -134,6 +138,7 @@ def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
 
 
 def digest_embed(items) -> discord.Embed:
+    """A daily digest DM; its footer carries every reminder's number."""
     lines = [f"• {wording.reminder_line(r)}" for r in items]
     embed = discord.Embed(title="Your Rapport digest for today", colour=discord.Colour.blurple())
     embed.description = _clip("\n".join(lines), DESCRIPTION_MAX)
@@ -149,8 +154,9 @@ def marked(embeds) -> set[int]:
 
 
 def followups_text(items) -> str:
+    """What is due, at most 20 lines, within Discord's 2000 characters."""
     if not items:
-        return "Nothing due. Nice."
+        return wording.NOTHING_DUE
     lines = [f"• {wording.reminder_line(r)}" for r in items[:20]]
     if len(items) > 20:
         lines.append(f"…and {len(items) - 20} more.")
@@ -158,6 +164,7 @@ def followups_text(items) -> str:
 
 
 def settings_text(current: dict, changed: bool) -> str:
+    """The settings in force (``changed``: just saved)."""
     quiet = (
         "off"
         if current["quiet_start_hour"] == current["quiet_end_hour"]
@@ -176,7 +183,25 @@ def settings_text(current: dict, changed: bool) -> str:
 
 
 def watch_text(days: int) -> str:
+    """After ``/rapport watch``."""
     return wording.watching_text(days)
 
 
-FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"
+@dataclass(slots=True)
+class Reply:
+    """An answer computed off the event loop; ``view`` is built on the loop (discord.py views need one)."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: Callable[[], discord.ui.View] | None = None
+
+    def kwargs(self) -> dict:
+        """The keyword arguments for discord.py's send or edit (builds the view: call it on the event loop)."""
+        out: dict = {}
+        if self.content is not None:
+            out["content"] = self.content
+        if self.embed is not None:
+            out["embed"] = self.embed
+        if self.view is not None:
+            out["view"] = self.view()
+        return out

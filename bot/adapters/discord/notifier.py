@@ -1,0 +1,141 @@
+"""Reminder DMs and watched channels' digests, sent over Discord's HTTP API from the delivery thread.
+
+The delivery round runs in a worker thread (the ledger is synchronous). Instead of handing each send back to the
+bot's event loop, the notifier keeps its own HTTP client on its own event loop in that thread: the bot's loop keeps
+serving interactions and a round never waits on it. discord.py's HTTP client waits out 429s itself, and the
+reminder buttons are the bot's persistent components, so they work whoever sent the message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine
+from datetime import datetime
+from typing import Any, TypeVar
+
+import discord
+from discord.http import HTTPClient, handle_message_parameters
+
+from bot import wording
+from bot.adapters.discord import PLATFORM, render
+from bot.adapters.discord.components import reminder_view
+from bot.coach import Coach
+from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
+DM_CLOSED_CODES = {50007, 50278}
+UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
+
+
+class DiscordNotifier:
+    """The ``Notifier`` for the bot's delivery rounds; call it from one thread at a time, ``close()`` at the end.
+
+    ``guild_name(workspace)`` names the server a reminder comes from (None if unknown).
+    """
+
+    def __init__(self, token: str, coach: Coach, guild_name: Callable[[str], str | None] = lambda _: None):
+        self.token = token
+        self.coach = coach
+        self.guild_name = guild_name
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._http: HTTPClient | None = None
+        self._me: int | None = None
+        self._dm_channels: dict[str, int] = {}
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:
+            self._loop = asyncio.new_event_loop()
+        return self._loop.run_until_complete(coro)
+
+    async def _client(self) -> HTTPClient:
+        if self._http is None:
+            http = HTTPClient(asyncio.get_running_loop())
+            self._me = int((await http.static_login(self.token))["id"])
+            self._http = http
+        return self._http
+
+    async def _dm_channel(self, user_id: str) -> int:
+        if user_id not in self._dm_channels:
+            http = await self._client()
+            self._dm_channels[user_id] = int((await http.start_private_message(int(user_id)))["id"])
+        return self._dm_channels[user_id]
+
+    async def _dm(self, user_id: str, **kwargs) -> None:
+        """DM a user; ``Undeliverable`` when Discord says they cannot get DMs from us."""
+        try:
+            http = await self._client()
+            channel = await self._dm_channel(user_id)
+            allowed = discord.AllowedMentions.none()
+            with handle_message_parameters(allowed_mentions=allowed, **kwargs) as params:
+                await http.send_message(channel, params=params)
+        except discord.Forbidden as exc:
+            if exc.code in DM_CLOSED_CODES:
+                raise Undeliverable(f"Discord code {exc.code}") from exc
+            raise
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_USER:
+                raise Undeliverable(f"Discord code {exc.code}") from exc
+            raise
+
+    def send(self, reminder: DueReminder) -> None:
+        """DM one reminder with its Done / Snooze / They replied buttons (when the contact is a mention)."""
+
+        async def send() -> None:
+            embed = render.reminder_embed(reminder, self.guild_name(reminder.user.workspace))
+            view = reminder_view(reminder)  # built on this loop: discord.py views need a running one
+            # With a nonce Discord enforces, a repeat within minutes returns the first message instead of a second.
+            extra = {"view": view} if view else {}
+            await self._dm(reminder.user.user_id, embed=embed, nonce=f"reminder-{reminder.id}", **extra)
+
+        self._run(send())
+
+    def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
+        """DM a user's daily digest: every due reminder in one embed."""
+        self._run(self._dm(user.user_id, embed=render.digest_embed(items), nonce=f"digest-{items[0].id}"))
+
+    def delivered(self, reminder: DueReminder, since: datetime) -> bool:
+        """Whether the DM holds a message of ours since ``since`` whose footer names this reminder."""
+
+        async def look() -> bool:
+            http = await self._client()
+            channel = await self._dm_channel(reminder.user.user_id)
+            after = discord.utils.time_snowflake(since)
+            for message in await http.logs_from(channel, 200, after=after):
+                embeds = [discord.Embed.from_dict(e) for e in message.get("embeds") or []]
+                if int(message["author"]["id"]) == self._me and reminder.id in render.marked(embeds):
+                    return True
+            return False
+
+        return self._run(look())
+
+    def post_channel_digest(self, digest: ChannelDigest) -> None:
+        """Post a watched channel's digest (plain text); a channel that is gone is unwatched."""
+
+        async def post() -> bool:
+            http = await self._client()
+            allowed = discord.AllowedMentions.none()
+            try:
+                with handle_message_parameters(wording.channel_digest_text(digest), allowed_mentions=allowed) as params:
+                    await http.send_message(int(digest.channel_id), params=params)
+            except discord.NotFound as exc:
+                if exc.code != UNKNOWN_CHANNEL:
+                    raise
+                return False
+            return True
+
+        if not self._run(post()):
+            log.warning("watched channel %s no longer exists; it is unwatched", digest.channel_id)
+            self.coach.unwatch(PLATFORM, digest.workspace, digest.channel_id)
+
+    def close(self) -> None:
+        """Close the HTTP client and its event loop."""
+        if self._loop is None:
+            return
+        if self._http is not None:
+            self._run(self._http.close())
+        self._loop.close()
+        self._loop = self._http = None

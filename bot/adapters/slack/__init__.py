@@ -1,0 +1,63 @@
+"""Rapport's Slack app (slack-bolt): ``/rapport``, the message shortcut, App Home, DM reminders, watched channels.
+
+Every listener acks first (a check takes milliseconds, so its verdict travels in the ack itself); anything that
+talks to Slack's Web API happens after the ack. Retried events are processed once (their ``event_id`` is kept
+under a unique key), 429s are retried after ``Retry-After`` by slack_sdk's retry handler, and the reminder
+rows in the ledger are the schedule, so a restart loses nothing.
+
+- ``listeners/``: one module per kind (commands, events, shortcuts, views, actions), each with ``register``;
+- ``blocks.py``: Block Kit for every message, modal and App Home view;
+- ``notifier.py``: reminder DMs; ``scheduler.py``: the delivery rounds; ``server.py``: gunicorn or Socket Mode.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.coach import Coach
+from bot.types import Clock, utcnow
+
+PLATFORM = "slack"
+
+
+def make_client(token: str, api_url: str) -> WebClient:
+    """A Web API client for ``api_url`` that waits out 429s (``Retry-After``) and retries 5xx and dropped links."""
+    client = WebClient(token=token, base_url=api_url.rstrip("/") + "/")
+    client.retry_handlers.extend(
+        [
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+            ConnectionErrorRetryHandler(max_retry_count=2),
+        ]
+    )
+    return client
+
+
+class _TokenFromClient(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins: it is the same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def create_app(coach: Coach, client: WebClient, signing_secret: str | None, clock: Clock = utcnow) -> App:
+    """The bolt app with every Rapport listener registered (``signing_secret`` is None in Socket Mode)."""
+    from bot.adapters.slack import listeners
+
+    logging.getLogger("slack_bolt.App").addFilter(_TokenFromClient())
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        request_verification_enabled=signing_secret is not None,
+        process_before_response=False,
+    )
+    listeners.register(app, coach, clock)
+    return app

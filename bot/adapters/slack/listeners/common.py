@@ -1,0 +1,78 @@
+"""What the Slack listeners share: who the user is, learning a new user's time zone, notices, App Home, apologies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import wording
+from bot.adapters.slack import PLATFORM, blocks
+from bot.coach import Coach
+from bot.types import Clock, Logged, Unavailable, UserRef
+
+log = logging.getLogger(__name__)
+
+
+def user_of(context) -> UserRef:
+    """The user a request comes from (bolt's ``context``)."""
+    return UserRef(PLATFORM, context.team_id or context.enterprise_id or "", context.user_id)
+
+
+class Listener:
+    """Base of each kind's listeners: the coach, the clock, and the steps every user-facing answer shares."""
+
+    def __init__(self, coach: Coach, clock: Clock):
+        self.coach = coach
+        self.clock = clock
+
+    def new_user(self, user: UserRef) -> bool:
+        """Make sure the user has a ledger row; True if they are new."""
+        return self.coach.ensure_user(user, self.clock())
+
+    def learn_timezone(self, client: WebClient, user: UserRef) -> None:
+        """A new user's reminders follow their Slack time zone (after the ack; a failure only logs)."""
+        try:
+            tz = client.users_info(user=user.user_id)["user"].get("tz")
+            if tz:
+                self.coach.update_settings(user, self.clock(), timezone=tz)
+        except (SlackApiError, ValueError, KeyError) as exc:
+            log.warning("could not read the time zone of a new user: %s", exc)
+
+    def after(self, client: WebClient, user: UserRef, new: bool, say: Callable[[str], None]) -> None:
+        """After answering: learn a new user's time zone, and pass on a one-time notice through ``say``."""
+        if new:
+            self.learn_timezone(client, user)
+        notice = self.coach.take_notice(user)
+        if notice:
+            say(wording.NOTICES[notice])
+
+    def publish_home(self, client: WebClient, user: UserRef) -> None:
+        """Publish the user's App Home: follow-ups due, reply stats, recent checks."""
+        view = blocks.home_view(
+            self.coach.followups(user, self.clock()), self.coach.stats(user), self.coach.recent_checks(user)
+        )
+        client.views_publish(user_id=user.user_id, view=view)
+
+
+def apology(exc: Exception, what: str) -> str:
+    """Log a failure (one line for a database outage, a traceback otherwise) and say sorry in the right words."""
+    if isinstance(exc, Unavailable):
+        log.warning("%s failed: the database is unavailable (%s)", what, exc)
+        return wording.UNAVAILABLE
+    log.error("%s failed", what, exc_info=exc)
+    return wording.SORRY
+
+
+def logged_text(logged: Logged) -> str:
+    """After logging outreach, with the follow-up date in the reader's own time zone (Slack date formatting)."""
+    due = f"<!date^{int(logged.follow_up_due.timestamp())}^{{date_short_pretty}}|{logged.follow_up_due:%a %d %b}>"
+    return wording.logged_text(logged.contact, due if logged.follow_up_due else None)
+
+
+def from_ts(ts: str) -> datetime:
+    """A Slack message timestamp (``"1700000000.000100"``) as a UTC datetime."""
+    return datetime.fromtimestamp(float(ts), tz=UTC)

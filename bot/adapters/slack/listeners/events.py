@@ -1,0 +1,78 @@
+"""Events: App Home opened, and messages (the DM with the bot, replies, posts in watched channels)."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import commands
+from bot.adapters.slack import PLATFORM, blocks
+from bot.adapters.slack.listeners.commands import Commands
+from bot.adapters.slack.listeners.common import Listener, from_ts, user_of
+from bot.coach import Coach
+from bot.types import MENTION, Clock, Message, UserRef
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, coach: Coach, clock: Clock) -> None:
+    """``app_home_opened`` and ``message`` on ``app``."""
+    events = Events(coach, clock)
+    app.event("app_home_opened")(events.home_opened)
+    app.event("message")(events.message)
+
+
+class Events(Listener):
+    """Event listeners."""
+
+    def home_opened(self, event, context, client) -> None:
+        """Publish App Home (a new user's time zone is learnt first)."""
+        if event.get("tab", "home") == "home":
+            user = user_of(context)
+            if self.new_user(user):
+                self.learn_timezone(client, user)
+            self.publish_home(client, user)
+
+    def message(self, event, context, client) -> None:
+        """A DM takes commands; a channel message may be a contact's reply or a post in a watched channel."""
+        if event.get("bot_id") or event.get("subtype") not in (None, "thread_broadcast", "file_share"):
+            return  # bots (ourselves included), edits, deletions, joins
+        author, text = event.get("user"), event.get("text") or ""
+        if not author:
+            return
+        team = context.team_id or context.enterprise_id or ""
+        if event.get("channel_type") == "im":
+            self._direct_message(client, UserRef(PLATFORM, team, author), event["channel"], text)
+            return
+        thread = event.get("thread_ts")
+        answers = thread and thread != event["ts"]
+        seen = self.coach.observe(
+            Message(
+                platform=PLATFORM,
+                workspace=team,
+                channel_id=event["channel"],
+                message_id=event["ts"],
+                author_id=author,
+                text=text,
+                at=from_ts(event["ts"]),
+                parent_id=thread if answers else None,
+                parent_author_id=event.get("parent_user_id") if answers else None,
+                mentions=tuple(dict.fromkeys(MENTION.findall(text))),
+            )
+        )
+        if seen.replies:
+            log.info("recorded %d reply(ies) seen in a channel", len(seen.replies))
+        if seen.coaching is not None:
+            note = blocks.coaching_blocks(seen.coaching, seen.check_id)
+            client.chat_postEphemeral(
+                channel=event["channel"], user=author, blocks=note, text="Only you can see this: a coaching note."
+            )
+
+    def _direct_message(self, client: WebClient, user: UserRef, channel: str, text: str) -> None:
+        """The DM with the bot takes the same words as ``/rapport`` (a settings modal needs the slash command)."""
+        new = self.new_user(user)
+        answer = Commands(self.coach, self.clock).answer(user, commands.parse(text), None, client, None, ack=None)
+        client.chat_postMessage(channel=channel, blocks=answer, text=blocks.text_of(answer))
+        self.after(client, user, new, lambda t: client.chat_postMessage(channel=channel, text=t))

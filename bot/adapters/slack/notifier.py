@@ -1,0 +1,68 @@
+"""Reminder DMs from the bot, and watched channels' digests (the ledger decides what is due and guarantees once)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot import wording
+from bot.adapters.slack import blocks
+from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef
+
+#: Slack errors that mean a DM to this user will never go through: set the reminder aside.
+UNDELIVERABLE = {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "not_in_channel"}
+
+
+class SlackNotifier:
+    """Delivers reminders as DMs from the bot (the ledger decides what is due and guarantees once).
+
+    Reminder DMs are posted by a client that retries only 429s: a 5xx or a dropped connection may come after
+    Slack took the message, so instead of posting again at once, the ledger asks ``delivered`` before the
+    next try. Each reminder's buttons carry ``block_id`` ``reminder:<id>``, which is what ``delivered`` finds.
+    """
+
+    def __init__(self, client: WebClient):
+        self.client = client
+        self.posting_client = WebClient(
+            token=client.token,
+            base_url=client.base_url,
+            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+        )
+
+    def _post(self, user: UserRef, body: list[dict], text: str) -> None:
+        try:
+            self.posting_client.chat_postMessage(channel=user.user_id, blocks=body, text=text)
+        except SlackApiError as exc:
+            if exc.response.get("error") in UNDELIVERABLE:
+                raise Undeliverable(exc.response.get("error")) from exc
+            raise
+
+    def delivered(self, reminder: DueReminder, since: datetime) -> bool:
+        """Whether the DM with the user holds a message with this reminder's block (``conversations.history``)."""
+        channel = self.client.conversations_open(users=reminder.user.user_id)["channel"]["id"]
+        oldest = f"{since.timestamp():.6f}"
+        block_id = f"reminder:{reminder.id}"
+        for page in self.client.conversations_history(channel=channel, oldest=oldest, limit=200):
+            for message in page.get("messages", []):
+                if any(b.get("block_id") == block_id for b in message.get("blocks") or []):
+                    return True
+        return False
+
+    def send(self, reminder: DueReminder) -> None:
+        """DM the reminder with its Done / Snooze / They replied buttons; ``Undeliverable`` if DMs are closed."""
+        self._post(reminder.user, blocks.reminder_blocks(reminder), wording.reminder_line(reminder))
+
+    def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
+        """DM the user's daily digest: every due reminder in one message."""
+        self._post(user, blocks.digest_blocks(items), wording.digest_text(items))
+
+    def post_channel_digest(self, digest: ChannelDigest) -> None:
+        """Post a watched channel's digest in the channel (totals only)."""
+        self.client.chat_postMessage(
+            channel=digest.channel_id,
+            blocks=blocks.channel_digest_blocks(digest),
+            text=wording.channel_digest_text(digest),
+        )

@@ -1,0 +1,73 @@
+"""``rapport discord``: run the Discord bot, or print its invite URL."""
+
+from __future__ import annotations
+
+import click
+
+from bot.cli.base import (
+    fail,
+    main,
+    reminder_interval_option,
+)
+from bot.coach import Coach
+
+
+@main.group(name="discord", invoke_without_command=True)
+@reminder_interval_option
+@click.option(
+    "--reply-within",
+    default=2.0,
+    show_default=True,
+    type=click.FloatRange(0, 2.5),
+    hidden=True,
+    help="Answer an interaction directly if ready within this many seconds, else defer it first (for tests).",
+)
+@click.pass_context
+def discord_command(ctx: click.Context, reminder_interval: float, reply_within: float) -> None:
+    """Run the Discord bot (slash commands, context menu, DM reminders, watched channels).
+
+    \b
+    Settings (environment or .env):
+      DISCORD_TOKEN            the bot token (Developer Portal > your app > Bot > Reset Token)
+      RAPPORT_DATABASE_URL     the ledger (SQLite file by default; PostgreSQL for teams)
+      RAPPORT_DISCORD_GUILD    a server id: sync commands there at start (instant, for development);
+                               without it they sync globally
+      RAPPORT_DISCORD_API_URL  the HTTP API base URL (Discord's by default)
+
+    \b
+    Add the bot to a server with the URL from:
+      rapport discord invite-url --client-id <application id>
+    Setup, intents and permissions: deploy/discord.md.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from bot import settings
+
+    try:
+        config = settings.load().discord(reminder_interval, reply_within)
+    except settings.SettingsError as exc:
+        fail(str(exc))
+    from bot.adapters.discord.client import run
+    from bot.ledger.db import LedgerError
+    from bot.types import StartupError
+    from classifier import load_model
+
+    try:
+        coach = Coach.open(config.database_url, load_model())
+    except (LedgerError, ValueError) as exc:
+        fail(str(exc), code=1)
+    try:
+        run(config, coach, announce=click.echo)
+    except StartupError as exc:
+        fail(str(exc), code=1)
+
+
+@discord_command.command(name="invite-url")
+@click.option("--client-id", required=True, help="The application id (Developer Portal > General Information).")
+def discord_invite_url(client_id: str) -> None:
+    """Print the OAuth2 URL that adds the bot to a server, with exactly the permissions it needs."""
+    from bot.adapters.discord.client import invite_url
+
+    if not client_id.strip().isdigit() or not 17 <= len(client_id.strip()) <= 20:
+        fail(f"--client-id must be the application id (17-20 digits), got {client_id!r}")
+    click.echo(invite_url(client_id.strip()))

@@ -1,0 +1,282 @@
+"""The ledger from the command line: ``log``, ``export``, ``forget``, ``followups``, ``stats``, ``remind``, ``done``,
+``snooze``, ``settings``, ``chat`` and ``db``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import timedelta
+
+import click
+
+from bot.adapters.console import ConsoleChat
+from bot.cli.base import (
+    at_option,
+    fail,
+    ledger_coach,
+    ledger_errors,
+    local_user,
+    main,
+    now_option,
+    parse_time,
+    reminder_json,
+    user_option,
+)
+from bot.coach import UnknownContactError
+from bot.wording import NOTHING_DUE, digest_text, reminder_line, stats_line
+
+
+@main.group()
+def log() -> None:
+    """Record outreach and replies, and show your log with reply stats."""
+
+
+@log.command(name="sent")
+@click.argument("contact")
+@click.option("--note", help="A private note for yourself (the only text Rapport keeps).")
+@at_option
+@user_option
+@ledger_errors
+def log_sent(contact: str, note: str | None, at: str | None, user: str | None) -> None:
+    """Record that you reached out to CONTACT (a name or @handle)."""
+    when = parse_time(at)
+    try:
+        logged = ledger_coach().record_outreach(local_user(user), contact, when, note=note)
+    except ValueError as exc:
+        fail(str(exc))
+    due = f"{logged.follow_up_due:%Y-%m-%d %H:%M} UTC"
+    click.echo(f"Logged: you reached out to {logged.contact}. I'll remind you to follow up on {due}.")
+
+
+@log.command(name="replied")
+@click.argument("contact")
+@at_option
+@user_option
+@ledger_errors
+def log_replied(contact: str, at: str | None, user: str | None) -> None:
+    """Record that CONTACT replied to you (cancels pending follow-ups)."""
+    try:
+        logged = ledger_coach().record_reply(local_user(user), contact, parse_time(at))
+    except (UnknownContactError, ValueError) as exc:
+        fail(str(exc))
+    note = f" Cancelled {logged.cancelled_follow_ups} pending follow-up(s)." if logged.cancelled_follow_ups else ""
+    click.echo(f"Logged: {logged.contact} replied.{note}")
+
+
+@log.command(name="show")
+@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON (the same as 'rapport export').")
+@user_option
+@ledger_errors
+def log_show(as_json: bool, user: str | None) -> None:
+    """Whom you reached, who replied and when, and your reply stats."""
+    coach = ledger_coach()
+    ref = local_user(user)
+    data = coach.export(ref)
+    if as_json:
+        click.echo(json.dumps({**data, "stats": asdict(coach.stats(ref))}, indent=2))
+        return
+    if not data["contacts"]:
+        click.echo('Nothing logged yet. Try: rapport log sent "Dana Lee"')
+        return
+    for c in data["contacts"]:
+        sent = ", ".join(o["at"][:16].replace("T", " ") for o in c["outreach"])
+        replied = ", ".join(r[:16].replace("T", " ") for r in c["replies"]) or "no reply yet"
+        click.echo(f"  {c['contact']}: reached out {sent}; replied {replied}")
+    click.echo(stats_line(coach.stats(ref)))
+
+
+@main.command()
+@click.option(
+    "--json", "as_json", is_flag=True, default=True, help="JSON output (the only format; accepted for scripts)."
+)
+@user_option
+@ledger_errors
+def export(as_json: bool, user: str | None) -> None:
+    """Print everything Rapport holds about you, as JSON."""
+    click.echo(json.dumps(ledger_coach().export(local_user(user)), indent=2))
+
+
+@main.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@user_option
+@ledger_errors
+def forget(yes: bool, user: str | None) -> None:
+    """Delete everything Rapport holds about you."""
+    ref = local_user(user)
+    if not yes:
+        click.confirm(f"Delete all outreach, replies and reminders of {ref.user_id}?", abort=True)
+    gone = ledger_coach().forget(ref)
+    click.echo("Done: everything about you is deleted." if gone else "There was nothing to delete.")
+
+
+@main.command()
+@now_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@user_option
+@ledger_errors
+def followups(now: str | None, as_json: bool, user: str | None) -> None:
+    """List follow-ups and keep-in-touch nudges that are due."""
+    items = ledger_coach().followups(local_user(user), parse_time(now))
+    if as_json:
+        click.echo(json.dumps([reminder_json(r) for r in items]))
+        return
+    if not items:
+        click.echo(NOTHING_DUE)
+    for r in items:
+        click.echo(f"  {reminder_line(r)}")
+
+
+@main.command()
+@click.option("--all", "everyone", is_flag=True, help="Totals across every user of this database (no one named).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@user_option
+@ledger_errors
+def stats(everyone: bool, as_json: bool, user: str | None) -> None:
+    """Reply rates, and how often a pitch verdict was marked 'Not a pitch' (the measured false-positive rate)."""
+    coach = ledger_coach()
+    if everyone:
+        fb = coach.feedback()
+        data = {**asdict(fb), "disputed_rate": fb.disputed_rate}
+        if as_json:
+            click.echo(json.dumps(data))
+            return
+        rate = f"{fb.disputed_rate:.1%}" if fb.disputed_rate is not None else "n/a"
+        click.echo(
+            f"{fb.checks} drafts checked by {fb.users} people; {fb.pitch_checks} read as a pitch, "
+            f"{fb.disputed} of those marked 'Not a pitch' ({rate})."
+        )
+        return
+    result = coach.stats(local_user(user))
+    click.echo(json.dumps(asdict(result)) if as_json else stats_line(result))
+
+
+@main.command()
+@now_option
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per delivered reminder.")
+@ledger_errors
+def remind(now: str | None, as_json: bool) -> None:
+    """Deliver every due reminder once (run it from cron), printing each.
+
+    SIGTERM stops it after the reminder being printed; what was not reached stays due for the next run.
+    """
+    import signal
+    import threading
+
+    from bot.reminders import worker_name
+
+    class Printer:
+        def send(self, reminder) -> None:
+            click.echo(json.dumps(reminder_json(reminder)) if as_json else reminder_line(reminder))
+
+        def send_digest(self, user, items) -> None:
+            if as_json:
+                for reminder in items:
+                    click.echo(json.dumps({**reminder_json(reminder), "digest": True}))
+            else:
+                click.echo(digest_text(items))
+
+        def delivered(self, reminder, since) -> bool:
+            """Standard output keeps no record to look in: a reminder whose printing was cut off prints again."""
+            return False
+
+    stop, worker = threading.Event(), worker_name()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    coach = ledger_coach()
+    try:
+        coach.deliver(Printer(), parse_time(now), worker=worker, stop=stop)
+    finally:
+        coach.release(worker)
+
+
+@main.command()
+@click.argument("contact")
+@user_option
+@ledger_errors
+def done(contact: str, user: str | None) -> None:
+    """Stop the follow-up reminders for CONTACT (you handled it)."""
+    try:
+        n = ledger_coach().mark_done(local_user(user), contact)
+    except (UnknownContactError, ValueError) as exc:
+        fail(str(exc))
+    click.echo(
+        f"Done: {n} follow-up reminder(s) for {contact} ended." if n else f"No pending follow-ups for {contact}."
+    )
+
+
+@main.command()
+@click.argument("contact")
+@click.option("--days", default=3, show_default=True, type=click.IntRange(1, 365), help="How many days to wait.")
+@now_option
+@user_option
+@ledger_errors
+def snooze(contact: str, days: int, now: str | None, user: str | None) -> None:
+    """Push CONTACT's pending reminders back by a few days."""
+    until = parse_time(now) + timedelta(days=days)
+    try:
+        n = ledger_coach().snooze(local_user(user), contact, until)
+    except (UnknownContactError, ValueError) as exc:
+        fail(str(exc))
+    click.echo(
+        f"Snoozed {n} reminder(s) for {contact} until {until:%Y-%m-%d}." if n else f"Nothing pending for {contact}."
+    )
+
+
+@main.command(name="settings")
+@click.option("--follow-up-days", type=int, help="Days without a reply before a follow-up reminder (1-60).")
+@click.option("--max-follow-ups", type=int, help="Follow-up reminders per outreach at most (0-5).")
+@click.option("--keep-in-touch-days", type=int, help="Days after the last exchange for a keep-in-touch nudge.")
+@click.option("--quiet-hours", metavar="START-END", help="Hours with no reminders, e.g. 21-8.")
+@click.option("--timezone", help="Your time zone, e.g. Europe/Berlin (quiet hours use it).")
+@click.option(
+    "--daily-digest/--separate-reminders", default=None, help="One message a day instead of one per reminder."
+)
+@user_option
+@ledger_errors
+def settings_command(
+    follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, daily_digest, user: str | None
+) -> None:
+    """Show or change your reminder settings."""
+    changes = {
+        "follow_up_days": follow_up_days,
+        "max_follow_ups": max_follow_ups,
+        "keep_in_touch_days": keep_in_touch_days,
+        "timezone": timezone,
+        "daily_digest": daily_digest,
+    }
+    if quiet_hours is not None:
+        try:
+            start, end = (int(part) for part in quiet_hours.split("-"))
+        except ValueError:
+            raise click.BadParameter("use START-END in whole hours, e.g. 21-8", param_hint="--quiet-hours") from None
+        changes.update(quiet_start_hour=start, quiet_end_hour=end)
+    try:
+        current = ledger_coach().update_settings(local_user(user), parse_time(None), **changes)
+    except ValueError as exc:
+        fail(str(exc))
+    for name, value in current.items():
+        click.echo(f"  {name.replace('_', ' ')}: {value}")
+
+
+@main.command()
+@user_option
+@ledger_errors
+def chat(user: str | None) -> None:
+    """A terminal session with Rapport: check drafts, log outreach, get reminders as they come due."""
+    coach = ledger_coach()
+    coach._model = None  # loaded on the first check, so the session opens at once
+    ConsoleChat(coach, local_user(user)).run(
+        read=lambda prompt: click.prompt(prompt, prompt_suffix="", default="", show_default=False)
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database maintenance."""
+
+
+@db.command(name="upgrade")
+@ledger_errors
+def db_upgrade() -> None:
+    """Apply database migrations (also done automatically on start)."""
+    ledger_coach()
+    click.echo("The database is up to date.")

@@ -1,0 +1,217 @@
+"""``rapport check``, ``train``, ``eval`` and ``bench``: the classifier from the command line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from bot.adapters.console import render_verdict
+from bot.cli.base import (
+    fail,
+    main,
+    model_coach,
+    read_stdin,
+    repair,
+)
+from bot.coach import Coach
+
+
+@main.command()
+@click.argument("draft", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
+@click.option("--jsonl", is_flag=True, help='Read JSON Lines {"text": ...} on stdin; write one verdict per line.')
+def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
+    """Check a DRAFT message for pitchiness ("-" reads it from stdin).
+
+    \b
+    Examples:
+      rapport check "Hi! We help companies like yours cut costs 40%. Free for a demo Friday?"
+      pbpaste | rapport check -
+      rapport check --jsonl < drafts.jsonl > verdicts.jsonl
+    """
+    coach = model_coach()
+    if jsonl:
+        if draft:
+            fail("--jsonl reads drafts from stdin; do not pass DRAFT as well.")
+        _check_jsonl(coach)
+        return
+    text = read_stdin() if draft == ("-",) else repair(" ".join(draft))
+    if not text.strip():
+        fail('nothing to check: the draft is empty. Try: rapport check "your message"')
+    verdict = coach.check_draft(text)
+    if as_json:
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(render_verdict(verdict))
+
+
+def _check_jsonl(coach: Coach) -> None:
+    lines = read_stdin().splitlines()
+    texts: list[tuple[int, str]] = []
+    errors: dict[int, str] = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors[n] = f"not valid JSON ({exc.msg})"
+            continue
+        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
+            errors[n] = 'expected an object with a non-empty "text" string'
+            continue
+        texts.append((n, row["text"]))
+    verdicts = dict(zip((n for n, _ in texts), coach.check_drafts([t for _, t in texts]), strict=True))
+    for n in sorted(verdicts.keys() | errors.keys()):
+        out = {"line": n, "error": errors[n]} if n in errors else verdicts[n].to_dict()
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if errors:
+        fail(f"{len(errors)} of {len(errors) + len(verdicts)} lines could not be checked (see the error lines).")
+
+
+@main.command()
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of labelled *.jsonl drafts. [default: the packaged corpus]",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write pitch.joblib, metrics.json and MODEL_CARD.md. [default: models/ of this checkout]",
+)
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="Cross-validation folds.")
+def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
+    """Rebuild the model from the corpus, deterministically, with cross-validated metrics."""
+    from classifier import corpus, store
+    from classifier.train import train as run_train
+
+    if out_dir is None:
+        if not (store.REPO_MODELS_DIR.parent / "pyproject.toml").exists():
+            fail("this is an installed copy of Rapport; pass --out DIR (or train from a source checkout).")
+        out_dir = store.REPO_MODELS_DIR
+    try:
+        metrics = run_train(corpus_dir or corpus.CORPUS_DIR, out_dir, folds=folds)
+    except corpus.CorpusError as exc:
+        fail(str(exc))
+    held, cv = metrics["writer_held_out"], metrics["stratified"]
+    click.echo(f"Trained on {held['n']} drafts by {held['writers']} writers in {metrics['train_seconds']} s.")
+    click.echo(f"Wrote {out_dir}/pitch.joblib, metrics.json and MODEL_CARD.md.")
+    click.echo("writer-held-out: " + figures_line(held))
+    click.echo("stratified:      " + figures_line(cv))
+
+
+def figures_line(m: dict) -> str:
+    """Evaluation figures (fractions 0-1) on one line."""
+    auc = f"{m['roc_auc']:.3f}" if m["roc_auc"] is not None else "n/a (one class)"
+    hn = m["hard_negative_pitch_rate"]
+    return (
+        f"precision {m['precision']:.3f}  recall {m['recall']:.3f}  F1 {m['f1']:.3f}  ROC-AUC {auc}  "
+        f"accuracy {m['accuracy']:.3f}  hard negatives called pitch {'n/a' if hn is None else f'{hn:.3f}'}"
+    )
+
+
+@main.command()
+@click.argument("settings", nargs=-1)
+def tune(settings: tuple[str, ...]) -> None:
+    """Compare model SETTINGS (JSON objects of PitchModel parameters) on writer-grouped 5-fold figures.
+
+    \b
+    Example (a minute or two per setting):
+      rapport tune '{}' '{"C": 8}'
+    """
+    from classifier.model import PitchModel
+    from classifier.tune import grouped_figures, report_line
+
+    try:
+        parsed = [json.loads(s) for s in settings or ("{}",)]
+        for params in parsed:
+            if not isinstance(params, dict):
+                raise ValueError(f"{params!r} is not a JSON object")
+            PitchModel(**params)
+    except (ValueError, TypeError) as exc:
+        raise click.BadParameter(f"each setting is a JSON object of PitchModel parameters ({exc})") from None
+    for params in parsed:
+        click.echo(report_line(params, grouped_figures(params)))
+
+
+@main.command(name="eval")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="A model file to evaluate. [default: the shipped model]",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
+    """Report precision, recall, F1, ROC-AUC and per-kind accuracy on a labelled FILE.jsonl."""
+    import numpy as np
+
+    from classifier import check_many, corpus, load_model
+    from classifier.evaluate import advice_figures, figures
+
+    try:
+        examples = corpus.read_jsonl(file)
+        model = load_model(model_path)
+    except (corpus.CorpusError, ValueError) as exc:
+        fail(str(exc))
+    verdicts = check_many(model, [e.text for e in examples])
+    m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model)
+    m["advice"] = advice_figures(verdicts)
+    if as_json:
+        click.echo(json.dumps(m, indent=2))
+        return
+    click.echo(f"{m['n']} drafts ({m['n_pitch']} pitch); borderline and unscored count as not pitch")
+    click.echo(figures_line(m))
+    a = m["advice"]
+    on_topic = "n/a" if a["on_topic_share"] is None else f"{a['on_topic_share']:.1%}"
+    click.echo(
+        f"advice: most common question list {a['top_list_share']:.1%} of verdicts, "
+        f"{a['distinct_per_verdict']:.2f} distinct questions per verdict, "
+        f"a question on the draft's topic for {on_topic} of drafts of 8+ words"
+    )
+    for kind, row in m["per_kind"].items():
+        click.echo(f"  {kind:28} n={row['n']:<5} accuracy {row['accuracy']:.3f}")
+
+
+@main.group(invoke_without_command=True)
+@click.option(
+    "--repeats",
+    default=500,
+    show_default=True,
+    type=click.IntRange(50, 100_000),
+    help="Single-draft checks timed per draft length.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the raw figures as JSON.")
+@click.pass_context
+def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
+    """Time the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression.
+
+    'rapport bench ledger' times the reminder queries instead.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from classifier import bench as b
+
+    result = b.run(repeats=repeats)
+    click.echo(json.dumps(result, indent=2) if as_json else b.report(result))
+
+
+@bench.command(name="ledger")
+@click.option("--url", help="An EMPTY database to seed. [default: a temporary SQLite file]")
+@click.option("--users", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--outreach", default=100_000, show_default=True, type=click.IntRange(1, 10_000_000))
+def bench_ledger(url: str | None, users: int, outreach: int) -> None:
+    """Seed outreach and reminders and time finding what is due (target: <= 50 ms)."""
+    from bot.ledger import bench as lb
+    from bot.ledger.db import LedgerError
+
+    try:
+        click.echo(lb.report(lb.run(url, users=users, outreach=outreach)))
+    except LedgerError as exc:
+        fail(str(exc), code=1)

@@ -1,0 +1,237 @@
+"""The one chat grammar: ``parse(text) -> Command``, and its help, used by every adapter.
+
+Slack's ``/rapport`` and the DM with the bot, the console chat (``rapport chat``) and, mapped onto app-command
+options, Discord all speak this grammar. A command is a small dataclass; the adapter runs it through the coach and
+renders the result in its own markup. Adding a command means one entry in ``GRAMMAR`` (and its dataclass), one coach
+method and one renderer per adapter.
+
+Contacts: on a chat platform a contact is a mention carrying the platform's user id (``<@U123|dana>`` in Slack,
+``<@123>`` in Discord). A typed ``@dana.lee`` (no autocomplete, so no id) gets a one-line hint, never a draft check;
+so does a lone word (``sent dana``). A longer text after the word is a draft that happens to start with it.
+The console has no user ids: there a contact is any name (``parse(text, names=True)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.types import MENTION
+
+__all__ = ["MENTION", "Command", "parse"]
+#: How far "snooze" pushes reminders when no number of days is given.
+SNOOZE_DAYS = 3
+#: The days between a watched channel's digests: the default and the range allowed.
+DIGEST_DAYS, DIGEST_DAYS_RANGE = 7, (1, 90)
+
+
+@dataclass(frozen=True, slots=True)
+class Help:
+    """Show the help."""
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """A one-line hint instead of an answer: an unknown word, a missing or unusable argument."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Check a draft (``draft`` is the whole text to score)."""
+
+    draft: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Log that the user reached out to ``contact`` (a mention, or a name in the console)."""
+
+    contact: str
+
+
+@dataclass(frozen=True, slots=True)
+class Replied:
+    """Log that ``contact`` answered the user."""
+
+    contact: str
+
+
+@dataclass(frozen=True, slots=True)
+class Done:
+    """End the pending follow-up reminders for ``contact``."""
+
+    contact: str
+
+
+@dataclass(frozen=True, slots=True)
+class Snooze:
+    """Push ``contact``'s pending reminders back ``days`` days."""
+
+    contact: str
+    days: int = SNOOZE_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Followups:
+    """List what is due now."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """Who replied, and how fast."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """See or change the reminder settings."""
+
+
+@dataclass(frozen=True, slots=True)
+class Forget:
+    """Delete everything Rapport holds about the user (the adapter asks first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Watch:
+    """Opt the channel the command was given in to coaching and a digest every ``digest_days`` days."""
+
+    digest_days: int = DIGEST_DAYS
+
+
+@dataclass(frozen=True, slots=True)
+class Unwatch:
+    """Opt the channel out again."""
+
+
+@dataclass(frozen=True, slots=True)
+class Quit:
+    """End the session (the console; a chat app has no session to end)."""
+
+
+Command = (
+    Help
+    | Hint
+    | Check
+    | Sent
+    | Replied
+    | Done
+    | Snooze
+    | Followups
+    | Stats
+    | Settings
+    | Forget
+    | Watch
+    | Unwatch
+    | Quit
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One command of the grammar: its word, its arguments as the help shows them, and what it does."""
+
+    word: str
+    args: str
+    about: str
+
+
+GRAMMAR: tuple[Entry, ...] = (
+    Entry("check", "<draft>", "check a draft before you send it (any text that is not a command is a draft too)"),
+    Entry("sent", "@someone", "log that you reached out; I'll remind you to follow up"),
+    Entry("replied", "@someone", "log that they answered (ends the follow-ups)"),
+    Entry("done", "@someone", "stop follow-up reminders for them"),
+    Entry("snooze", f"@someone [days, default {SNOOZE_DAYS}]", "push their reminders back"),
+    Entry("followups", "", "who is waiting on you"),
+    Entry("stats", "", "who replied, and how fast"),
+    Entry("settings", "", "follow-up delay, how often, quiet hours, time zone"),
+    Entry("watch", f"[days, default {DIGEST_DAYS}]", "coach pitches in this channel privately, with a digest"),
+    Entry("unwatch", "", "stop watching this channel and delete its digest numbers"),
+    Entry("forget", "", "delete everything Rapport holds about you"),
+    Entry("help", "", "this list"),
+)
+WORDS = frozenset(e.word for e in GRAMMAR) | {"quit", "exit"}
+#: Commands that take no argument: followed by more text, the whole text is a draft that starts with that word.
+_BARE = {"followups": Followups, "stats": Stats, "settings": Settings, "forget": Forget, "unwatch": Unwatch}
+_ABOUT_CONTACT = {"sent": Sent, "replied": Replied, "done": Done}
+
+
+def help_text(prefix: str = "", contact: str = "@someone", only: set[str] | None = None) -> str:
+    """The help, one line per command: ``{prefix}{word} {args}: {about}``.
+
+    ``prefix`` is how the platform invokes a command (``"/rapport "`` in Slack, ``""`` in the console),
+    ``contact`` how a contact is written there, ``only`` the words the platform offers (default: all).
+    """
+    lines = []
+    for e in GRAMMAR:
+        if only is not None and e.word not in only:
+            continue
+        usage = f"{prefix}{e.word} {e.args.replace('@someone', contact)}".rstrip()
+        lines.append(f"• `{usage}`: {e.about}")
+    return "\n".join(lines)
+
+
+def contact_hint(word: str, typed: str = "") -> str:
+    """The one line for a contact that is missing or carries no platform id (``sent @dana.lee`` typed by hand)."""
+    if not typed:
+        return f"Who? Mention them: `{word} @someone`."
+    return (
+        f"I can't tell who {typed} is: type @ and pick them from the list, so the mention carries their id "
+        f"(`{word} @someone`)."
+    )
+
+
+def _contact(rest: str, names: bool) -> str | None:
+    """The contact named by ``rest``: a mention as ``<@ID>`` (the display part dropped), or the name itself when
+    ``names``; None when it is neither."""
+    whole = MENTION.fullmatch(rest)
+    if whole:
+        return f"<@{whole.group(1)}>"
+    if names and rest and not MENTION.search(rest):
+        return rest
+    return None
+
+
+def _names_someone(rest: str) -> bool:
+    """Whether ``rest`` tries to name a person (nothing, one word, ``@...`` or a mention), not to start a draft."""
+    return not rest or " " not in rest or rest.startswith("@") or MENTION.search(rest) is not None
+
+
+def parse(text: str, *, names: bool = False) -> Command:
+    """The command ``text`` asks for. Never raises: anything else is a draft to check, a hint or the help.
+
+    ``names`` accepts plain names as contacts (the console); on chat platforms a contact must be a mention.
+    A leading ``/rapport`` is ignored, so the console takes what one types in Slack.
+    """
+    text = text.strip()
+    if text.lower().startswith("/rapport"):
+        text = text[len("/rapport") :].strip()
+    if not text:
+        return Help()
+    word, _, rest = text.partition(" ")
+    word, rest = word.lower(), rest.strip()
+    if word in ("help", "?"):
+        return Help()
+    if word in ("quit", "exit") and not rest:
+        return Quit()
+    if word == "check":
+        return Check(rest) if rest else Hint("Give me a draft to check: `check <your message>`.")
+    if word in _ABOUT_CONTACT or word == "snooze":
+        days = SNOOZE_DAYS
+        if word == "snooze":
+            name, _, last = rest.rpartition(" ")
+            if name and last.isdigit():
+                rest, days = name.strip(), int(last)
+        contact = _contact(rest, names)
+        if contact is None:
+            if _names_someone(rest):
+                return Hint(contact_hint(word, rest))
+            return Check(text)  # "sent you the deck yesterday, did it help?" is a draft
+        return Snooze(contact, days) if word == "snooze" else _ABOUT_CONTACT[word](contact)
+    if word in _BARE and not rest:
+        return _BARE[word]()
+    if word == "watch" and (not rest or rest.isdigit()):
+        return Watch(int(rest) if rest else DIGEST_DAYS)
+    if not rest and word not in WORDS:
+        return Hint(f"I don't know “{word}”. Type `help` to see what I can do, or give me a whole draft to check.")
+    return Check(text)

@@ -1,0 +1,315 @@
+"""The coach's reads and writes, one function per question, each inside a session the caller opened.
+
+The coach (``bot.coach``) opens the session and the transaction; these functions only build and run statements,
+so every SQL statement Rapport runs outside the reminder queue (``bot.ledger.queue``) lives here or in
+``bot.ledger.repo`` (the scheduling rules).
+"""
+
+from __future__ import annotations
+
+import statistics
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from bot.ledger import repo
+from bot.ledger.schema import (
+    ChannelPost,
+    Check,
+    Contact,
+    Outreach,
+    ProcessedEvent,
+    Reminder,
+    Reply,
+    User,
+    WatchedChannel,
+)
+from bot.types import ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
+
+
+def known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, Contact]:
+    """The user and a contact they logged outreach to; ``UnknownContactError`` if there is none."""
+    owner = repo.get_user(session, user)
+    who = repo.find_contact(session, owner, contact) if owner else None
+    if who is None:
+        raise UnknownContactError(f"no outreach to {contact!r} is logged yet; log it first with 'sent'")
+    return owner, who
+
+
+def add_check(session: Session, user: UserRef, at: datetime, source: str, score: float, label: str) -> int:
+    """Store a check (probability 0-1 and label, never the text); returns its id."""
+    owner = repo.get_or_create_user(session, user, at)
+    check = Check(owner_id=owner.id, at=at, source=source, score=score, label=label)
+    session.add(check)
+    session.flush()
+    return check.id
+
+
+def dispute(session: Session, user: UserRef, check_id: int, at: datetime) -> bool:
+    """Mark the user's check as "Not a pitch"; False if it is not theirs or already marked."""
+    owner = repo.get_user(session, user)
+    if owner is None:
+        return False
+    result = session.execute(
+        update(Check)
+        .where(Check.id == check_id, Check.owner_id == owner.id, Check.disputed_at.is_(None))
+        .values(disputed_at=at)
+    )
+    return result.rowcount == 1
+
+
+def recent_checks(session: Session, user: UserRef, limit: int) -> list[RecentCheck]:
+    """The user's last ``limit`` checks, newest first."""
+    owner = repo.get_user(session, user)
+    if owner is None:
+        return []
+    rows = session.scalars(
+        select(Check).where(Check.owner_id == owner.id).order_by(Check.at.desc(), Check.id.desc()).limit(limit)
+    )
+    return [RecentCheck(c.id, c.at, round(c.score * 100), c.label, c.disputed_at is not None) for c in rows]
+
+
+def _check_counts(owner_id: int | None = None):
+    query = select(
+        func.count(Check.id),
+        func.count(Check.id).filter(Check.label == "pitch"),
+        func.count(Check.id).filter(Check.label == "pitch", Check.disputed_at.is_not(None)),
+    )
+    return query if owner_id is None else query.where(Check.owner_id == owner_id)
+
+
+def feedback(session: Session) -> Feedback:
+    """Checks and "Not a pitch" marks across every user."""
+    users = session.scalar(select(func.count(func.distinct(Check.owner_id))))
+    checks, pitch, disputed = session.execute(_check_counts()).one()
+    return Feedback(users, checks, pitch, disputed)
+
+
+def take_notice(session: Session, user: UserRef) -> str | None:
+    """The user's one-time notice, cleared as it is read (by exactly one reader)."""
+    owner = repo.get_user(session, user)
+    if owner is None or owner.notice is None:
+        return None
+    notice = owner.notice
+    cleared = session.execute(
+        update(User).where(User.id == owner.id, User.notice == notice).values(notice=None)
+    ).rowcount
+    return notice if cleared == 1 else None
+
+
+def add_processed_event(session: Session, platform: str, event_id: str, at: datetime) -> None:
+    """Remember an event id (its unique key refuses a second one with ``IntegrityError``)."""
+    session.add(ProcessedEvent(platform=platform, event_id=event_id, at=at))
+
+
+def prune_events(session: Session, before: datetime) -> int:
+    """Forget processed event ids older than ``before``; returns how many."""
+    return session.execute(delete(ProcessedEvent).where(ProcessedEvent.at < before)).rowcount
+
+
+def watched(session: Session, platform: str, workspace: str, channel_id: str) -> WatchedChannel | None:
+    """The watched channel's row, or None."""
+    return session.scalar(
+        select(WatchedChannel).where(
+            WatchedChannel.platform == platform,
+            WatchedChannel.workspace == workspace,
+            WatchedChannel.channel_id == channel_id,
+        )
+    )
+
+
+def add_watched(session: Session, platform: str, workspace: str, channel_id: str, by: str, at: datetime, days: int):
+    """Opt a channel in (its unique key refuses a second row with ``IntegrityError``)."""
+    session.add(
+        WatchedChannel(
+            platform=platform, workspace=workspace, channel_id=channel_id, added_by=by, added_at=at, digest_days=days
+        )
+    )
+
+
+def mark_channel_reply(session: Session, channel: WatchedChannel, parent_id: str, author_id: str, at: datetime):
+    """A reply in a watched channel: its parent post (by someone else) counts as replied."""
+    session.execute(
+        update(ChannelPost)
+        .where(
+            ChannelPost.channel_id == channel.id,
+            ChannelPost.message_id == parent_id,
+            ChannelPost.author_id != author_id,
+            ChannelPost.replied_at.is_(None),
+        )
+        .values(replied_at=at)
+    )
+
+
+def add_channel_post(session: Session, channel_pk: int, message_id: str, author_id: str, at: datetime, **counts):
+    """A top-level post's aggregates (``is_pitch``, ``questions``); ``IntegrityError`` for a post seen before."""
+    session.add(ChannelPost(channel_id=channel_pk, message_id=message_id, author_id=author_id, at=at, **counts))
+
+
+def wants_channel_coaching(session: Session, user: UserRef) -> bool:
+    """Whether notes on the user's posts in watched channels are on (they are for someone Rapport never met)."""
+    row = repo.get_user(session, user)
+    return row is None or row.channel_coaching
+
+
+def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, check_id: int | None, **fields) -> Logged:
+    """Log outreach and schedule follow-up #1; the score comes from ``fields`` or from the user's check."""
+    owner = repo.get_or_create_user(session, user, at)
+    who = repo.get_or_create_contact(session, owner, contact)
+    if fields.get("pitch_score") is None and check_id is not None:
+        check = session.get(Check, check_id)
+        if check is not None and check.owner_id == owner.id:
+            fields.update(pitch_score=check.score, pitch_label=check.label)
+    outreach = Outreach(owner_id=owner.id, contact_id=who.id, at=at, **fields)
+    session.add(outreach)
+    session.flush()
+    repo.schedule_follow_up(session, owner, outreach, 1, at)
+    repo.reschedule_keep_in_touch(session, owner, who)
+    session.flush()
+    due = session.scalar(select(Reminder.due_at).where(Reminder.outreach_id == outreach.id, Reminder.seq == 1))
+    return Logged(who.display, at, follow_up_due=due)
+
+
+def add_reply(session: Session, user: UserRef, contact: str, at: datetime) -> Logged:
+    """Log a reply; cancels the contact's pending follow-ups and moves the keep-in-touch nudge."""
+    owner, who = known_contact(session, user, contact)
+    session.add(Reply(owner_id=owner.id, contact_id=who.id, at=at))
+    session.flush()
+    cancelled = repo.cancel_follow_ups(session, owner, who)
+    repo.reschedule_keep_in_touch(session, owner, who)
+    return Logged(who.display, at, cancelled_follow_ups=cancelled)
+
+
+def stats(session: Session, user: UserRef) -> Stats:
+    """Reach, replies and the median time to a first reply (hours), by the label of the checked draft too."""
+    owner = repo.get_user(session, user)
+    if owner is None:
+        return Stats(0, 0, None, None, {})
+    checks, pitch_checks, disputed = session.execute(_check_counts(owner.id)).one()
+    outreach = session.execute(
+        select(Outreach.contact_id, Outreach.at, Outreach.pitch_label).where(Outreach.owner_id == owner.id)
+    ).all()
+    replies = session.execute(select(Reply.contact_id, Reply.at).where(Reply.owner_id == owner.id)).all()
+    first_out: dict[int, datetime] = {}
+    for contact_id, at, _ in outreach:
+        first_out[contact_id] = min(at, first_out.get(contact_id, at))
+    reply_times: dict[int, list[datetime]] = {}
+    for contact_id, at in replies:
+        reply_times.setdefault(contact_id, []).append(at)
+    waits = []
+    for contact_id, start in first_out.items():
+        after = [t for t in reply_times.get(contact_id, []) if t >= start]
+        if after:
+            waits.append((min(after) - start).total_seconds() / 3600)
+    by_label: dict[str, tuple[int, int]] = {}
+    for contact_id, at, label in outreach:
+        if label:
+            answered = any(t >= at for t in reply_times.get(contact_id, []))
+            n, ok = by_label.get(label, (0, 0))
+            by_label[label] = (n + 1, ok + answered)
+    reached = len(first_out)
+    return Stats(
+        reached=reached,
+        replied=len(waits),
+        reply_rate=len(waits) / reached if reached else None,
+        median_hours_to_reply=round(statistics.median(waits), 1) if waits else None,
+        by_draft_label=by_label,
+        checks=checks,
+        pitch_checks=pitch_checks,
+        disputed=disputed,
+    )
+
+
+def _ref(user: UserRef) -> dict:
+    return {"platform": user.platform, "workspace": user.workspace, "user_id": user.user_id}
+
+
+def export(session: Session, user: UserRef) -> dict:
+    """Everything held about ``user`` as JSON-ready data: settings, and per contact outreach, replies, reminders."""
+    owner = repo.get_user(session, user)
+    if owner is None:
+        return {"user": _ref(user), "contacts": []}
+    data = {"user": _ref(user), "settings": repo.settings_of(owner), "contacts": []}
+    for c in session.scalars(select(Contact).where(Contact.owner_id == owner.id)).all():
+        outreach = session.scalars(select(Outreach).where(Outreach.contact_id == c.id))
+        fields = ("channel", "thread_ref", "pitch_score", "pitch_label", "note")
+        data["contacts"].append(
+            {
+                "contact": c.display,
+                "outreach": [{"at": o.at.isoformat(), **{k: getattr(o, k) for k in fields}} for o in outreach],
+                "replies": [r.at.isoformat() for r in session.scalars(select(Reply).where(Reply.contact_id == c.id))],
+                "reminders": [
+                    {"kind": r.kind, "due_at": r.due_at.isoformat(), "status": r.status}
+                    for r in session.scalars(select(Reminder).where(Reminder.contact_id == c.id))
+                ],
+            }
+        )
+    return data
+
+
+def forget(session: Session, user: UserRef) -> bool:
+    """Delete the user (their rows cascade) and their posts' channel aggregates; False if there was nothing."""
+    channels = select(WatchedChannel.id).where(
+        WatchedChannel.platform == user.platform, WatchedChannel.workspace == user.workspace
+    )
+    posts = session.execute(
+        delete(ChannelPost).where(ChannelPost.author_id == user.user_id, ChannelPost.channel_id.in_(channels))
+    ).rowcount
+    owner = repo.get_user(session, user)
+    if owner is not None:
+        session.delete(owner)
+    return owner is not None or posts > 0
+
+
+# -- watched channels' digests ----------------------------------------------------------------------------------
+def watched_channels(session: Session, platform: str) -> list[WatchedChannel]:
+    """Every watched channel of ``platform``."""
+    return list(session.scalars(select(WatchedChannel).where(WatchedChannel.platform == platform)))
+
+
+def claim_period(session: Session, channel: WatchedChannel, now: datetime) -> bool:
+    """Take the channel's digest for the period since its last one (as read); False if another worker took it."""
+    same_period = (
+        WatchedChannel.last_digest_at.is_(None)
+        if channel.last_digest_at is None
+        else WatchedChannel.last_digest_at == channel.last_digest_at
+    )
+    return (
+        session.execute(
+            update(WatchedChannel).where(WatchedChannel.id == channel.id, same_period).values(last_digest_at=now)
+        ).rowcount
+        == 1
+    )
+
+
+def give_back_period(session: Session, channel: WatchedChannel, now: datetime) -> None:
+    """Undo ``claim_period`` after a failed post, so a later run retries."""
+    session.execute(
+        update(WatchedChannel)
+        .where(WatchedChannel.id == channel.id, WatchedChannel.last_digest_at == now)
+        .values(last_digest_at=channel.last_digest_at)
+    )
+
+
+def channel_digest(session: Session, channel: WatchedChannel, since: datetime, until: datetime) -> ChannelDigest:
+    """The channel's top-level posts from ``since`` (inclusive) to ``until``, as counts only."""
+    posts = session.execute(
+        select(ChannelPost.is_pitch, ChannelPost.questions, ChannelPost.replied_at).where(
+            ChannelPost.channel_id == channel.id, ChannelPost.at >= since, ChannelPost.at < until
+        )
+    ).all()
+    return ChannelDigest(
+        platform=channel.platform,
+        workspace=channel.workspace,
+        channel_id=channel.channel_id,
+        since=since,
+        until=until,
+        posts=len(posts),
+        questions=sum(p.questions for p in posts),
+        posts_with_question=sum(1 for p in posts if p.questions),
+        pitches=sum(1 for p in posts if p.is_pitch),
+        replied=sum(1 for p in posts if p.replied_at is not None),
+        replied_pitches=sum(1 for p in posts if p.is_pitch and p.replied_at is not None),
+        replied_with_question=sum(1 for p in posts if p.questions and p.replied_at is not None),
+    )
