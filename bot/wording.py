@@ -11,6 +11,7 @@ HEADLINES = {
     "pitch": "reads as a pitch",
     "borderline": "could read as a pitch",
     "conversation": "reads like a conversation",
+    "unscored": "not scored (too short, or not English)",
 }
 
 

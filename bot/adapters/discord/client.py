@@ -195,7 +195,9 @@ class RapportBot(discord.AutoShardedClient):
         checked = self.coach.check(user, text, self.clock(), source)
         return Reply(
             embed=render.verdict_embed(checked.verdict, text),
-            view=lambda: verdict_view(user.workspace, checked.check_id, checked.verdict.label),
+            view=lambda: verdict_view(
+                user.workspace, checked.check_id, checked.verdict.label, rewrite=checked.verdict.rewrite is not None
+            ),
         )
 
     def log_outreach(self, user: UserRef, contact: discord.abc.User, check_id: int) -> str:

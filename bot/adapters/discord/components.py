@@ -79,6 +79,29 @@ class CheckAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport:a
         await interaction.response.send_modal(RecheckModal(render.draft_of(embeds[0] if embeds else None)))
 
 
+class CheckRewrite(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport:rewrite"):
+    """ "Check this version": checks the verdict's suggested rewrite in one click."""
+
+    def __init__(self):
+        super().__init__(
+            discord.ui.Button(
+                label=wording.CHECK_REWRITE, style=discord.ButtonStyle.primary, custom_id="rapport:rewrite"
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(cls, interaction, item, match):
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Check the rewrite the verdict shows and answer with its own verdict, privately."""
+        embeds = interaction.message.embeds if interaction.message else []
+        text = render.rewrite_of(embeds[0] if embeds else None)
+        bot = bot_of(interaction)
+        user = user_of(interaction)
+        await bot.answer(interaction, lambda: bot.check(user, text, "command"))
+
+
 class RecheckModal(discord.ui.Modal, title="Check again"):
     """The form behind "Check again": the draft, editable; submitting checks it again."""
 
@@ -240,7 +263,7 @@ class ForgetButton(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport
         await bot.answer(interaction, work, edit=True)
 
 
-DYNAMIC_ITEMS = (SentTo, CheckAgain, NotAPitch, StopNotes, ReminderButton, ForgetButton)
+DYNAMIC_ITEMS = (SentTo, CheckAgain, CheckRewrite, NotAPitch, StopNotes, ReminderButton, ForgetButton)
 
 
 def view_of(*items: discord.ui.Item) -> discord.ui.View:
@@ -251,10 +274,13 @@ def view_of(*items: discord.ui.Item) -> discord.ui.View:
     return view
 
 
-def verdict_view(workspace: str, check_id: int, label: str) -> discord.ui.View:
-    """The buttons under a verdict: "I sent it to…", "Check again" and (unless a conversation) "Not a pitch"."""
+def verdict_view(workspace: str, check_id: int, label: str, rewrite: bool = False) -> discord.ui.View:
+    """The buttons under a verdict: "I sent it to…", "Check again", "Check this version" (when there is a
+    rewrite) and, for a pitch or borderline verdict, "Not a pitch"."""
     items: list[discord.ui.Item] = [SentTo(check_id), CheckAgain()]
-    if label != "conversation":
+    if rewrite:
+        items.append(CheckRewrite())
+    if label in ("pitch", "borderline"):
         items.append(NotAPitch(workspace, check_id))
     return view_of(*items)
 

@@ -23,6 +23,7 @@ COLOURS = {
     "pitch": discord.Colour.red(),
     "borderline": discord.Colour.gold(),
     "conversation": discord.Colour.green(),
+    "unscored": discord.Colour.blurple(),
 }
 
 #: What ``/rapport`` offers on Discord: the chat grammar's words as subcommands (options instead of text).
@@ -98,10 +99,18 @@ def verdict_embed(verdict, draft: str | None = None, intro: str | None = None) -
             inline=False,
         )
     embed.add_field(name="Tip", value=_clip(verdict.tip, FIELD_MAX), inline=False)
+    if verdict.rewrite:
+        embed.add_field(name=wording.REWRITE_INTRO, value=_clip(verdict.rewrite, FIELD_MAX), inline=False)
     footer = "  ·  ".join(part for part in (_signals(verdict), *verdict.notes) if part)
     if footer:
         embed.set_footer(text=_clip(footer, FOOTER_MAX))
     return embed
+
+
+def rewrite_of(embed: discord.Embed | None) -> str:
+    """The rewrite a verdict embed suggests ("Try this instead"), for "Check this version"; "" if none."""
+    fields = embed.fields if embed is not None else []
+    return next((f.value or "" for f in fields if f.name == wording.REWRITE_INTRO), "")
 
 
 def draft_of(embed: discord.Embed | None) -> str:

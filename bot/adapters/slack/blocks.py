@@ -54,6 +54,8 @@ def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = Non
         blocks.append(section("Nothing salesy stood out."))
     blocks.append(section(f"*{wording.questions_intro(verdict)}*\n" + "\n".join(f"• {q}" for q in verdict.questions)))
     blocks.append(section(f"*Tip:* {verdict.tip}"))
+    if verdict.rewrite:
+        blocks.append(section(f"*{wording.REWRITE_INTRO}*\n>{_escape(verdict.rewrite)}"))
     signals = "  ·  ".join(f"{s.label} {s.show(s.value)}" for s in verdict.signals)
     notes = [f"_{n}_" for n in verdict.notes]
     blocks.append({"type": "context", "elements": [_mrkdwn("  ·  ".join([signals, *notes]))]})
@@ -67,7 +69,9 @@ def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = Non
         ]
         if draft is not None and len(draft) <= _VALUE_MAX:
             elements.append(_button("Check again", "check_again", draft))
-        if verdict.label != "conversation":
+        if verdict.rewrite and len(verdict.rewrite) <= _VALUE_MAX:
+            elements.append(_button(wording.CHECK_REWRITE, "check_rewrite", verdict.rewrite))
+        if verdict.label in ("pitch", "borderline"):
             elements.append(_button("Not a pitch", "not_a_pitch", str(check_id)))
         blocks.append({"type": "actions", "block_id": f"check:{check_id}", "elements": elements})
     return blocks

@@ -55,11 +55,24 @@ def test_check_answers_privately_with_the_verdict_in_an_embed(bot, discord_api, 
     assert answer["allowed_mentions"] == {"parse": []}
     (check,) = ledger.recent_checks(ref(me))
     assert check.label == "pitch" and embed["title"].startswith(f"Pitch score {check.score}/100")
+    assert fields["Try this instead:"] and "demo" not in fields["Try this instead:"]
     assert custom_ids(answer) == [
         f"rapport:sent:{check.id}",
         "rapport:again",
+        "rapport:rewrite",
         f"rapport:dispute:{d.GUILD_ID}:{check.id}",
     ]
+
+
+def test_check_this_version_checks_the_rewrite_in_one_click(bot, discord_api, ledger):
+    me = "1600000000000000201"
+    call = discord_api.interact(d.slash("check", me, {"draft": PITCH}))
+    rewrite = {f["name"]: f["value"] for f in private(call)["embeds"][0]["fields"]}["Try this instead:"]
+    answer = private(discord_api.interact(d.press(created(call), "rapport:rewrite", me)))
+    embed = answer["embeds"][0]
+    assert embed["description"] == "> " + rewrite
+    assert "reads like a conversation" in embed["title"]
+    assert [c.label for c in ledger.recent_checks(ref(me))] == ["conversation", "pitch"]
 
 
 def test_i_sent_it_to_logs_the_outreach_with_the_checked_score(bot, discord_api, ledger):

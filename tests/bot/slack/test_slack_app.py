@@ -84,7 +84,8 @@ def test_a_draft_gets_a_private_verdict_in_the_ack(app):
     assert "We help companies like yours" in shown or "companies like yours" in shown
     assert "?" in shown  # open questions to lead with
     actions = next(b for b in body["blocks"] if b["type"] == "actions")
-    assert [e["action_id"] for e in actions["elements"]] == ["sent_to", "check_again", "not_a_pitch"]
+    assert [e["action_id"] for e in actions["elements"]] == ["sent_to", "check_again", "check_rewrite", "not_a_pitch"]
+    assert "Try this instead:" in shown
     assert actions["elements"][0]["type"] == "users_select"
 
     status, body = app.command(QUESTION)
@@ -225,6 +226,26 @@ def test_check_again_opens_the_draft_and_shows_a_new_verdict(app, stand_in):
     _, body = app.interact(view_submission(modal, "U6FA", values))
     assert body["response_action"] == "update"
     assert "reads like a conversation" in texts(body["view"]["blocks"])
+
+
+def test_check_this_version_checks_the_rewrite_in_one_click(app, stand_in):
+    _, body = app.command(PITCH, user="U6RW")
+    actions = next(b for b in body["blocks"] if b["type"] == "actions")
+    rewrite = next(e for e in actions["elements"] if e["action_id"] == "check_rewrite")
+    shown = texts(body["blocks"])
+    assert rewrite["value"] in shown.replace("\n>", " ")  # the button checks the rewrite the answer shows
+    assert "demo" not in rewrite["value"] and rewrite["value"].split()[-1].endswith(("?", "."))
+    action = {
+        "type": "button",
+        "action_id": "check_rewrite",
+        "block_id": actions["block_id"],
+        "value": rewrite["value"],
+    }
+    app.interact(block_action(action, "U6RW", stand_in.response_url("rewrite-U6RW")))
+    [answer] = stand_in.wait_for("response_url", path="rewrite-U6RW")
+    assert answer.params["response_type"] == "ephemeral" and answer.params["replace_original"] is False
+    assert "reads like a conversation" in texts(answer.params["blocks"])
+    wait_for(lambda: len(ledger(app).recent_checks(user("U6RW"))) == 2, what="the rewrite's check to be recorded")
 
 
 def test_forget_asks_first_then_deletes(app, stand_in):

@@ -1,4 +1,5 @@
-"""Buttons and selects: "I sent it to…", "Check again", "Not a pitch", the reminder buttons, "forget me"."""
+"""Buttons and selects: "I sent it to…", "Check again", "Check this version", "Not a pitch", the reminder buttons,
+"forget me"."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
     actions = Actions(coach, clock)
     app.action("sent_to")(actions.sent_to)
     app.action("check_again")(actions.check_again)
+    app.action("check_rewrite")(actions.check_rewrite)
     app.action("not_a_pitch")(actions.not_a_pitch)
     app.action(re.compile(r"^reminder_(done|snooze|replied)$"))(actions.reminder_button)
     app.action(re.compile(r"^forget_(confirm|cancel)$"))(actions.forget_button)
@@ -45,6 +47,18 @@ class Actions(Listener):
         """Open the draft in a modal to edit and check again."""
         ack()
         client.views_open(trigger_id=body["trigger_id"], view=blocks.recheck_modal(body["actions"][0]["value"]))
+
+    def check_rewrite(self, ack, body, context, respond) -> None:
+        """ "Check this version": check the suggested rewrite at once and answer with its verdict, privately."""
+        ack()
+        text = body["actions"][0]["value"]
+        checked = self.coach.check(user_of(context), text, self.clock(), "command")
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=wording.headline(checked.verdict),
+            blocks=blocks.verdict_blocks(checked.verdict, checked.check_id, text),
+        )
 
     def not_a_pitch(self, ack, body, context, respond) -> None:
         """Record that the user disputes a pitch verdict (never the text)."""
