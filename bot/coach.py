@@ -11,7 +11,6 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -90,7 +89,7 @@ class Coach:
         """(True, "ok") when the database answers a query now, else (False, the driver's one-line reason)."""
         try:
             with self.sessions() as session:
-                session.execute(text("SELECT 1"))
+                queries.ping(session)
         except Exception as exc:
             return False, describe(exc)
         return True, "ok"

@@ -149,6 +149,9 @@ ALREADY_DISPUTED = "Already noted, thanks."
 FORGET_ASK = "This deletes everything Rapport holds about you here: outreach, replies, reminders, checks. Sure?"
 FORGOTTEN = "Done. Everything Rapport held about you here is deleted."
 NOTHING_TO_FORGET = "There was nothing to delete."
+#: "I sent it to…" / "sent" naming the user themself, or a bot.
+NOT_YOURSELF = "That's you! Pick the person you reached out to."
+NOT_A_BOT = "Bots don't write back. Pick the person you reached out to."
 NO_TEXT = "That message has no text I can check."
 
 #: What each reminder setting means, as every settings form and command option labels it.

@@ -23,7 +23,7 @@ from bot.cli.base import (
     user_option,
 )
 from bot.coach import UnknownContactError
-from bot.wording import NOTHING_DUE, digest_text, reminder_line, stats_line
+from bot.wording import NOTHING_DUE, NOTHING_TO_FORGET, digest_text, reminder_line, stats_line
 
 
 @main.group()
@@ -106,7 +106,7 @@ def forget(yes: bool, user: str | None) -> None:
     if not yes:
         click.confirm(f"Delete all outreach, replies and reminders of {ref.user_id}?", abort=True)
     gone = ledger_coach().forget(ref)
-    click.echo("Done: everything about you is deleted." if gone else "There was nothing to delete.")
+    click.echo("Done: everything about you is deleted." if gone else NOTHING_TO_FORGET)
 
 
 @main.command()

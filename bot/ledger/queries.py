@@ -28,6 +28,11 @@ from bot.ledger.schema import (
 from bot.types import ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
 
 
+def ping(session: Session) -> None:
+    """Ask the database a trivial question; raises (SQLAlchemy's error) when it cannot answer."""
+    session.execute(select(1))
+
+
 def known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, Contact]:
     """The user and a contact they logged outreach to; ``UnknownContactError`` if there is none."""
     owner = repo.get_user(session, user)

@@ -203,7 +203,7 @@ class RapportBot(discord.AutoShardedClient):
     def log_outreach(self, user: UserRef, contact: discord.abc.User, check_id: int) -> str:
         """ "I sent it to…" on a verdict: log outreach to ``contact`` with that check's score."""
         if contact.bot:
-            return "Bots don't write back. Pick the person you reached out to."
+            return wording.NOT_A_BOT
         logged = self.coach.record_outreach(user, f"<@{contact.id}>", self.clock(), check_id=check_id)
         return render.logged_text(logged)
 

@@ -32,10 +32,10 @@ async def answer_command(
     bot, me = bot_of(interaction), user_of(interaction)
     if isinstance(command, commands.Sent) and about is not None:
         if about.id == interaction.user.id:
-            await bot.answer(interaction, lambda: Reply("That's you! Pick the person you reached out to."))
+            await bot.answer(interaction, lambda: Reply(wording.NOT_YOURSELF))
             return
         if about.bot:
-            await bot.answer(interaction, lambda: Reply("Bots don't write back. Pick the person you reached out to."))
+            await bot.answer(interaction, lambda: Reply(wording.NOT_A_BOT))
             return
     channel = str(interaction.channel_id) if interaction.channel_id else None
     await bot.answer(interaction, lambda: bot.run_command(me, command, channel))

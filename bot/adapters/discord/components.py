@@ -55,7 +55,7 @@ class SentTo(discord.ui.DynamicItem[discord.ui.UserSelect], template=r"rapport:s
             if contact is None:
                 return Reply("Pick the person you sent it to.")
             if contact.id == interaction.user.id:
-                return Reply("That's you! Pick the person you reached out to.")
+                return Reply(wording.NOT_YOURSELF)
             return Reply(bot.log_outreach(user, contact, self.check_id))
 
         await bot.answer(interaction, work)
