@@ -82,6 +82,7 @@ def read_jsonl(path: Path, *, require_kind: bool = False) -> list[Example]:
 
 
 def files(directory: Path = CORPUS_DIR) -> list[Path]:
+    """The corpus's ``*.jsonl`` files (one per writer), sorted by name."""
     return sorted(directory.glob("*.jsonl"))
 
 

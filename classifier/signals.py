@@ -135,6 +135,8 @@ def reading_grade(text: str, ws: list[str]) -> float:
 
 
 def looks_english(ws: list[str]) -> bool:
+    """True when at least 12% of the lower-case words ``ws`` are common English function words (or there are
+    fewer than four words to tell)."""
     if len(ws) < 4:
         return True
     hits = sum(w.lower() in _ENGLISH for w in ws)
@@ -142,6 +144,8 @@ def looks_english(ws: list[str]) -> bool:
 
 
 def measure(text: str, found: Cues) -> list[Signal]:
+    """The four signals of ``text`` (words, questions, reading grade, share about them), each with the range
+    that tends to get replies; ``found`` is ``cues.find`` of the same text."""
     ws = found.words
     n = len(text.split())  # words as a reader counts them, numbers and links included
     grade = reading_grade(text, ws)

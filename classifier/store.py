@@ -35,6 +35,7 @@ def shipped_model_path() -> Path:
 
 
 def cache_path() -> Path:
+    """Where a model rebuilt from the corpus is kept: the user cache directory, per scikit-learn version."""
     return Path(user_cache_dir("rapport")) / f"pitch-sklearn-{sklearn.__version__}.joblib"
 
 

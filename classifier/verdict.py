@@ -92,6 +92,7 @@ class Verdict:
         return round(self.pitch_probability * 100)
 
     def to_dict(self, include_text: bool = False) -> dict:
+        """The verdict as JSON-ready data (``score`` added; the draft itself only with ``include_text``)."""
         data = asdict(self)
         if not include_text:
             del data["text"]
