@@ -32,6 +32,7 @@ from bot.types import (
     Unavailable,
     UnknownContactError,
     UserRef,
+    utcnow,
 )
 from classifier import PitchModel, Verdict, check, check_many, load_model
 
@@ -292,13 +293,14 @@ class Coach:
         raise AssertionError("unreachable")
 
     @_ledger
-    def record_reply(self, user: UserRef, contact: str, at: datetime) -> Logged:
-        """Log that ``contact`` answered ``user``; cancels pending follow-ups, starts keep-in-touch.
+    def record_reply(self, user: UserRef, contact: str, at: datetime, now: datetime | None = None) -> Logged:
+        """Log that ``contact`` answered ``user`` at ``at``; cancels pending follow-ups, starts keep-in-touch.
 
-        ``UnknownContactError`` if the user never logged outreach to them.
+        ``UnknownContactError`` if the user never logged outreach to them; ``ValueError`` (one line) for a reply
+        dated before the first outreach to them or after ``now`` (default: the current time).
         """
         with self.sessions.begin() as session:
-            return queries.add_reply(session, user, contact, at)
+            return queries.add_reply(session, user, contact, at, now or utcnow())
 
     @_ledger
     def followups(self, user: UserRef, now: datetime) -> list[DueReminder]:
@@ -313,22 +315,29 @@ class Coach:
             return repo.end_pending(session, owner, who, status="done", kind=repo.FOLLOW_UP)
 
     @_ledger
-    def snooze(self, user: UserRef, contact: str, until: datetime) -> int:
-        """Move the contact's pending reminders to ``until`` (outside quiet hours); returns how many moved."""
+    def snooze(self, user: UserRef, contact: str, days: int, now: datetime) -> list[datetime]:
+        """Push the contact's pending reminders back ``days`` (1-365) local days from the later of their due time
+        and ``now``, out of quiet hours: never forward. Returns the new due times in the user's zone, earliest
+        first (empty: nothing was pending). ``ValueError`` (``SNOOZE_DAYS_ERROR``) for a bad ``days``."""
+        repo.check_snooze_days(days)
         with self.sessions.begin() as session:
             owner, who = queries.known_contact(session, user, contact)
-            return repo.move_pending(session, owner, who, repo.outside_quiet_hours(owner, until))
+            return [repo.local(owner, due) for due in repo.snooze_pending(session, owner, who, days, now)]
 
     @_ledger
     def update_settings(self, user: UserRef, now: datetime, **changes) -> dict:
         """Change the user's reminder settings (``ValueError`` naming the first bad one); returns those in force.
 
         Names and ranges: ``bot.types.SETTING_RANGES``, plus ``timezone``, ``daily_digest``, ``channel_coaching``.
+        A new zone or new quiet hours re-plan the pending reminders (``bot.ledger.repo.replan``).
         """
         self.ensure_user(user, now)
         with self.sessions.begin() as session:
             owner = repo.get_or_create_user(session, user, now)
+            before = (owner.timezone, owner.quiet_start_hour, owner.quiet_end_hour)
             repo.apply_settings(owner, changes)
+            if (owner.timezone, owner.quiet_start_hour, owner.quiet_end_hour) != before:
+                repo.replan(session, owner)  # pending reminders follow the new calendar
             return repo.settings_of(owner)
 
     @_ledger

@@ -107,9 +107,18 @@ def ledger_errors(command):
     return wrapper
 
 
+#: The platform name of the terminal's users (``rapport remind`` and ``rapport chat`` deliver only theirs).
+TERMINAL = "cli"
+
+
 def local_user(user: str | None) -> UserRef:
     """The command line's user: ``("cli", "local", user or the login name)``."""
-    return UserRef("cli", "local", user or getpass.getuser())
+    return UserRef(TERMINAL, "local", user or getpass.getuser())
+
+
+def shown(when: datetime) -> str:
+    """An aware time as the user reads it, in the zone it carries: ``Mon 09 Mar 2026 20:30 EDT``."""
+    return f"{when:%a %d %b %Y %H:%M %Z}"
 
 
 user_option = click.option("--user", help="Whose ledger. [default: your login name]")

@@ -8,7 +8,7 @@ so every SQL statement Rapport runs outside the reminder queue (``bot.ledger.que
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +25,7 @@ from bot.ledger.schema import (
     User,
     WatchedChannel,
 )
-from bot.types import ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
+from bot.types import SAME_SEND, ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
 
 
 def ping(session: Session) -> None:
@@ -159,31 +159,80 @@ def wants_channel_coaching(session: Session, user: UserRef) -> bool:
 
 
 def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, check_id: int | None, **fields) -> Logged:
-    """Log outreach and schedule follow-up #1; the score comes from ``fields`` or from the user's check."""
+    """Log outreach; one chain of follow-ups per contact. The score comes from ``fields`` or the user's check.
+
+    The same send logged twice within ``SAME_SEND`` (a menu and a command) is one outreach: the second fills in
+    what the first lacked. A newer outreach ends the contact's pending follow-ups (``replaced``) and starts the
+    chain again from follow-up #1; an older one (logged late) is recorded and leaves the chain as it is.
+    """
     owner = repo.get_or_create_user(session, user, at)
     who = repo.get_or_create_contact(session, owner, contact)
     if fields.get("pitch_score") is None and check_id is not None:
         check = session.get(Check, check_id)
         if check is not None and check.owner_id == owner.id:
             fields.update(pitch_score=check.score, pitch_label=check.label)
+    mine = (Outreach.owner_id == owner.id, Outreach.contact_id == who.id)
+    same = session.scalar(
+        select(Outreach).where(*mine, Outreach.at.between(at - SAME_SEND, at + SAME_SEND)).order_by(Outreach.at)
+    )
+    if same is not None:
+        for name, value in fields.items():
+            if value is not None and getattr(same, name) is None:
+                setattr(same, name, value)
+        return Logged(who.display, repo.local(owner, same.at), follow_up_due=_next_follow_up(session, owner, who))
+    latest = session.scalar(select(func.max(Outreach.at)).where(*mine))
     outreach = Outreach(owner_id=owner.id, contact_id=who.id, at=at, **fields)
     session.add(outreach)
     session.flush()
-    repo.schedule_follow_up(session, owner, outreach, 1, at)
+    if latest is None or at > latest:
+        repo.end_pending(session, owner, who, status="replaced", kind=repo.FOLLOW_UP)
+        repo.schedule_follow_up(session, owner, outreach, 1, at)
     repo.reschedule_keep_in_touch(session, owner, who)
     session.flush()
-    due = session.scalar(select(Reminder.due_at).where(Reminder.outreach_id == outreach.id, Reminder.seq == 1))
-    return Logged(who.display, at, follow_up_due=due)
+    return Logged(who.display, repo.local(owner, at), follow_up_due=_next_follow_up(session, owner, who))
 
 
-def add_reply(session: Session, user: UserRef, contact: str, at: datetime) -> Logged:
-    """Log a reply; cancels the contact's pending follow-ups and moves the keep-in-touch nudge."""
+def _next_follow_up(session: Session, owner: User, who: Contact) -> datetime | None:
+    """The contact's next pending follow-up, in the user's zone, or None."""
+    due = session.scalar(
+        select(func.min(Reminder.due_at)).where(
+            Reminder.contact_id == who.id, Reminder.kind == repo.FOLLOW_UP, Reminder.status == "pending"
+        )
+    )
+    return repo.local(owner, due.replace(tzinfo=UTC) if due is not None and due.tzinfo is None else due)
+
+
+#: A reply this far ahead of the clock still counts as now (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def add_reply(session: Session, user: UserRef, contact: str, at: datetime, now: datetime) -> Logged:
+    """Log a reply; cancels the contact's pending follow-ups and moves the keep-in-touch nudge.
+
+    ``ValueError`` (one line) for a reply dated before the first outreach to the contact or after ``now``.
+    """
     owner, who = known_contact(session, user, contact)
+    if at > now + CLOCK_SKEW:
+        raise ValueError(f"a reply can't be in the future: {_shown(owner, at)} is after now ({_shown(owner, now)})")
+    first = session.scalar(
+        select(func.min(Outreach.at)).where(Outreach.owner_id == owner.id, Outreach.contact_id == who.id)
+    )
+    first = first.replace(tzinfo=UTC) if first is not None and first.tzinfo is None else first
+    if first is not None and at < first:
+        raise ValueError(
+            f"{who.display} can't have replied at {_shown(owner, at)}: that is before you first reached out "
+            f"({_shown(owner, first)})"
+        )
     session.add(Reply(owner_id=owner.id, contact_id=who.id, at=at))
     session.flush()
     cancelled = repo.cancel_follow_ups(session, owner, who)
     repo.reschedule_keep_in_touch(session, owner, who)
-    return Logged(who.display, at, cancelled_follow_ups=cancelled)
+    return Logged(who.display, repo.local(owner, at), cancelled_follow_ups=cancelled)
+
+
+def _shown(owner: User, when: datetime) -> str:
+    """A time as the user reads it: ``2026-03-09 20:30 EDT`` in their zone."""
+    return f"{repo.local(owner, when):%Y-%m-%d %H:%M %Z}"
 
 
 def stats(session: Session, user: UserRef) -> Stats:

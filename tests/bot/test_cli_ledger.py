@@ -57,7 +57,7 @@ def test_show_export_and_forget(rapport):
     rapport("log", "sent", "Dana Lee", "--at", "2026-11-02T10:00", "--note", "asked about hiring")
     rapport("log", "replied", "Dana Lee", "--at", "2026-11-02T16:00")
     shown = rapport("log", "show")
-    assert "Dana Lee: reached out 2026-11-02 10:00; replied 2026-11-02 16:00" in shown.stdout
+    assert "Dana Lee: reached out 2026-11-02 10:00 UTC; replied 2026-11-02 16:00 UTC" in shown.stdout
     assert "Reached 1, 1 replied (100%); median time to reply 6 h." in shown.stdout
     data = json.loads(rapport("export", "--json").stdout)
     assert data["contacts"][0]["outreach"][0]["note"] == "asked about hiring"
