@@ -113,7 +113,7 @@ def test_the_chat_grammar_takes_a_good_snooze():
 
 def test_a_reply_before_the_first_outreach_is_refused(coach):
     coach.record_outreach(ME, "Dana", utc(2026, 11, 2, 10, 0))
-    with pytest.raises(ValueError, match="^Dana can't have replied at 1999-01-01 00:00 UTC: that is before"):
+    with pytest.raises(ValueError, match=r"^Dana can't have replied at 1999-01-01 00:00 UTC: that is before"):
         coach.record_reply(ME, "Dana", utc(1999, 1, 1), now=utc(2026, 11, 3))
     assert coach.stats(ME).replied == 0
     assert len(coach.followups(ME, utc(2026, 11, 6))) == 1  # the follow-up was not cancelled
@@ -121,7 +121,7 @@ def test_a_reply_before_the_first_outreach_is_refused(coach):
 
 def test_a_reply_in_the_future_is_refused(coach):
     coach.record_outreach(ME, "Dana", utc(2026, 11, 2, 10, 0))
-    with pytest.raises(ValueError, match="^a reply can't be in the future"):
+    with pytest.raises(ValueError, match=r"^a reply can't be in the future"):
         coach.record_reply(ME, "Dana", utc(2026, 11, 4), now=utc(2026, 11, 3))
     logged = coach.record_reply(ME, "Dana", utc(2026, 11, 3, 0, 4), now=utc(2026, 11, 3))  # within clock skew
     assert logged.cancelled_follow_ups == 1 and coach.stats(ME).replied == 1
