@@ -167,7 +167,10 @@ class Coach:
 
     @_ledger
     def first_seen(self, platform: str, event_id: str, at: datetime) -> bool:
-        """True the first time an event id arrives; False for a retried delivery of it (processed once)."""
+        """True the first time an event id arrives; False for a retried delivery of it (processed once).
+
+        This marks the id on its own: for an event that records something, pass the id to ``observe`` instead,
+        which marks it in the same transaction as the record."""
         try:
             with self.sessions.begin() as session:
                 queries.add_processed_event(session, platform, event_id, at)
@@ -214,51 +217,34 @@ class Coach:
             return queries.watched(session, platform, workspace, channel_id) is not None
 
     @_ledger
-    def observe(self, message: Message) -> Observation:
+    def seen(self, platform: str, event_id: str) -> bool:
+        """Whether the event id was processed already (a retry to acknowledge and drop); reads only."""
+        with self.sessions() as session:
+            return queries.seen_event(session, platform, event_id)
+
+    @_ledger
+    def observe(self, message: Message, event_id: str | None = None) -> Observation:
         """Learn from a message the bot saw: record contacts' replies, and coach pitches in watched channels.
 
         A reply is recorded for a user who logged outreach to the message's author when the message answers
         them: it is in their thread or replies to their message (``parent_author_id``), or mentions them.
+        ``event_id`` (the platform's id of the delivery) is marked processed in the same transaction as what the
+        message records, so a failure records neither and a retry of a recorded event records nothing again
+        (an empty ``Observation``).
         """
-        replies: list[tuple[UserRef, str]] = []
-        addressed = {message.parent_author_id, *message.mentions} - {None, message.author_id}
-        for owner_id in sorted(addressed):
-            ref = UserRef(message.platform, message.workspace, owner_id)
+        verdict = None
+        if message.parent_id is None and self.is_watched(message.platform, message.workspace, message.channel_id):
+            verdict = self.check_draft(message.text)  # scored before the transaction, which stays short
+        for attempt in range(2):
             try:
-                logged = self.record_reply(ref, f"<@{message.author_id}>", message.at)
-            except UnknownContactError:  # not someone this user reached out to
-                continue
-            replies.append((ref, logged.contact))
-        with self.sessions.begin() as session:
-            channel = queries.watched(session, message.platform, message.workspace, message.channel_id)
-            if channel is None:
-                return Observation(replies)
-            if message.parent_id is not None:
-                queries.mark_channel_reply(session, channel, message.parent_id, message.author_id, message.at)
-                return Observation(replies)
-            channel_pk = channel.id
-        verdict = self.check_draft(message.text)
-        questions = next((int(s.value) for s in verdict.signals if s.name == "questions"), 0)
-        try:
-            with self.sessions.begin() as session:
-                queries.add_channel_post(
-                    session,
-                    channel_pk,
-                    message.message_id,
-                    message.author_id,
-                    message.at,
-                    is_pitch=verdict.label == "pitch",
-                    questions=questions,
-                )
-        except IntegrityError:  # the same post seen twice (a retried event): count and coach it once
-            return Observation(replies)
-        if verdict.label != "pitch":
-            return Observation(replies)
-        author = UserRef(message.platform, message.workspace, message.author_id)
-        with self.sessions() as session:
-            if not queries.wants_channel_coaching(session, author):
-                return Observation(replies)
-        return Observation(replies, verdict, self.record_check(author, verdict, message.at, "channel"))
+                with self.sessions.begin() as session:
+                    return queries.observe(session, message, verdict, event_id)
+            except IntegrityError:
+                if event_id is not None and self.seen(message.platform, event_id):
+                    return Observation()
+                if attempt:  # a race with another delivery on the post or a new user's row: their rows now exist
+                    raise
+        raise AssertionError("unreachable")
 
     # -- outreach, replies, reminders -----------------------------------------------------------------
     @_ledger

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import statistics
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +26,21 @@ from bot.ledger.schema import (
     User,
     WatchedChannel,
 )
-from bot.types import SAME_SEND, ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
+from bot.types import (
+    SAME_SEND,
+    ChannelDigest,
+    Feedback,
+    Logged,
+    Message,
+    Observation,
+    RecentCheck,
+    Stats,
+    UnknownContactError,
+    UserRef,
+)
+
+if TYPE_CHECKING:
+    from classifier import Verdict
 
 
 def ping(session: Session) -> None:
@@ -106,6 +121,57 @@ def take_notice(session: Session, user: UserRef) -> str | None:
 def add_processed_event(session: Session, platform: str, event_id: str, at: datetime) -> None:
     """Remember an event id (its unique key refuses a second one with ``IntegrityError``)."""
     session.add(ProcessedEvent(platform=platform, event_id=event_id, at=at))
+
+
+def seen_event(session: Session, platform: str, event_id: str) -> bool:
+    """Whether the event id was processed (its mark was written with what it recorded)."""
+    return (
+        session.scalar(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.platform == platform, ProcessedEvent.event_id == event_id
+            )
+        )
+        is not None
+    )
+
+
+def observe(session: Session, message: Message, verdict: Verdict | None, event_id: str | None) -> Observation:
+    """Everything one message records, in the caller's one transaction: the event id as processed (its unique key
+    refuses a second one with ``IntegrityError``), the contacts' replies it carries, and in a watched channel the
+    reply mark or the post's aggregates (``verdict`` is the post's, scored before; None skips the post), with a
+    check for the author when it reads as a pitch and they want notes."""
+    if event_id is not None:
+        add_processed_event(session, message.platform, event_id, message.at)
+        session.flush()
+    replies: list[tuple[UserRef, str]] = []
+    for owner_id in sorted({message.parent_author_id, *message.mentions} - {None, message.author_id}):
+        ref = UserRef(message.platform, message.workspace, owner_id)
+        try:
+            logged = add_reply(session, ref, f"<@{message.author_id}>", message.at, message.at)
+        except (UnknownContactError, ValueError):  # not someone this user reached out to, or not since then
+            continue
+        replies.append((ref, logged.contact))
+    channel = watched(session, message.platform, message.workspace, message.channel_id)
+    if channel is None:
+        return Observation(replies)
+    if message.parent_id is not None:
+        mark_channel_reply(session, channel, message.parent_id, message.author_id, message.at)
+        return Observation(replies)
+    known = select(ChannelPost.id).where(
+        ChannelPost.channel_id == channel.id, ChannelPost.message_id == message.message_id
+    )
+    if verdict is None or session.scalar(known) is not None:  # the same post seen twice: counted and coached once
+        return Observation(replies)
+    questions = next((int(s.value) for s in verdict.signals if s.name == "questions"), 0)
+    is_pitch = verdict.label == "pitch"
+    add_channel_post(
+        session, channel.id, message.message_id, message.author_id, message.at, is_pitch=is_pitch, questions=questions
+    )
+    author = UserRef(message.platform, message.workspace, message.author_id)
+    if not is_pitch or not wants_channel_coaching(session, author):
+        return Observation(replies)
+    check_id = add_check(session, author, message.at, "channel", verdict.pitch_probability, verdict.label)
+    return Observation(replies, verdict, check_id)
 
 
 def prune_events(session: Session, before: datetime) -> int:
