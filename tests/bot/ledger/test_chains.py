@@ -146,3 +146,26 @@ def test_each_worker_delivers_only_its_own_platform(coach, sessions):
             rounds.run(out, lambda digest: None, now)
         assert [r.user for r in out.sent] == [user], platform
     assert all(coach.followups(user, now) == [] for user in users.values())  # each was delivered, once
+
+
+def test_the_terminal_chat_delivers_only_its_own_user_s_reminders(coach):
+    from bot.adapters.console import ConsoleChat
+
+    for user in (UserRef("slack", "T1", "U1"), UserRef("discord", "42", "1001"), ME, UserRef("cli", "local", "other")):
+        coach.record_outreach(user, "<@U55>" if user.platform != "cli" else "Sam", utc(2026, 11, 2, 10, 0))
+    printed = []
+    ConsoleChat(coach, ME, echo=printed.append, clock=lambda: utc(2026, 11, 5, 12, 0)).deliver()
+    assert len(printed) == 1 and "Sam" in printed[0]
+    assert all(len(coach.followups(u, utc(2026, 11, 5, 12))) == 1 for u in (UserRef("slack", "T1", "U1"),))
+
+
+def test_the_terminal_chat_answers_a_bad_snooze_in_one_line(coach):
+    from bot.adapters.console import ConsoleChat
+
+    coach.record_outreach(ME, "sam", utc(2026, 11, 2, 10, 0))
+    printed = []
+    chat = ConsoleChat(coach, ME, echo=printed.append, clock=lambda: utc(2026, 11, 3))
+    for line in ("snooze sam 3000000", "snooze sam 0", "snooze sam -2"):
+        assert chat.handle(line)
+    assert printed == [SNOOZE_DAYS_ERROR] * 3
+    assert [r.due_at for r in coach.followups(ME, utc(2026, 11, 30))] == [utc(2026, 11, 5, 10, 0)]
