@@ -114,6 +114,7 @@ def test_the_daily_digest_follows_the_local_clock_across_a_change(coach, session
     assert deliver_due(sessions, out, utc(2026, 3, 9, 12, 59)) == [] and out.digests == []
     assert len(deliver_due(sessions, out, utc(2026, 3, 9, 13, 10))) == 2
     assert out.digests == [[("Dana", utc(2026, 3, 9, 13, 0)), ("Lee", utc(2026, 3, 9, 13, 5))]]
+    assert [f"{due:%H:%M %Z}" for _, due in out.digests[0]] == ["09:00 EDT", "09:05 EDT"]  # in the user's zone
 
 
 def test_the_digest_day_is_the_user_s_local_day(coach, sessions):
