@@ -32,6 +32,7 @@ from bot.types import (
     Unavailable,
     UnknownContactError,
     UserRef,
+    utcnow,
 )
 from classifier import PitchModel, Verdict, check, check_many, load_model
 
@@ -166,7 +167,10 @@ class Coach:
 
     @_ledger
     def first_seen(self, platform: str, event_id: str, at: datetime) -> bool:
-        """True the first time an event id arrives; False for a retried delivery of it (processed once)."""
+        """True the first time an event id arrives; False for a retried delivery of it (processed once).
+
+        This marks the id on its own: for an event that records something, pass the id to ``observe`` instead,
+        which marks it in the same transaction as the record."""
         try:
             with self.sessions.begin() as session:
                 queries.add_processed_event(session, platform, event_id, at)
@@ -213,51 +217,34 @@ class Coach:
             return queries.watched(session, platform, workspace, channel_id) is not None
 
     @_ledger
-    def observe(self, message: Message) -> Observation:
+    def seen(self, platform: str, event_id: str) -> bool:
+        """Whether the event id was processed already (a retry to acknowledge and drop); reads only."""
+        with self.sessions() as session:
+            return queries.seen_event(session, platform, event_id)
+
+    @_ledger
+    def observe(self, message: Message, event_id: str | None = None) -> Observation:
         """Learn from a message the bot saw: record contacts' replies, and coach pitches in watched channels.
 
         A reply is recorded for a user who logged outreach to the message's author when the message answers
         them: it is in their thread or replies to their message (``parent_author_id``), or mentions them.
+        ``event_id`` (the platform's id of the delivery) is marked processed in the same transaction as what the
+        message records, so a failure records neither and a retry of a recorded event records nothing again
+        (an empty ``Observation``).
         """
-        replies: list[tuple[UserRef, str]] = []
-        addressed = {message.parent_author_id, *message.mentions} - {None, message.author_id}
-        for owner_id in sorted(addressed):
-            ref = UserRef(message.platform, message.workspace, owner_id)
+        verdict = None
+        if message.parent_id is None and self.is_watched(message.platform, message.workspace, message.channel_id):
+            verdict = self.check_draft(message.text)  # scored before the transaction, which stays short
+        for attempt in range(2):
             try:
-                logged = self.record_reply(ref, f"<@{message.author_id}>", message.at)
-            except UnknownContactError:  # not someone this user reached out to
-                continue
-            replies.append((ref, logged.contact))
-        with self.sessions.begin() as session:
-            channel = queries.watched(session, message.platform, message.workspace, message.channel_id)
-            if channel is None:
-                return Observation(replies)
-            if message.parent_id is not None:
-                queries.mark_channel_reply(session, channel, message.parent_id, message.author_id, message.at)
-                return Observation(replies)
-            channel_pk = channel.id
-        verdict = self.check_draft(message.text)
-        questions = next((int(s.value) for s in verdict.signals if s.name == "questions"), 0)
-        try:
-            with self.sessions.begin() as session:
-                queries.add_channel_post(
-                    session,
-                    channel_pk,
-                    message.message_id,
-                    message.author_id,
-                    message.at,
-                    is_pitch=verdict.label == "pitch",
-                    questions=questions,
-                )
-        except IntegrityError:  # the same post seen twice (a retried event): count and coach it once
-            return Observation(replies)
-        if verdict.label != "pitch":
-            return Observation(replies)
-        author = UserRef(message.platform, message.workspace, message.author_id)
-        with self.sessions() as session:
-            if not queries.wants_channel_coaching(session, author):
-                return Observation(replies)
-        return Observation(replies, verdict, self.record_check(author, verdict, message.at, "channel"))
+                with self.sessions.begin() as session:
+                    return queries.observe(session, message, verdict, event_id)
+            except IntegrityError:
+                if event_id is not None and self.seen(message.platform, event_id):
+                    return Observation()
+                if attempt:  # a race with another delivery on the post or a new user's row: their rows now exist
+                    raise
+        raise AssertionError("unreachable")
 
     # -- outreach, replies, reminders -----------------------------------------------------------------
     @_ledger
@@ -292,13 +279,14 @@ class Coach:
         raise AssertionError("unreachable")
 
     @_ledger
-    def record_reply(self, user: UserRef, contact: str, at: datetime) -> Logged:
-        """Log that ``contact`` answered ``user``; cancels pending follow-ups, starts keep-in-touch.
+    def record_reply(self, user: UserRef, contact: str, at: datetime, now: datetime | None = None) -> Logged:
+        """Log that ``contact`` answered ``user`` at ``at``; cancels pending follow-ups, starts keep-in-touch.
 
-        ``UnknownContactError`` if the user never logged outreach to them.
+        ``UnknownContactError`` if the user never logged outreach to them; ``ValueError`` (one line) for a reply
+        dated before the first outreach to them or after ``now`` (default: the current time).
         """
         with self.sessions.begin() as session:
-            return queries.add_reply(session, user, contact, at)
+            return queries.add_reply(session, user, contact, at, now or utcnow())
 
     @_ledger
     def followups(self, user: UserRef, now: datetime) -> list[DueReminder]:
@@ -313,22 +301,29 @@ class Coach:
             return repo.end_pending(session, owner, who, status="done", kind=repo.FOLLOW_UP)
 
     @_ledger
-    def snooze(self, user: UserRef, contact: str, until: datetime) -> int:
-        """Move the contact's pending reminders to ``until`` (outside quiet hours); returns how many moved."""
+    def snooze(self, user: UserRef, contact: str, days: int, now: datetime) -> list[datetime]:
+        """Push the contact's pending reminders back ``days`` (1-365) local days from the later of their due time
+        and ``now``, out of quiet hours: never forward. Returns the new due times in the user's zone, earliest
+        first (empty: nothing was pending). ``ValueError`` (``SNOOZE_DAYS_ERROR``) for a bad ``days``."""
+        repo.check_snooze_days(days)
         with self.sessions.begin() as session:
             owner, who = queries.known_contact(session, user, contact)
-            return repo.move_pending(session, owner, who, repo.outside_quiet_hours(owner, until))
+            return [repo.local(owner, due) for due in repo.snooze_pending(session, owner, who, days, now)]
 
     @_ledger
     def update_settings(self, user: UserRef, now: datetime, **changes) -> dict:
         """Change the user's reminder settings (``ValueError`` naming the first bad one); returns those in force.
 
         Names and ranges: ``bot.types.SETTING_RANGES``, plus ``timezone``, ``daily_digest``, ``channel_coaching``.
+        A new zone or new quiet hours re-plan the pending reminders (``bot.ledger.repo.replan``).
         """
         self.ensure_user(user, now)
         with self.sessions.begin() as session:
             owner = repo.get_or_create_user(session, user, now)
+            before = (owner.timezone, owner.quiet_start_hour, owner.quiet_end_hour)
             repo.apply_settings(owner, changes)
+            if (owner.timezone, owner.quiet_start_hour, owner.quiet_end_hour) != before:
+                repo.replan(session, owner)  # pending reminders follow the new calendar
             return repo.settings_of(owner)
 
     @_ledger

@@ -13,9 +13,10 @@ The console has no user ids: there a contact is any name (``parse(text, names=Tr
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from bot.types import MENTION
+from bot.types import MENTION, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE
 
 __all__ = ["MENTION", "Command", "parse"]
 #: How far "snooze" pushes reminders when no number of days is given.
@@ -153,6 +154,8 @@ GRAMMAR: tuple[Entry, ...] = (
 WORDS = frozenset(e.word for e in GRAMMAR) | {"quit", "exit"}
 #: Commands that take no argument: followed by more text, the whole text is a draft that starts with that word.
 _BARE = {"followups": Followups, "stats": Stats, "settings": Settings, "forget": Forget, "unwatch": Unwatch}
+#: A number where a snooze takes its days (a bad one gets ``SNOOZE_DAYS_ERROR``, never a contact named "sam -2").
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
 _ABOUT_CONTACT = {"sent": Sent, "replied": Replied, "done": Done}
 
 
@@ -220,7 +223,9 @@ def parse(text: str, *, names: bool = False) -> Command:
         days = SNOOZE_DAYS
         if word == "snooze":
             name, _, last = rest.rpartition(" ")
-            if name and last.isdigit():
+            if name and _NUMBER.fullmatch(last):
+                if not last.lstrip("+-").isdigit() or not SNOOZE_DAYS_RANGE[0] <= int(last) <= SNOOZE_DAYS_RANGE[1]:
+                    return Hint(SNOOZE_DAYS_ERROR)
                 rest, days = name.strip(), int(last)
         contact = _contact(rest, names)
         if contact is None:

@@ -76,6 +76,13 @@ DEFAULTS: dict[str, object] = {
     "daily_digest": False,
     "channel_coaching": True,
 }
+#: How many days a snooze may push reminders back (inclusive), everywhere: CLI, chat, buttons.
+SNOOZE_DAYS_RANGE: tuple[int, int] = (1, 365)
+#: The one line for a snooze of a bad number of days, the same in every adapter.
+SNOOZE_DAYS_ERROR = f"snooze takes a whole number of days from {SNOOZE_DAYS_RANGE[0]} to {SNOOZE_DAYS_RANGE[1]}"
+#: Outreach to the same contact logged twice within this long (the Slack menu and ``/rapport sent`` for one
+#: send) is one outreach.
+SAME_SEND = timedelta(minutes=15)
 #: How long a claim holds a reminder. It must outlast the slowest send (the Slack client waits out 429s).
 DEFAULT_LEASE = timedelta(minutes=5)
 #: The wait after a first failed send; it doubles with each further failure, up to an hour.
@@ -101,7 +108,8 @@ class Logged:
 
     contact: str
     at: datetime
-    #: When follow-up #1 falls due (after logging outreach), outside the user's quiet hours.
+    #: When the contact's next follow-up falls due (after logging outreach), outside the user's quiet hours.
+    #: Times the coach returns (``at`` too) are in the user's zone, ready to show.
     follow_up_due: datetime | None = None
     #: How many pending follow-ups a reply ended.
     cancelled_follow_ups: int = 0
@@ -180,7 +188,8 @@ class Observation:
 
 @dataclass(frozen=True, slots=True)
 class DueReminder:
-    """A follow-up (``kind="follow_up"``, ``seq`` 1, 2...) or keep-in-touch nudge (``seq`` 0) that is due."""
+    """A follow-up (``kind="follow_up"``, ``seq`` 1, 2...) or keep-in-touch nudge (``seq`` 0) that is due;
+    ``due_at`` is in the user's zone."""
 
     id: int
     user: UserRef

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import click
 
 from bot import commands
@@ -117,7 +115,7 @@ class ConsoleChat:
                     n = self.coach.mark_done(self.user, contact)
                     self.echo(done_text(contact) if n else nothing_pending_text(contact))
                 case commands.Snooze(contact=contact, days=days):
-                    n = self.coach.snooze(self.user, contact, now + timedelta(days=days))
+                    n = self.coach.snooze(self.user, contact, days, now)
                     self.echo(snoozed_text(contact, f"in {days} days") if n else nothing_pending_text(contact))
                 case commands.Followups():
                     items = self.coach.followups(self.user, now)

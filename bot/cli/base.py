@@ -68,12 +68,20 @@ def parse_time(value: str | None) -> datetime:
 
 
 def ledger_coach() -> Coach:
-    """A coach on the configured ledger (migrated), or exit 1 with one line."""
+    """A coach on the configured ledger (migrated), or exit 1 with one line (an in-memory SQLite URL is refused:
+    what a command logged there would vanish with it)."""
     from bot import settings
-    from bot.ledger.db import LedgerError, open_ledger
+    from bot.ledger.db import LedgerError, is_memory, open_ledger
 
     try:
-        return Coach(sessions=open_ledger(settings.load().database()))
+        url = settings.load().database()
+        if is_memory(url):
+            fail(
+                "RAPPORT_DATABASE_URL is an in-memory SQLite database, gone when the command ends; "
+                "use a file, e.g. sqlite:////home/you/rapport.db",
+                code=1,
+            )
+        return Coach(sessions=open_ledger(url))
     except (LedgerError, settings.SettingsError) as exc:
         fail(str(exc), code=1)
 
@@ -107,9 +115,18 @@ def ledger_errors(command):
     return wrapper
 
 
+#: The platform name of the terminal's users (``rapport remind`` and ``rapport chat`` deliver only theirs).
+TERMINAL = "cli"
+
+
 def local_user(user: str | None) -> UserRef:
     """The command line's user: ``("cli", "local", user or the login name)``."""
-    return UserRef("cli", "local", user or getpass.getuser())
+    return UserRef(TERMINAL, "local", user or getpass.getuser())
+
+
+def shown(when: datetime) -> str:
+    """An aware time as the user reads it, in the zone it carries: ``Mon 09 Mar 2026 20:30 EDT``."""
+    return f"{when:%a %d %b %Y %H:%M %Z}"
 
 
 user_option = click.option("--user", help="Whose ledger. [default: your login name]")

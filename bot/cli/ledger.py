@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import click
 
 from bot.adapters.console import ConsoleChat
 from bot.cli.base import (
+    TERMINAL,
     at_option,
     fail,
     ledger_coach,
@@ -20,9 +22,11 @@ from bot.cli.base import (
     now_option,
     parse_time,
     reminder_json,
+    shown,
     user_option,
 )
 from bot.coach import UnknownContactError
+from bot.types import SNOOZE_DAYS_ERROR
 from bot.wording import NOTHING_DUE, NOTHING_TO_FORGET, digest_text, reminder_line, stats_line
 
 
@@ -44,7 +48,10 @@ def log_sent(contact: str, note: str | None, at: str | None, user: str | None) -
         logged = ledger_coach().record_outreach(local_user(user), contact, when, note=note)
     except ValueError as exc:
         fail(str(exc))
-    due = f"{logged.follow_up_due:%Y-%m-%d %H:%M} UTC"
+    if logged.follow_up_due is None:
+        click.echo(f"Logged: you reached out to {logged.contact} (earlier than your last outreach to them).")
+        return
+    due = shown(logged.follow_up_due)
     click.echo(f"Logged: you reached out to {logged.contact}. I'll remind you to follow up on {due}.")
 
 
@@ -78,10 +85,11 @@ def log_show(as_json: bool, user: str | None) -> None:
     if not data["contacts"]:
         click.echo('Nothing logged yet. Try: rapport log sent "Dana Lee"')
         return
+    tz = ZoneInfo(data["settings"]["timezone"])
     for c in data["contacts"]:
-        sent = ", ".join(o["at"][:16].replace("T", " ") for o in c["outreach"])
-        replied = ", ".join(r[:16].replace("T", " ") for r in c["replies"]) or "no reply yet"
-        click.echo(f"  {c['contact']}: reached out {sent}; replied {replied}")
+        sent = ", ".join(f"{datetime.fromisoformat(o['at']).astimezone(tz):%Y-%m-%d %H:%M %Z}" for o in c["outreach"])
+        replied = ", ".join(f"{datetime.fromisoformat(r).astimezone(tz):%Y-%m-%d %H:%M %Z}" for r in c["replies"])
+        click.echo(f"  {c['contact']}: reached out {sent}; replied {replied or 'no reply yet'}")
     click.echo(stats_line(coach.stats(ref)))
 
 
@@ -155,7 +163,9 @@ def stats(everyone: bool, as_json: bool, user: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per delivered reminder.")
 @ledger_errors
 def remind(now: str | None, as_json: bool) -> None:
-    """Deliver every due reminder once (run it from cron), printing each.
+    """Deliver every due reminder of the terminal's users once (run it from cron), printing each.
+
+    Slack and Discord users' reminders are left to their bots, which send them as DMs.
 
     SIGTERM stops it after the reminder being printed; what was not reached stays due for the next run.
     """
@@ -183,7 +193,7 @@ def remind(now: str | None, as_json: bool) -> None:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     coach = ledger_coach()
     try:
-        coach.deliver(Printer(), parse_time(now), worker=worker, stop=stop)
+        coach.deliver(Printer(), parse_time(now), worker=worker, stop=stop, platform=TERMINAL)
     finally:
         coach.release(worker)
 
@@ -205,20 +215,22 @@ def done(contact: str, user: str | None) -> None:
 
 @main.command()
 @click.argument("contact")
-@click.option("--days", default=3, show_default=True, type=click.IntRange(1, 365), help="How many days to wait.")
+@click.option("--days", default="3", show_default=True, help="How many days to push back (1-365).")
 @now_option
 @user_option
 @ledger_errors
-def snooze(contact: str, days: int, now: str | None, user: str | None) -> None:
-    """Push CONTACT's pending reminders back by a few days."""
-    until = parse_time(now) + timedelta(days=days)
+def snooze(contact: str, days: str, now: str | None, user: str | None) -> None:
+    """Push CONTACT's pending reminders back by a few days (from when they were due, or from now if later)."""
+    if not days.strip().isdigit():
+        fail(SNOOZE_DAYS_ERROR)
     try:
-        n = ledger_coach().snooze(local_user(user), contact, until)
+        moved = ledger_coach().snooze(local_user(user), contact, int(days), parse_time(now))
     except (UnknownContactError, ValueError) as exc:
         fail(str(exc))
-    click.echo(
-        f"Snoozed {n} reminder(s) for {contact} until {until:%Y-%m-%d}." if n else f"Nothing pending for {contact}."
-    )
+    if not moved:
+        click.echo(f"Nothing pending for {contact}.")
+        return
+    click.echo(f"Snoozed {len(moved)} reminder(s) for {contact}; the next is due {shown(moved[0])}.")
 
 
 @main.command(name="settings")

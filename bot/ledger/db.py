@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from alembic import command
 from alembic.config import Config
@@ -26,28 +28,58 @@ def describe(exc: BaseException) -> str:
     return text.splitlines()[0] if text else exc.__class__.__name__
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, and its folder is created."""
+def default_folder() -> Path:
+    """The default data directory (``bot.settings`` puts ``rapport.db`` there): the one folder Rapport creates."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("rapport"))
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The file an SQLite URL opens (a ``file:`` URI with ``uri=true`` too), or None for an in-memory database or
+    another backend. ``LedgerError`` for something that is not a database URL."""
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise LedgerError(f"RAPPORT_DATABASE_URL is not a database URL: {url!r}") from None
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if str(parsed.query.get("uri", "")).lower() in ("true", "1") and database.startswith("file:"):
+        if parsed.query.get("mode") == "memory":
+            return None
+        uri = urlsplit(database)
+        database = unquote(uri.path)
+    if database in ("", ":memory:"):
+        return None
+    return Path(database).expanduser()
+
+
+def is_memory(url: str) -> bool:
+    """Whether ``url`` is an in-memory SQLite database (gone when the process ends)."""
+    return make_url(url).get_backend_name() == "sqlite" and sqlite_file(url) is None
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``. SQLite gets WAL (when it may write), foreign keys and a busy timeout.
+
+    ``LedgerError`` when the SQLite file's folder does not exist (only the default data directory is created).
+    """
+    path = sqlite_file(url)
+    parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            folder = Path(parsed.database).expanduser().parent
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:  # e.g. a root-owned volume mounted over the data folder
-                raise LedgerError(
-                    f"cannot create the database folder {folder}: {exc.strerror or exc} "
-                    "(give this user write permission there, or set RAPPORT_DATABASE_URL)"
-                ) from None
+        if path is not None:
+            _folder_for(path)
         engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:  # a read-only file keeps its journal mode; reading still works
+                if "readonly" not in str(exc):
+                    raise
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
@@ -57,6 +89,26 @@ def make_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     except (ArgumentError, ImportError) as exc:
         raise LedgerError(f"cannot use database {parsed.render_as_string()}: {exc}") from None
+
+
+def _folder_for(path: Path) -> None:
+    """Make sure the database file's folder is there: the default data directory is created, any other missing
+    folder is a ``LedgerError`` naming it (a typo should not quietly make a new, empty ledger)."""
+    folder = path.parent
+    if folder.is_dir():
+        return
+    if folder.resolve() != default_folder().resolve():
+        raise LedgerError(
+            f"the database folder {folder} does not exist; create it or set RAPPORT_DATABASE_URL to a file in a "
+            "folder that does"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # e.g. a root-owned volume mounted over the data folder
+        raise LedgerError(
+            f"cannot create the database folder {folder}: {exc.strerror or exc} "
+            "(give this user write permission there, or set RAPPORT_DATABASE_URL)"
+        ) from None
 
 
 def _alembic_config() -> Config:
@@ -95,11 +147,13 @@ def check_version(engine: Engine) -> None:
 
 
 def open_ledger(url: str) -> sessionmaker[Session]:
-    """Connect, refuse newer databases, migrate, and return a session factory."""
+    """Connect, refuse newer databases, migrate (only when behind), and return a session factory."""
     engine = make_engine(url)
     try:
         check_version(engine)
-        upgrade(engine)
+        current, heads, _ = migration_state(engine)
+        if current != heads:  # a database at the head is only read: a read-only file works for reading
+            upgrade(engine)
     except SQLAlchemyError as exc:
         raise LedgerError(f"cannot use the database {make_url(url).render_as_string()}: {describe(exc)}") from None
     return sessionmaker(engine, expire_on_commit=False)

@@ -8,7 +8,8 @@ so every SQL statement Rapport runs outside the reminder queue (``bot.ledger.que
 from __future__ import annotations
 
 import statistics
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -25,7 +26,21 @@ from bot.ledger.schema import (
     User,
     WatchedChannel,
 )
-from bot.types import ChannelDigest, Feedback, Logged, RecentCheck, Stats, UnknownContactError, UserRef
+from bot.types import (
+    SAME_SEND,
+    ChannelDigest,
+    Feedback,
+    Logged,
+    Message,
+    Observation,
+    RecentCheck,
+    Stats,
+    UnknownContactError,
+    UserRef,
+)
+
+if TYPE_CHECKING:
+    from classifier import Verdict
 
 
 def ping(session: Session) -> None:
@@ -108,6 +123,57 @@ def add_processed_event(session: Session, platform: str, event_id: str, at: date
     session.add(ProcessedEvent(platform=platform, event_id=event_id, at=at))
 
 
+def seen_event(session: Session, platform: str, event_id: str) -> bool:
+    """Whether the event id was processed (its mark was written with what it recorded)."""
+    return (
+        session.scalar(
+            select(ProcessedEvent.event_id).where(
+                ProcessedEvent.platform == platform, ProcessedEvent.event_id == event_id
+            )
+        )
+        is not None
+    )
+
+
+def observe(session: Session, message: Message, verdict: Verdict | None, event_id: str | None) -> Observation:
+    """Everything one message records, in the caller's one transaction: the event id as processed (its unique key
+    refuses a second one with ``IntegrityError``), the contacts' replies it carries, and in a watched channel the
+    reply mark or the post's aggregates (``verdict`` is the post's, scored before; None skips the post), with a
+    check for the author when it reads as a pitch and they want notes."""
+    if event_id is not None:
+        add_processed_event(session, message.platform, event_id, message.at)
+        session.flush()
+    replies: list[tuple[UserRef, str]] = []
+    for owner_id in sorted({message.parent_author_id, *message.mentions} - {None, message.author_id}):
+        ref = UserRef(message.platform, message.workspace, owner_id)
+        try:
+            logged = add_reply(session, ref, f"<@{message.author_id}>", message.at, message.at)
+        except (UnknownContactError, ValueError):  # not someone this user reached out to, or not since then
+            continue
+        replies.append((ref, logged.contact))
+    channel = watched(session, message.platform, message.workspace, message.channel_id)
+    if channel is None:
+        return Observation(replies)
+    if message.parent_id is not None:
+        mark_channel_reply(session, channel, message.parent_id, message.author_id, message.at)
+        return Observation(replies)
+    known = select(ChannelPost.id).where(
+        ChannelPost.channel_id == channel.id, ChannelPost.message_id == message.message_id
+    )
+    if verdict is None or session.scalar(known) is not None:  # the same post seen twice: counted and coached once
+        return Observation(replies)
+    questions = next((int(s.value) for s in verdict.signals if s.name == "questions"), 0)
+    is_pitch = verdict.label == "pitch"
+    add_channel_post(
+        session, channel.id, message.message_id, message.author_id, message.at, is_pitch=is_pitch, questions=questions
+    )
+    author = UserRef(message.platform, message.workspace, message.author_id)
+    if not is_pitch or not wants_channel_coaching(session, author):
+        return Observation(replies)
+    check_id = add_check(session, author, message.at, "channel", verdict.pitch_probability, verdict.label)
+    return Observation(replies, verdict, check_id)
+
+
 def prune_events(session: Session, before: datetime) -> int:
     """Forget processed event ids older than ``before``; returns how many."""
     return session.execute(delete(ProcessedEvent).where(ProcessedEvent.at < before)).rowcount
@@ -159,31 +225,80 @@ def wants_channel_coaching(session: Session, user: UserRef) -> bool:
 
 
 def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, check_id: int | None, **fields) -> Logged:
-    """Log outreach and schedule follow-up #1; the score comes from ``fields`` or from the user's check."""
+    """Log outreach; one chain of follow-ups per contact. The score comes from ``fields`` or the user's check.
+
+    The same send logged twice within ``SAME_SEND`` (a menu and a command) is one outreach: the second fills in
+    what the first lacked. A newer outreach ends the contact's pending follow-ups (``replaced``) and starts the
+    chain again from follow-up #1; an older one (logged late) is recorded and leaves the chain as it is.
+    """
     owner = repo.get_or_create_user(session, user, at)
     who = repo.get_or_create_contact(session, owner, contact)
     if fields.get("pitch_score") is None and check_id is not None:
         check = session.get(Check, check_id)
         if check is not None and check.owner_id == owner.id:
             fields.update(pitch_score=check.score, pitch_label=check.label)
+    mine = (Outreach.owner_id == owner.id, Outreach.contact_id == who.id)
+    same = session.scalar(
+        select(Outreach).where(*mine, Outreach.at.between(at - SAME_SEND, at + SAME_SEND)).order_by(Outreach.at)
+    )
+    if same is not None:
+        for name, value in fields.items():
+            if value is not None and getattr(same, name) is None:
+                setattr(same, name, value)
+        return Logged(who.display, repo.local(owner, same.at), follow_up_due=_next_follow_up(session, owner, who))
+    latest = session.scalar(select(func.max(Outreach.at)).where(*mine))
     outreach = Outreach(owner_id=owner.id, contact_id=who.id, at=at, **fields)
     session.add(outreach)
     session.flush()
-    repo.schedule_follow_up(session, owner, outreach, 1, at)
+    if latest is None or at > latest:
+        repo.end_pending(session, owner, who, status="replaced", kind=repo.FOLLOW_UP)
+        repo.schedule_follow_up(session, owner, outreach, 1, at)
     repo.reschedule_keep_in_touch(session, owner, who)
     session.flush()
-    due = session.scalar(select(Reminder.due_at).where(Reminder.outreach_id == outreach.id, Reminder.seq == 1))
-    return Logged(who.display, at, follow_up_due=due)
+    return Logged(who.display, repo.local(owner, at), follow_up_due=_next_follow_up(session, owner, who))
 
 
-def add_reply(session: Session, user: UserRef, contact: str, at: datetime) -> Logged:
-    """Log a reply; cancels the contact's pending follow-ups and moves the keep-in-touch nudge."""
+def _next_follow_up(session: Session, owner: User, who: Contact) -> datetime | None:
+    """The contact's next pending follow-up, in the user's zone, or None."""
+    due = session.scalar(
+        select(func.min(Reminder.due_at)).where(
+            Reminder.contact_id == who.id, Reminder.kind == repo.FOLLOW_UP, Reminder.status == "pending"
+        )
+    )
+    return repo.local(owner, due.replace(tzinfo=UTC) if due is not None and due.tzinfo is None else due)
+
+
+#: A reply this far ahead of the clock still counts as now (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def add_reply(session: Session, user: UserRef, contact: str, at: datetime, now: datetime) -> Logged:
+    """Log a reply; cancels the contact's pending follow-ups and moves the keep-in-touch nudge.
+
+    ``ValueError`` (one line) for a reply dated before the first outreach to the contact or after ``now``.
+    """
     owner, who = known_contact(session, user, contact)
+    if at > now + CLOCK_SKEW:
+        raise ValueError(f"a reply can't be in the future: {_shown(owner, at)} is after now ({_shown(owner, now)})")
+    first = session.scalar(
+        select(func.min(Outreach.at)).where(Outreach.owner_id == owner.id, Outreach.contact_id == who.id)
+    )
+    first = first.replace(tzinfo=UTC) if first is not None and first.tzinfo is None else first
+    if first is not None and at < first:
+        raise ValueError(
+            f"{who.display} can't have replied at {_shown(owner, at)}: that is before you first reached out "
+            f"({_shown(owner, first)})"
+        )
     session.add(Reply(owner_id=owner.id, contact_id=who.id, at=at))
     session.flush()
     cancelled = repo.cancel_follow_ups(session, owner, who)
     repo.reschedule_keep_in_touch(session, owner, who)
-    return Logged(who.display, at, cancelled_follow_ups=cancelled)
+    return Logged(who.display, repo.local(owner, at), cancelled_follow_ups=cancelled)
+
+
+def _shown(owner: User, when: datetime) -> str:
+    """A time as the user reads it: ``2026-03-09 20:30 EDT`` in their zone."""
+    return f"{repo.local(owner, when):%Y-%m-%d %H:%M %Z}"
 
 
 def stats(session: Session, user: UserRef) -> Stats:

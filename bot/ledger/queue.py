@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ledger.repo import FOLLOW_UP, get_user, schedule_follow_up
+from bot.ledger.repo import FOLLOW_UP, get_user, schedule_follow_up, zone
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
 from bot.types import DueReminder, UserRef
 
@@ -45,14 +45,16 @@ def as_due(session: Session, reminder: Reminder) -> tuple[DueReminder, User]:
     user = session.get(User, reminder.owner_id)
     contact = session.get(Contact, reminder.contact_id)
     ref = UserRef(user.platform, user.workspace, user.user_id)
-    return DueReminder(reminder.id, ref, contact.display, reminder.kind, reminder.seq, reminder.due_at), user
+    due_at = reminder.due_at.astimezone(zone(user.timezone))
+    return DueReminder(reminder.id, ref, contact.display, reminder.kind, reminder.seq, due_at), user
 
 
 def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[DueReminder]:
-    """Pending reminders due at ``now`` (all users, or one), oldest first; claims are not considered."""
+    """Pending reminders due at ``now`` (all users, or one), oldest first, due times in each user's zone; claims
+    are not considered."""
     with sessions() as session:
         query = (
-            select(Reminder, Contact.display, User.platform, User.workspace, User.user_id)
+            select(Reminder, Contact.display, User.platform, User.workspace, User.user_id, User.timezone)
             .join(Contact, Contact.id == Reminder.contact_id)
             .join(User, User.id == Reminder.owner_id)
             .where(Reminder.status == "pending", Reminder.due_at <= now)
@@ -64,8 +66,10 @@ def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[
             query = query.where(Reminder.owner_id == owner.id)
         rows = session.execute(query.order_by(Reminder.due_at, Reminder.id)).all()
         return [
-            DueReminder(r.id, UserRef(platform, workspace, user_id), display, r.kind, r.seq, r.due_at)
-            for r, display, platform, workspace, user_id in rows
+            DueReminder(
+                r.id, UserRef(platform, workspace, user_id), display, r.kind, r.seq, r.due_at.astimezone(zone(tz))
+            )
+            for r, display, platform, workspace, user_id, tz in rows
         ]
 
 

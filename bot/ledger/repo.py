@@ -6,19 +6,30 @@ Rules (per user, from their settings):
 - a reply from the contact (seen or marked) cancels that contact's pending follow-ups;
 - once there has been a reply, a keep-in-touch nudge is due ``keep_in_touch_days`` after the last
   interaction in either direction, and every new interaction moves it;
-- nothing is due inside the user's quiet hours: a due time that falls there moves to the end of them.
+- nothing is due inside the user's quiet hours: a due time that falls there moves to the end of them;
+- one chain per contact: a new outreach ends the contact's pending follow-ups (status ``replaced``) and starts
+  a new chain; the same send logged twice within ``SAME_SEND`` (a menu and a command) is one outreach;
+- snooze only pushes back: each pending reminder moves ``days`` after the later of its due time and now.
+
+Times are the user's calendar: "N days later" is N calendar days later at the same wall-clock time in the user's
+zone (``local_days_later``), then moved out of quiet hours. DST rule (one for every computed time): a wall time
+that does not exist (skipped by a spring-forward) moves forward by the length of the gap (02:30 becomes 03:30),
+and a wall time that happens twice (a fall-back) is its first occurrence (the one before the clocks go back).
+This is the "compatible" rule of RFC 5545 and JavaScript's Temporal, and what zoneinfo does with ``fold=0``.
+Each reminder keeps what it was planned from (``base_at`` and ``after_days``), so changing the zone or the quiet
+hours re-plans every pending reminder (``replan``).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
-from bot.types import DEFAULTS, MENTION, SETTING_RANGES, UserRef
+from bot.types import DEFAULTS, MENTION, SETTING_RANGES, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE, UserRef
 
 __all__ = ["SETTING_RANGES", "UserRef"]  # re-exported for callers of the ledger
 
@@ -47,19 +58,48 @@ def zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def outside_quiet_hours(user: User, when: datetime) -> datetime:
-    """``when`` if it is outside the user's quiet hours, else the end of that quiet period."""
-    local = when.astimezone(zone(user.timezone))
+def wall_time(tz: ZoneInfo, day, at: time) -> datetime:
+    """The instant (UTC) when the clocks in ``tz`` show ``at`` on ``day``, by the module's DST rule: a skipped
+    wall time moves forward by the gap, a repeated one is its first occurrence."""
+    return datetime.combine(day, at, tzinfo=tz).replace(fold=0).astimezone(UTC)
+
+
+def local_days_later(tz: ZoneInfo, when: datetime, days: int) -> datetime:
+    """``days`` calendar days after the aware ``when`` at the same wall-clock time in ``tz``, as UTC."""
+    local = when.astimezone(tz)
+    return wall_time(tz, local.date() + timedelta(days=days), local.time().replace(fold=0))
+
+
+def in_quiet_hours(user: User, when: datetime) -> bool:
+    """Whether the aware ``when`` falls in the user's quiet hours (local, start inclusive, end exclusive)."""
     start, end = user.quiet_start_hour, user.quiet_end_hour
+    hour = when.astimezone(zone(user.timezone)).hour
     if start == end:
+        return False
+    return (hour >= start or hour < end) if start > end else (start <= hour < end)
+
+
+def outside_quiet_hours(user: User, when: datetime) -> datetime:
+    """``when`` (as UTC) if it is outside the user's quiet hours, else the end of that quiet period."""
+    when = when.astimezone(UTC)
+    if not in_quiet_hours(user, when):
         return when
-    quiet = (local.hour >= start or local.hour < end) if start > end else (start <= local.hour < end)
-    if not quiet:
-        return when
-    wake = datetime.combine(local.date(), time(end), tzinfo=local.tzinfo)
-    if wake <= local:
-        wake += timedelta(days=1)
-    return wake.astimezone(when.tzinfo)
+    tz = zone(user.timezone)
+    local = when.astimezone(tz)
+    day = local.date()
+    if user.quiet_start_hour > user.quiet_end_hour and local.hour >= user.quiet_start_hour:
+        day += timedelta(days=1)  # quiet hours across midnight, evening part: they end tomorrow morning
+    return wall_time(tz, day, time(user.quiet_end_hour))
+
+
+def plan(user: User, base: datetime, days: int) -> datetime:
+    """When a reminder planned ``days`` after ``base`` is due: the user's calendar, then out of quiet hours (UTC)."""
+    return outside_quiet_hours(user, local_days_later(zone(user.timezone), base, days))
+
+
+def local(user: User, when: datetime | None) -> datetime | None:
+    """``when`` in the user's zone (for showing it to them); None stays None."""
+    return None if when is None else when.astimezone(zone(user.timezone))
 
 
 def get_user(session: Session, ref: UserRef) -> User | None:
@@ -103,8 +143,7 @@ def get_or_create_contact(session: Session, user: User, name: str) -> Contact:
 
 
 def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: int, after: datetime) -> None:
-    """Add follow-up number ``seq`` for ``outreach``, ``follow_up_days`` after ``after`` (outside quiet hours)."""
-    due = outside_quiet_hours(user, after + timedelta(days=user.follow_up_days))
+    """Add follow-up number ``seq`` for ``outreach``, ``follow_up_days`` local days after ``after`` (``plan``)."""
     session.add(
         Reminder(
             owner_id=user.id,
@@ -112,7 +151,9 @@ def schedule_follow_up(session: Session, user: User, outreach: Outreach, seq: in
             outreach_id=outreach.id,
             kind=FOLLOW_UP,
             seq=seq,
-            due_at=due,
+            due_at=plan(user, after, user.follow_up_days),
+            base_at=after,
+            after_days=user.follow_up_days,
             status="pending",
         )
     )
@@ -146,7 +187,8 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
     if not has_replied(session, user, contact):
         return
     last = last_interaction(session, user, contact)
-    due = outside_quiet_hours(user, last + timedelta(days=user.keep_in_touch_days))
+    days = user.keep_in_touch_days
+    due = plan(user, last, days)
     pending = session.scalar(
         select(Reminder).where(
             Reminder.contact_id == contact.id, Reminder.kind == KEEP_IN_TOUCH, Reminder.status == "pending"
@@ -154,10 +196,20 @@ def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> 
     )
     if pending is None:
         session.add(
-            Reminder(owner_id=user.id, contact_id=contact.id, kind=KEEP_IN_TOUCH, seq=0, due_at=due, status="pending")
+            Reminder(
+                owner_id=user.id,
+                contact_id=contact.id,
+                kind=KEEP_IN_TOUCH,
+                seq=0,
+                due_at=due,
+                base_at=last,
+                after_days=days,
+                status="pending",
+            )
         )
     else:  # a new time is a new reminder: an earlier, unfinished send of it no longer counts
-        pending.due_at, pending.attempted_at, pending.attempts = due, None, 0
+        pending.due_at, pending.base_at, pending.after_days = due, last, days
+        pending.attempted_at, pending.attempts = None, 0
 
 
 def settings_of(user: User) -> dict:
@@ -202,11 +254,44 @@ def end_pending(session: Session, user: User, contact: Contact, *, status: str, 
     return session.execute(query.values(status=status)).rowcount
 
 
-def move_pending(session: Session, user: User, contact: Contact, due_at: datetime) -> int:
-    """Move the contact's pending reminders to ``due_at``; returns how many."""
-    query = update(Reminder).where(
-        Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
-    )
-    # A claim in progress is left alone: that worker is sending right now and will mark the row sent.
-    # A new time is a new reminder: an earlier, unfinished send of it no longer counts as delivering it.
-    return session.execute(query.values(due_at=due_at, attempted_at=None, attempts=0)).rowcount
+def check_snooze_days(days) -> int:
+    """``days`` if it is a whole number of days a snooze may push back (``SNOOZE_DAYS_RANGE``), else ``ValueError``
+    with the one line every adapter shows."""
+    low, high = SNOOZE_DAYS_RANGE
+    if isinstance(days, bool) or not isinstance(days, int) or not low <= days <= high:
+        raise ValueError(SNOOZE_DAYS_ERROR)
+    return days
+
+
+def snooze_pending(session: Session, user: User, contact: Contact, days: int, now: datetime) -> list[datetime]:
+    """Push each of the contact's pending reminders back ``days`` local days after the later of its due time and
+    ``now`` (then out of quiet hours): a snooze never brings one forward. Returns the new due times (UTC), sorted.
+    ``ValueError`` for days outside ``SNOOZE_DAYS_RANGE``."""
+    check_snooze_days(days)
+    rows = session.scalars(
+        select(Reminder).where(
+            Reminder.owner_id == user.id, Reminder.contact_id == contact.id, Reminder.status == "pending"
+        )
+    ).all()
+    for row in rows:
+        start = max(row.due_at, now)
+        # A new time is a new reminder: an earlier, unfinished send of it no longer counts as delivering it.
+        row.due_at, row.base_at, row.after_days = plan(user, start, days), start, days
+        row.attempted_at, row.attempts = None, 0
+    return sorted(row.due_at for row in rows)
+
+
+def replan(session: Session, user: User) -> int:
+    """Re-plan the user's pending reminders after their zone or quiet hours changed; returns how many moved.
+
+    A reminder that knows what it was planned from is planned again (same days, the new calendar); an older
+    row without that only moves out of the new quiet hours."""
+    moved = 0
+    for row in session.scalars(select(Reminder).where(Reminder.owner_id == user.id, Reminder.status == "pending")):
+        if row.base_at is not None and row.after_days is not None:
+            due = plan(user, row.base_at, row.after_days)
+        else:
+            due = outside_quiet_hours(user, row.due_at)
+        if due != row.due_at:
+            row.due_at, moved = due, moved + 1
+    return moved

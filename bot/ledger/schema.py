@@ -149,6 +149,10 @@ class Reminder(Base):
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Sends tried so far; each failure waits twice as long as the last before the next try.
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: What ``due_at`` was planned from: ``after_days`` local calendar days after ``base_at``, then out of quiet
+    #: hours (``bot.ledger.repo.plan``). Kept so a change of zone or quiet hours can plan it again.
+    base_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    after_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class Check(Base):

@@ -2,10 +2,13 @@
 
 import json
 import os
+import sqlite3
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 
+from bot.types import SNOOZE_DAYS_ERROR
 from tests.bot.test_cli import CMD
 
 
@@ -57,7 +60,7 @@ def test_show_export_and_forget(rapport):
     rapport("log", "sent", "Dana Lee", "--at", "2026-11-02T10:00", "--note", "asked about hiring")
     rapport("log", "replied", "Dana Lee", "--at", "2026-11-02T16:00")
     shown = rapport("log", "show")
-    assert "Dana Lee: reached out 2026-11-02 10:00; replied 2026-11-02 16:00" in shown.stdout
+    assert "Dana Lee: reached out 2026-11-02 10:00 UTC; replied 2026-11-02 16:00 UTC" in shown.stdout
     assert "Reached 1, 1 replied (100%); median time to reply 6 h." in shown.stdout
     data = json.loads(rapport("export", "--json").stdout)
     assert data["contacts"][0]["outreach"][0]["note"] == "asked about hiring"
@@ -118,3 +121,67 @@ def test_an_uncreatable_data_folder_is_one_clear_line(tmp_path):
     r = subprocess.run([*CMD, "db", "upgrade"], capture_output=True, text=True, env=env, timeout=120)
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     assert r.stderr.startswith("rapport: cannot create the database folder ") and r.stderr.count("\n") == 1
+
+
+def test_the_issue_example_through_the_command_line(rapport):
+    """New York, quiet 21-8, sent 20:30 EST on 6 March: due 20:30 EDT on the 9th (00:30 UTC on the 10th), and the
+    confirmation says so in New York time."""
+    rapport("settings", "--timezone", "America/New_York", "--quiet-hours", "21-8", "--user", "ny")
+    r = rapport("log", "sent", "Avery", "--at", "2026-03-06T20:30-05:00", "--user", "ny")
+    assert "I'll remind you to follow up on Mon 09 Mar 2026 20:30 EDT." in r.stdout
+    [due] = json.loads(rapport("followups", "--now", "2026-03-12T00:00Z", "--json", "--user", "ny").stdout)
+    assert datetime.fromisoformat(due["due_at"]) == datetime(2026, 3, 10, 0, 30, tzinfo=UTC)
+    assert due["due_at"].endswith("-04:00")  # shown in the user's zone
+
+
+def test_snooze_and_reply_mistakes_are_one_line(rapport):
+    rapport("log", "sent", "Finn", "--at", "2026-03-10T12:00Z")
+    for days in ("0", "-2", "366", "3000000", "two"):
+        r = rapport("snooze", "Finn", "--days", days, "--now", "2026-03-10T13:00Z")
+        assert r.returncode == 2 and r.stderr == f"rapport: {SNOOZE_DAYS_ERROR}\n", days
+    r = rapport("snooze", "Finn", "--days", "1", "--now", "2026-03-10T13:00Z")
+    assert "the next is due Sat 14 Mar 2026 12:00 UTC" in r.stdout
+    r = rapport("log", "replied", "Finn", "--at", "1999-01-01")
+    assert r.returncode == 2 and "before you first reached out" in r.stderr and r.stderr.count("\n") == 1
+    assert "0 replied" in rapport("stats").stdout
+
+
+def test_remind_takes_only_the_terminal_users_reminders(rapport, tmp_path):
+    """A ledger holding a Slack, a Discord and a terminal user, each with a due follow-up: `rapport remind` prints
+    only the terminal user's; the others stay pending for their bots."""
+    from bot.coach import Coach
+    from bot.ledger.db import open_ledger
+    from bot.types import UserRef
+
+    rapport("db", "upgrade")
+    coach = Coach(sessions=open_ledger(f"sqlite:///{tmp_path / 'cli.db'}"))
+    at = datetime(2026, 11, 2, 10, tzinfo=UTC)
+    for user in (UserRef("slack", "T1", "U1"), UserRef("discord", "42", "1001"), UserRef("cli", "local", "me")):
+        coach.record_outreach(user, "<@U55>", at)
+    printed = rapport("remind", "--now", "2026-11-05T12:00Z", "--json").stdout.splitlines()
+    assert [json.loads(line)["user"] for line in printed] == ["me"]
+    for user in (UserRef("slack", "T1", "U1"), UserRef("discord", "42", "1001")):
+        assert len(coach.followups(user, datetime(2026, 11, 5, 12, tzinfo=UTC))) == 1
+    coach.close()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:", "sqlite:///file::memory:?uri=true"])
+def test_an_in_memory_database_is_refused(url):
+    env = {**os.environ, "RAPPORT_DATABASE_URL": url}
+    r = subprocess.run([*CMD, "log", "sent", "Dana"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and r.stderr.startswith("rapport: RAPPORT_DATABASE_URL is an in-memory SQLite database")
+
+
+def test_a_missing_folder_is_named_and_reading_commands_work_read_only(rapport, tmp_path):
+    env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'nope' / 'x.db'}"}
+    r = subprocess.run([*CMD, "log", "show"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 1 and f"the database folder {tmp_path / 'nope'} does not exist" in r.stderr
+    assert not (tmp_path / "nope").exists()
+    rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00Z")
+    with sqlite3.connect(tmp_path / "cli.db") as connection:
+        connection.execute("PRAGMA journal_mode=DELETE")
+    env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///file:{tmp_path / 'cli.db'}?mode=ro&uri=true"}
+    for command in (["log", "show"], ["export"], ["followups"], ["stats"]):
+        r = subprocess.run([*CMD, *command], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
+        assert r.returncode == 0 and ("Dana" in r.stdout or "Reached 1" in r.stdout), (command, r.stderr)
+    assert not (tmp_path / "file:").exists()  # the URI made no stray folder

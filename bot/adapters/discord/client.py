@@ -223,10 +223,10 @@ class RapportBot(discord.AutoShardedClient):
                     ended = self.coach.mark_done(user, contact)
                     return Reply(wording.done_text(contact) if ended else wording.nothing_pending_text(contact))
                 case commands.Snooze(contact=contact, days=days):
-                    until = now + timedelta(days=days)
-                    if not self.coach.snooze(user, contact, until):
+                    moved = self.coach.snooze(user, contact, days, now)
+                    if not moved:
                         return Reply(wording.nothing_pending_text(contact))
-                    return Reply(wording.snoozed_text(contact, discord.utils.format_dt(until, "R")))
+                    return Reply(wording.snoozed_text(contact, discord.utils.format_dt(moved[0], "R")))
                 case commands.Followups():
                     return Reply(render.followups_text(self.coach.followups(user, now)))
                 case commands.Stats():

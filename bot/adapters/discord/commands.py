@@ -12,7 +12,7 @@ from bot import commands, wording
 from bot.adapters.discord import render
 from bot.adapters.discord.components import bot_of, user_of
 from bot.adapters.discord.render import Reply
-from bot.types import SETTING_RANGES
+from bot.types import SETTING_RANGES, SNOOZE_DAYS_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +22,7 @@ MaxFollowUps = app_commands.Range[int, *SETTING_RANGES["max_follow_ups"]]
 KeepInTouchDays = app_commands.Range[int, *SETTING_RANGES["keep_in_touch_days"]]
 Hour = app_commands.Range[int, 0, 23]
 DigestDays = app_commands.Range[int, *commands.DIGEST_DAYS_RANGE]
-SnoozeDays = app_commands.Range[int, 1, 365]
+SnoozeDays = app_commands.Range[int, SNOOZE_DAYS_RANGE[0], SNOOZE_DAYS_RANGE[1]]
 
 
 async def answer_command(

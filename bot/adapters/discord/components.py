@@ -221,8 +221,9 @@ class ReminderButton(
                     bot.coach.mark_done(user, self.contact)
                     text = wording.done_text(self.contact)
                 elif self.action == "snooze":
-                    bot.coach.snooze(user, self.contact, now + wording.SNOOZE)
-                    text = wording.snoozed_text(self.contact, discord.utils.format_dt(now + wording.SNOOZE, "R"))
+                    moved = bot.coach.snooze(user, self.contact, wording.SNOOZE.days, now)
+                    when = moved[0] if moved else now + wording.SNOOZE
+                    text = wording.snoozed_text(self.contact, discord.utils.format_dt(when, "R"))
                 else:
                     bot.coach.record_reply(user, self.contact, now)
                     text = wording.replied_text(self.contact)

@@ -162,7 +162,7 @@ def test_a_snoozed_reminder_is_sent_again_even_if_an_earlier_send_had_arrived(co
     coach.record_outreach(ANA, "Lee", T0)
     arrived = Collect()
     deliver_due(sessions, LostAnswer(arrived), T0 + timedelta(days=3))
-    assert coach.snooze(ANA, "Lee", T0 + timedelta(days=6)) == 1
+    assert coach.snooze(ANA, "Lee", 3, T0 + timedelta(days=3)) == [T0 + timedelta(days=6)]
     later = Collect()
     later.delivered = arrived.delivered
     assert len(deliver_due(sessions, later, T0 + timedelta(days=6))) == 1
@@ -294,11 +294,11 @@ def test_done_ends_follow_ups_and_snooze_moves_them(coach):
     coach.record_outreach(ANA, "Dana", T0)
     coach.record_outreach(ANA, "Lee", T0)
     assert coach.mark_done(ANA, "Dana") == 1
-    assert coach.snooze(ANA, "Lee", T0 + timedelta(days=7, hours=1)) == 1
+    assert coach.snooze(ANA, "Lee", 4, T0) == [T0 + timedelta(days=7)]  # due on day 3, pushed back 4 days
     assert coach.followups(ANA, T0 + timedelta(days=6)) == []
-    assert [r.contact for r in coach.followups(ANA, T0 + timedelta(days=7, hours=1))] == ["Lee"]
+    assert [r.contact for r in coach.followups(ANA, T0 + timedelta(days=7))] == ["Lee"]
     with pytest.raises(UnknownContactError):
-        coach.snooze(ANA, "Nobody", T0)
+        coach.snooze(ANA, "Nobody", 3, T0)
 
 
 def test_settings_are_validated_and_used(coach):

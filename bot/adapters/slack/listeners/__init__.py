@@ -21,9 +21,17 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
     """Register the middleware, the error handler and every listener on ``app``."""
 
     def once_per_event(body: dict, next: Callable[[], None]):
-        """A retried event (``X-Slack-Retry-Num``) whose first delivery was already taken is acked, not redone."""
+        """A retried event (``X-Slack-Retry-Num``) whose first delivery was already taken is acked, not redone.
+
+        A channel message is marked processed by ``coach.observe``, in the transaction that records it; other
+        events are marked here."""
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id and not coach.first_seen(PLATFORM, event_id, clock()):
+        event = body.get("event") or {}
+        records = event.get("type") == "message" and event.get("channel_type") != "im"
+        if event_id and records and coach.seen(PLATFORM, event_id):
+            logging.getLogger(__name__).info("event %s was already processed; ignoring the retry", event_id)
+            return BoltResponse(status=200, body="")
+        if event_id and not records and not coach.first_seen(PLATFORM, event_id, clock()):
             logging.getLogger(__name__).info("event %s was already processed; ignoring the retry", event_id)
             return BoltResponse(status=200, body="")
         return next()

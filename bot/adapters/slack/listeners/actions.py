@@ -80,7 +80,7 @@ class Actions(Listener):
                 self.coach.mark_done(user, contact)
                 text = wording.done_text(contact)
             elif action["action_id"] == "reminder_snooze":
-                self.coach.snooze(user, contact, now + wording.SNOOZE)
+                self.coach.snooze(user, contact, wording.SNOOZE.days, now)
                 text = wording.snoozed_text(contact, f"in {wording.SNOOZE.days} days")
             else:
                 self.coach.record_reply(user, contact, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -103,7 +103,7 @@ class Commands(Listener):
                     ended = self.coach.mark_done(user, contact)
                     return wording.done_text(contact) if ended else wording.nothing_pending_text(contact)
                 case commands.Snooze(days=days):
-                    if not self.coach.snooze(user, contact, now + timedelta(days=days)):
+                    if not self.coach.snooze(user, contact, days, now):
                         return wording.nothing_pending_text(contact)
                     return wording.snoozed_text(contact, f"in {days} days")
         except UnknownContactError:

@@ -35,7 +35,7 @@ class Events(Listener):
                 self.learn_timezone(client, user)
             self.publish_home(client, user)
 
-    def message(self, event, context, client) -> None:
+    def message(self, event, context, client, body) -> None:
         """A DM takes commands; a channel message may be a contact's reply or a post in a watched channel."""
         if event.get("bot_id") or event.get("subtype") not in (None, "thread_broadcast", "file_share"):
             return  # bots (ourselves included), edits, deletions, joins
@@ -60,7 +60,8 @@ class Events(Listener):
                 parent_id=thread if answers else None,
                 parent_author_id=event.get("parent_user_id") if answers else None,
                 mentions=tuple(dict.fromkeys(MENTION.findall(text))),
-            )
+            ),
+            event_id=body.get("event_id"),
         )
         if seen.replies:
             log.info("recorded %d reply(ies) seen in a channel", len(seen.replies))
