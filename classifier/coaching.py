@@ -9,6 +9,7 @@ same verdict. They use the estimator (``classifier.model.PitchModel``) for the p
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
@@ -33,7 +34,9 @@ NOT_ENGLISH = "This doesn't look like English, and Rapport only reads English so
 _FILLER = frozenset(
     "afternoon all awesome cheers cool dear evening everyone folks friend friends gm gn good great guys haha "
     "hahaha hello hey hi hiya hola lol morning nice no nope ok okay sup sure team thank thanks there thx ty "
-    "y'all yall yeah yep yes yo".split()
+    "y'all yall yeah yep yes yo "
+    "hope hoping you you're youre well doing best regards kind warm wishes sincerely soon take care talk later "
+    "catch xoxo hugs how are is it going hows how's".split()
 )
 #: A ``pitch_wording`` flag needs a two-word term whose contribution to the score is at least this (logit units).
 MIN_WORDING_WEIGHT = 0.35
@@ -54,21 +57,56 @@ def label_for(model: PitchModel, probability: float) -> str:
     return "conversation"
 
 
+#: Most flags shown for one draft (a 100 KB pitch repeating one phrase would otherwise list it hundreds of times).
+MAX_FLAGS = 8
+_CAPITALISED = re.compile(r"\b[A-Z][a-z'-]+\b")
+
+
 def too_short(draft: Draft, found: cues.Cues) -> bool:
-    """True when the draft is a greeting or one or two words with no salesy phrase: nothing to judge."""
+    """True when there is nothing to judge: no salesy phrase, and either one or two words, or a note made only of
+    greetings, sign-offs and names ("Hi Dana, hope you're well! Best, Sam")."""
     if found.flags:
         return False
-    content = [w for w in found.words if w not in _FILLER]
-    return len(found.words) <= 2 or (len(content) == 0 and len(found.words) <= 6)
+    names = {w.lower() for w in _CAPITALISED.findall(draft.own)} - _FILLER
+    content = [w for w in found.words if w not in _FILLER and w not in names]
+    return len(found.words) <= 2 or (not content and len(found.words) <= 12)
+
+
+def is_english(model: PitchModel, found: cues.Cues) -> bool:
+    """Whether the rules and the model can read the draft: a salesy phrase was found (the rules are English), or
+    at least half of its words (after Unicode normalisation) are in the model's English word vocabulary, or the
+    common-function-word test (``signals.looks_english``) passes. Drafts of fewer than four words count as
+    English."""
+    ws = found.words
+    letters = [c for w in ws for c in w]
+    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.5:
+        return False  # mostly another script (Japanese, Arabic, Cyrillic, ...)
+    if len(ws) < 4 or found.flags or signals.looks_english(ws):
+        return True
+    vocabulary = model.vectorizers_[0].vocabulary_
+    known = sum(unicodedata.normalize("NFKC", w) in vocabulary for w in ws)
+    return known / len(ws) >= 0.5
 
 
 def check(model: PitchModel, text: str) -> Verdict:
-    """Check one draft: score, label, flagged phrases with reasons, open questions, a tip, a rewrite."""
+    """Check one draft: score, label, flagged phrases with reasons, open questions, a tip, a rewrite.
+
+    Raises ``TypeError`` when ``text`` is not a string.
+    """
     return check_many(model, [text])[0]
 
 
 def check_many(model: PitchModel, texts: Iterable[str]) -> list[Verdict]:
-    """``check`` for many drafts at once (one matrix product for all of them); same verdicts, in order."""
+    """``check`` for many drafts at once (one matrix product for all of them); same verdicts, in order.
+
+    Raises ``TypeError`` for a single string (pass a list) or a draft that is not a string.
+    """
+    if isinstance(texts, str):
+        raise TypeError("check_many takes a list of drafts, not one string: use check(model, text)")
+    texts = list(texts)
+    for text in texts:
+        if not isinstance(text, str):
+            raise TypeError(f"a draft must be a string, not {type(text).__name__}")
     drafts = [prepare(t) for t in texts]
     if not drafts:
         return []
@@ -87,25 +125,31 @@ def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: flo
     text = draft.text
     notes = list(draft.notes)
     ws = found.words
-    english = not ws or signals.looks_english(ws)
+    english = is_english(model, found)
     label = "unscored" if too_short(draft, found) or not english else label_for(model, probability)
     flags: list[Flag] = []
     if label in ("pitch", "borderline"):
         # Rules ran on the author's own words (quotes and code blanked, offsets kept): quote the draft itself.
-        flags = [replace(f, text=text[f.start : f.end]) for f in found.flags]
+        seen: set[tuple[str, str]] = set()
+        for f in found.flags:
+            key = (" ".join(text[f.start : f.end].lower().split()), f.reason)
+            if key not in seen and len(flags) < MAX_FLAGS:
+                seen.add(key)
+                flags.append(replace(f, text=text[f.start : f.end]))
         flags = flags or _wording_flags(model, draft.own, *word_row)
         if not flags:
             notes.append(NO_SINGLE_PHRASE)
     if not ws:
-        notes.append("There are no words to check here, so the score means little.")
+        notes.append("There are no words to check here.")
     elif not english:
         notes.append(NOT_ENGLISH)
     elif label == "unscored":
         notes.append(TOO_SHORT)
-    # Key phrases of a language the rules do not read would make nonsense questions: ask the general ones.
-    reading = (
-        questions.read(draft.own, found) if english else questions.Reading(draft.own, "catch_up", (), False, False)
-    )
+    # Key phrases of a language the rules do not read, or of a draft too short to judge, make nonsense questions:
+    # ask the general ones.
+    plain = questions.Reading(draft.own, "catch_up", (), False, False)
+    reading = questions.read(draft.own, found) if english and label != "unscored" else plain
+    intent = questions.effective_intent(reading, label)
     suggested = questions.suggest(reading, label)
     return Verdict(
         text=text,
@@ -113,10 +157,10 @@ def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: flo
         label=label,
         flags=flags,
         questions=suggested,
-        tip=questions.tip(label, {f.reason for f in flags}, reading if english else None),
+        tip=questions.tip(label, {f.reason for f in flags}, reading if english else None, english=english),
         signals=signals.measure(text, found),
         notes=notes,
-        intent=reading.intent,
+        intent=intent,
         rewrite=rewrite.rewrite(draft, flags, suggested[0]) if label in ("pitch", "borderline") else None,
     )
 

@@ -71,7 +71,7 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bjoin (?:us|our|the waitlist|the beta|the server|my)\b[^.!?\n]{0,30}",
         r"\b(?:register|apply|subscribe|enroll|pre-?order|rsvp)(?: here| now| today| below| at)?\b",
         r"\b(?:start|get|claim) (?:your|a) free (?:trial|audit|consultation|account|month|week)\b",
-        r"\b(?:dm|message|ping) me (?:if|for|to)\b[^.!?\n]{0,40}",
+        r"\b(?:dm|message|ping) me (?:if|for|to)\b[^.!?\n]{0,40}|\bdm me\b",
         r"\blet me know if (?:you(?:'re| are)|you'd be|youre) (?:interested|keen|open)\b",
         r"\buse (?:the )?code\b\s*\S+",
         r"\b(?:try|test[- ]drive) (?:it|us) (?:for )?free\b",
@@ -82,11 +82,14 @@ _PATTERNS: dict[str, list[str]] = {
         r"\b(?:book|schedule|grab|set up) (?:a|some|15|20|30)[^.!?\n]{0,30}(?:call|demo|chat|time|meeting)\b",
         r"\b(?:open|up|free) (?:to|for) (?:a )?(?:quick |short |brief )?(?:call|demo|chat|meeting)\b",
         r"\bhere'?s my (?:calendar|calendly|booking link)\b",
+        r"\b(?:calendly\.com|cal\.com)/[^\s|>]++",
     ],
     "urgency": [
         r"\b(?:this|next) (?:week|month|weekend|friday) only\b",
         r"\blimited (?:time|spots?|seats?|availability|offer|run|slots?)\b",
         r"\b(?:only|just) \d+ (?:spots?|seats?|slots?|places?|tickets?|left)\b(?: left)?",
+        r"\b\d+ (?:spots?|seats?|slots?|places?|tickets?) (?:left|remaining)\b",
+        r"\b(?:grab|claim|book|reserve|secure)\b[^.!?\n]{0,30}\bbefore (?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
         r"\b(?:offer|sale|deal|discount|pricing|registration|early[- ]bird) (?:ends|expires|closes)\b[^.!?\n]{0,25}",
         r"\b(?:ends|closes|expires) (?:today|tonight|tomorrow|soon|this week|on \w+day|\w+day)\b",
         r"\blast (?:chance|call|few spots)\b",
@@ -97,12 +100,12 @@ _PATTERNS: dict[str, list[str]] = {
         r"\bbefore (?:it'?s|they'?re) gone\b|\btoday only\b|\bhurry\b",
     ],
     "discount_price": [
-        r"\d+ ?% (?:off|discount|cheaper|less)\b",
+        r"(?<!\d)\d+ ?% (?:off|discount|cheaper|less)\b",
         r"\b(?:discount|promo code|coupon|voucher|lifetime deal|half[- ]price|bogo)\b",
         r"[$€£]\s?\d[\d,.]*(?:k|/mo(?:nth)?| ?per (?:month|seat|user|year))?",
-        r"\b\d[\d,.]* ?(?:usd|eur|gbp|dollars|bucks)\b",
+        r"(?<![\d,.])\d[\d,.]* ?(?:usd|eur|gbp|dollars|bucks)\b",
         r"\bfree (?:trial|audit|consultation|month|shipping|plan|tier)\b",
-        r"\bsave (?:up to )?\d+ ?%",
+        r"\bsave (?:up to )?\d++ ?%",
         r"\bno (?:setup|hidden) fees?\b|\bfor free\b|\bat no cost\b",
     ],
     "market_speak": [
@@ -175,7 +178,7 @@ _FIRST_PERSON = re.compile(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|
 _SECOND_PERSON = re.compile(r"\b(?:you|you're|you've|you'd|you'll|your|yours|u|ur|ya|yall|y'all)\b")
 _QUESTION = re.compile(r"\?+")
 # The draft's first sentence (after any greeting line) ends with a question mark.
-_FIRST_SENTENCE_QUESTION = re.compile(r"\s*(?:(?:hi|hey|hello|yo)\b[^\n.!?]{0,25}[,!\n]\s*)?[^.!?\n]{3,160}\?")
+_FIRST_SENTENCE_QUESTION = re.compile(r"\s*+(?:(?:hi|hey|hello|yo)\b[^\n.!?]{0,25}[,!\n]\s*)?[^.!?\n]{3,160}\?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,8 +213,9 @@ def find(text: str) -> Cues:
     links = [(m.start(), m.end()) for m in URL.finditer(low)]
     for reason, m in matches:
         s, e = _trim(text, m.start(), m.end())
-        # A phrase inside a link ("…/signup") is part of the link, not something the author says.
-        if e > s and not any(ls <= s and e <= le for ls, le in links):
+        # A phrase inside a link ("…/signup") is part of the link, not something the author says; a booking link
+        # (calendly.com/…) is itself a meeting ask.
+        if e > s and (reason == "meeting_ask" or not any(ls <= s and e <= le for ls, le in links)):
             raw.append((s, e, reason))
     raw += [(s, e, "link_drop") for s, e in links]
     for m in _MEETING_WORDS.finditer(low):

@@ -23,13 +23,17 @@ from classifier.model import PitchModel
 from classifier.verdict import Verdict
 
 
-def figures(examples: Sequence[Example], probabilities: np.ndarray, model: PitchModel) -> dict:
+def figures(
+    examples: Sequence[Example], probabilities: np.ndarray, model: PitchModel, labels: Sequence[str] | None = None
+) -> dict:
     """Precision, recall, F1 (pitch class), ROC-AUC, accuracy overall, per kind and for hard cases.
 
     ``probabilities`` has one pitch probability per example (shape ``(n,)``); ``model`` gives the thresholds.
+    ``labels``, when given, are the verdicts' labels as users see them (``unscored`` included); otherwise they
+    are derived from the probabilities.
     """
     truth = np.array([e.label == "pitch" for e in examples])
-    labels = [label_for(model, p) for p in probabilities]
+    labels = list(labels) if labels is not None else [label_for(model, p) for p in probabilities]
     called = np.array([label == "pitch" for label in labels])
     correct = truth == called
 

@@ -55,7 +55,7 @@ _VERB_BASES = _words(
     launch learn leave let like listen live look lose love make mean meet mention miss move need offer open
     pay pick plan play post print push put raise reach read receive recommend remember reply run save say see
     seem sell send set share ship show sign sit automate cut reduce boost scale manage handle track hire book
-    schedule streamline increase double triple sound speak spend start stay stop struggle suggest switch take
+    schedule streamline increase double triple place sound speak spend start stay stop struggle suggest switch take
     talk tell test thank think touch try turn understand update use wait walk want watch wish wonder work
     worry write
     """
@@ -73,7 +73,7 @@ _IRREGULAR = _words(
 #: Verb forms that are as often nouns ("the call", "a test run"): allowed in a key phrase.
 _NOUN_VERBS = _words(
     """
-    book build builds call calls change changes check checks cover cut drop end finish help hold host launch
+    book build builds call calls change changes check checks cover drop end finish help hold host launch
     move offer offers order pay plan plans play post posts print push raise report reports review run sell set
     share ship sign start support switch talk talks test tests turn update updates walk work
     """
@@ -86,6 +86,27 @@ _ING_NOUNS = _words(
     engineering funding fundraising hiring housing invoicing landscaping learning lighting marketing meeting
     mentoring networking onboarding packaging painting parenting planning plumbing pricing publishing
     recruiting reporting scaling scheduling shipping staffing testing tooling training wedding wiring writing
+    """
+)
+
+
+#: Single words that make a topic on their own (a lone word is otherwise too often a fragment: "spot", "deck",
+#: "long"); phrases of two or three words and acronyms need no list.
+TOPIC_WORDS = _words(
+    """
+    accessibility accounting analytics api apis architecture automation backend billing blog bootcamp branding
+    budget budgets burnout business career careers churn cloud coaching code codebase community compliance
+    conference content contracts costs course curriculum customers dashboard dashboards data database design
+    devops docs documentation ecommerce editing engineering events finance fitness founders frontend fundraising
+    funding grants growth hackathon health hiring hosting illustration infrastructure internship interviews
+    inventory investors invoicing kubernetes launch leadership learning legal logistics management manufacturing
+    marketing mentoring mentorship migration mobile moderation music networking newsletter nonprofit observability
+    onboarding operations outreach packaging parenting partnerships payments payroll performance photography
+    pipeline podcast podcasts portfolio pricing privacy product production productivity prototyping publishing
+    recruiting refactoring relocation research retention revenue roadmap robotics sales scaling scheduling
+    security seo shipping sourcing sponsorship sponsorships startup startups storage strategy streaming students
+    support sustainability teaching testing tooling training translation travel tutoring volunteers volunteering
+    website weddings wellness workflow workflows workshop workshops writing
     """
 )
 
@@ -112,7 +133,7 @@ _SELF_INTRO = re.compile(
     r"(?:^|(?<=[.!?\n,]))\s*(?:i'm|i am|i run|i lead|i work|i head|we're|we are|this is|my name|i'm part)\b[^.!?\n]*",
     re.I,
 )
-_SENTENCE_START = re.compile(r"(?:^|[.!?\n]\s*|[:;]\s+)$")
+_SENTENCE_START = re.compile(r"(?:[.!?\n]\s*|[:;]\s+)$")
 
 #: Words of the draft's opening that key phrases are taken from (YAKE's cost grows with the text).
 KEY_PHRASE_WINDOW = 100
@@ -139,14 +160,21 @@ def _is_name(token: str, text: str) -> bool:
     """A capitalised word (not an acronym) that is never at the start of a sentence in ``text``."""
     if not token[:1].isupper() or _is_acronym(token):
         return False
-    return all(not _SENTENCE_START.search(text[: m.start()]) for m in re.finditer(rf"\b{re.escape(token)}\b", text))
+    return all(not _at_sentence_start(text, m.start()) for m in re.finditer(rf"\b{re.escape(token)}\b", text))
+
+
+def _at_sentence_start(text: str, at: int) -> bool:
+    """True when ``text[at:]`` starts a sentence: nothing but spaces before it, or an end mark just before."""
+    if not text[:at].strip():
+        return True
+    return bool(_SENTENCE_START.search(text[max(0, at - 4) : at]))
 
 
 def _usable(tokens: list[str], plain: str, names: set[str]) -> bool:
     low = [t.lower() for t in tokens]
     if not tokens or any(t in _NOT_TOPIC or t in names or t.isdigit() or t in _STOP for t in low):
         return False
-    if len(max(low, key=len)) < 3 or (len(low) == 1 and (len(low[0]) < 4 or low[0].endswith("ed"))):
+    if len(max(low, key=len)) < 3 or (len(low) == 1 and low[0] not in TOPIC_WORDS and not _is_acronym(tokens[0])):
         return False
     if any(t in _VERBS and t not in _NOUN_VERBS for t in low) or low[-1].endswith(_ADJECTIVE_ENDINGS):
         return False
@@ -165,7 +193,7 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
     has fewer than two words.
     """
     plain = MENTION.sub(" ", URL.sub(" ", text))
-    plain = re.sub(r"[\w.+-]+@[\w-]+\.\w+|<[^>]*>|:[a-z0-9_+-]+:", " ", plain)
+    plain = re.sub(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.\w+|<[^<>]*>|:[a-z0-9_+-]+:", " ", plain)
     if len(_TOKEN.findall(plain)) < 2:
         return ()
     names = {m.group(1).lower() for m in _NAME_AFTER_GREETING.finditer(plain)}

@@ -55,7 +55,7 @@ class Reading:
     selling: bool
 
 
-_QUESTION = re.compile(r"[^.!?\n]*\?")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _CLOSED_START = re.compile(
     r"^\W*(?:(?:hey|hi|hello|so|quick q|btw|also|and|but|ok|okay|honestly|curious)\b[\s,!:.-]*)*(?:"
     + "|".join(CLOSED_OPENERS)
@@ -66,7 +66,8 @@ _CLOSED_START = re.compile(
 
 def closed_questions(text: str) -> list[str]:
     """Questions in the draft that can be answered with yes or no."""
-    return [q.strip() for q in _QUESTION.findall(text) if _CLOSED_START.match(q.strip())]
+    questions = (s.strip() for s in _SENTENCE.findall(text) if s.rstrip().endswith("?"))
+    return [q for q in questions if _CLOSED_START.match(q)]
 
 
 def read(text: str, found: cues.Cues | None = None) -> Reading:
@@ -98,6 +99,13 @@ def _pick(candidates, out: list[str], start: int) -> str | None:
     return None
 
 
+def effective_intent(reading: Reading, label: str = "conversation") -> str:
+    """The intent the questions are fitted to: a pitch or borderline draft with no warmer intent is ``sell``."""
+    if label in ("pitch", "borderline") and reading.intent in ("catch_up", "community", "coordinate", "share"):
+        return "sell"
+    return reading.intent
+
+
 def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> list[str]:
     """2-3 open questions for the draft: its intent's patterns filled with its key phrases.
 
@@ -106,10 +114,8 @@ def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> li
     choice among patterns is a stable function of the draft: the same draft always gets the same list, and
     different drafts get different ones.
     """
-    intent = reading.intent
+    intent = effective_intent(reading, label)
     pitchy = label in ("pitch", "borderline")
-    if pitchy and intent in ("catch_up", "community", "coordinate", "share"):
-        intent = "sell"
     with_phrase, without = PATTERNS[intent]
     phrases = () if pitchy and intent in ("follow_up", "invite") else reading.phrases
     # A second phrase earns its own question only when it is a real phrase: a lone word there is mostly noise.
@@ -148,15 +154,19 @@ TIP_BORDERLINE = "Close to a pitch: lead with your question and let the offer wa
 TIP_CONVERSATION = "Reads like a real conversation: your question gives them an easy way to answer."
 TIP_CONVERSATION_NO_QUESTION = "Reads like a real conversation; ending on one open question makes it easy to answer."
 TIP_CELEBRATE = "A warm note: keep it about them, and save any ask for another day."
-TIP_UNSCORED = "Say a little more, in English: what you'd like to ask or share gives them something to answer."
+TIP_UNSCORED = "Say a little more: what you'd like to ask or share gives them something to answer."
+TIP_NOT_ENGLISH = "Rapport reads English only for now: these general questions are a starting point."
+TIP_CARE = "Keep it about them: no ask, and make it easy to answer or not."
 
 
-def tip(label: str, reasons: set[str], reading: Reading | None = None) -> str:
+def tip(label: str, reasons: set[str], reading: Reading | None = None, english: bool = True) -> str:
     """One sentence of coaching for the draft's label, the reasons it was flagged for and what it does."""
     if label == "unscored":
-        return TIP_UNSCORED
+        return TIP_UNSCORED if english else TIP_NOT_ENGLISH
     if label == "conversation":
         if reading is not None and reading.intent == "celebrate":
             return TIP_CELEBRATE
+        if reading is not None and reading.intent == "care":
+            return TIP_CARE
         return TIP_CONVERSATION if reading is None or reading.has_question else TIP_CONVERSATION_NO_QUESTION
     return next((text for reason, text in TIPS.items() if reason in reasons), TIP_BORDERLINE)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from classifier.text import Draft
+from classifier.text import MAX_CHARS, Draft
 from classifier.verdict import Flag
 
 #: Flag reasons whose sentence is taken out of the rewrite.
@@ -24,17 +24,25 @@ KEEP_SENTENCES = 2
 # A sentence ends at . ! ? followed by a space or the end, or at a line break; "Dr. ", "e.g." and the dots of
 # links and numbers do not end one.
 _SENTENCE = re.compile(r"(?:[^.!?\n]|(?<=\b(?:Dr|Mr|Ms|St))\.|\.(?=\S)|(?<=\bMrs)\.|(?<=\bProf)\.)+(?:[.!?]+|\n|$)")
-# A greeting and the name after it; a title's full stop ("Dr.") does not end it.
-_TITLE_STOP = r"(?<=\bdr)\.|(?<=\bmr)\.|(?<=\bms)\.|(?<=\bmrs)\.|(?<=\bprof)\."
+# A greeting, at most three words of name after it, and the punctuation that ends it ("Hey Alex —", "Hi Dr. Lee,",
+# "Hello <@U123>!"). Without that punctuation there is no separate greeting: "hey sam loved your talk…" stays
+# one sentence rather than being cut mid-word.
 _GREETING = re.compile(
-    r"^\s*((?:hi|hey|hello|hiya|dear|good (?:morning|afternoon|evening))\b"
-    rf"(?:[^,.!?\n]|{_TITLE_STOP}){{0,30}}(?::[a-z_]+:|\s)*[,!.]?)",
-    re.I,
+    r"^\s*((?i:hi|hey|hello|hiya|dear|good (?:morning|afternoon|evening))"
+    r"(?:\s+(?:(?i:dr|mr|ms|mrs|prof)\.?\s+)?(?:<@[^>]+>|[\w'-]+)){0,3}"
+    r"(?:\s*:[a-z0-9_+-]+:)*\s*(?:[,!.:—–]+|\s-\s|\n))",
 )
 # Sentences that offer or ask for a meeting are the pitch even when no rule flagged them.
 _OFFERING = re.compile(
     r"\b(?:demo|walk-?through|free (?:trial|audit|consultation)|book (?:me|a)|sign up|would love to (?:show|give|walk)|"
-    r"happy to (?:show|walk)|let me know if you(?:'re| are) interested)\b",
+    r"happy to (?:show|walk)|let me know if you(?:'re| are) interested|(?:dm|message|ping) me|let me know!?$|"
+    r"(?:i've|i have|we've|we have) (?:got )?(?:bandwidth|capacity|openings?|slots?|spots?)|"
+    r"(?:we|i) (?:have|'ve got) (?:a|an) (?:[\w-]+ ){0,4}(?:role|opening|position|opportunity|offer)|"
+    r"(?:we|i) (?:help|offer|build|built|sell|run|provide|specialize|specialise)|"
+    r"(?:our|my) (?:agency|company|team|tool|platform|product|app|services?|startup|client|firm|course|program"
+    r"|programme)\b|writing to (?:offer|introduce)|"
+    r"i'?m (?:a|an|the) "
+    r"(?:recruiter|founder|consultant|coach|freelancer|designer|developer|sdr|ae))\b",
     re.I,
 )
 _EMOJI_CODE = re.compile(r":[a-z0-9_+-]{2,}:")
@@ -57,13 +65,13 @@ def rewrite(draft: Draft, flags: list[Flag], question: str) -> str:
     m = _GREETING.match(own)
     if m:
         greeting = m.group(1).strip()
-        if not greeting.endswith((",", "!", ".")):
-            greeting += ","
         start = m.end()
     kept: list[str] = []
     for s in _SENTENCE.finditer(own, start):
         sentence = " ".join(_EMOJI_CODE.sub(" ", s.group()).split())
         if not sentence or len(sentence.split()) < 3:
+            continue
+        if s.end() == len(own) and len(own) >= MAX_CHARS:  # the draft was cut here: not a sentence of its own
             continue
         flagged = any(f.start < s.end() and s.start() < f.end and f.reason in REMOVED_REASONS for f in flags)
         if flagged or _OFFERING.search(sentence) or (sentence.endswith("?") and _CLOSED_ASK.match(sentence)):
@@ -71,7 +79,9 @@ def rewrite(draft: Draft, flags: list[Flag], question: str) -> str:
         kept.append(sentence if sentence[-1] in ".!?" else sentence + ".")
         if len(kept) == KEEP_SENTENCES:
             break
-    if greeting.endswith(","):
+    if greeting and greeting[-1] not in ".!?:":
+        greeting = greeting.rstrip(" —–-\n")
+        greeting = greeting if greeting.endswith(",") else greeting + ","
         question = question[:1].lower() + question[1:]
     parts = [greeting, question, *kept]
     return _SPACES.sub(" ", " ".join(p for p in parts if p)).strip()

@@ -13,10 +13,16 @@ from dataclasses import dataclass, field
 
 MAX_CHARS = 40_000
 
+# Mathematical alphanumeric symbols and fullwidth forms: compatibility letters people use for "bold" text.
+_COMPATIBILITY = re.compile(r"[\U0001D400-\U0001D7FF\uFF01-\uFF5E]")
 # Control characters other than tab and newline; replaced one-for-one by spaces so offsets are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 # Lower case only: run on lowered text (``for_model``, ``cues.lower``); offsets are the same as the draft's.
-URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9-]+\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)\b(?:/\S*)?")
+# Stops at "|" and ">" so Slack's <url|label> markup is not part of the link. Possessive and anchored by a
+# look-behind so a long run of letters or digits is scanned once, not from every position.
+URL = re.compile(
+    r"(?:https?://|www\.)[^\s|>]++|(?<![a-z0-9-])[a-z0-9-]++\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)\b(?:/[^\s|>]*+)?"
+)
 MENTION = re.compile(
     r"<[@#][!&]?[A-Z0-9]+(?:\|[^>]*)?>|<!(?:here|channel|everyone)(?:\|[^>]*)?>|@(?:here|everyone)\b", re.I
 )
@@ -30,7 +36,8 @@ _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 def clean(text: str) -> tuple[str, list[str]]:
     """Return the text a verdict refers to, and notes about what was changed.
 
-    Control characters become spaces (so offsets into the cleaned text match the input) and drafts longer
+    Control characters become spaces (so offsets into the cleaned text match the input), mathematical "bold" and
+    fullwidth letters become plain ones (NFKC; only then can offsets differ from the input), and drafts longer
     than ``MAX_CHARS`` are cut.
     """
     notes: list[str] = []
@@ -38,6 +45,8 @@ def clean(text: str) -> tuple[str, list[str]]:
         text = text[:MAX_CHARS]
         notes.append(f"This draft is very long; only the first {MAX_CHARS:,} characters were checked.")
     text = _CONTROL.sub(" ", text)
+    if _COMPATIBILITY.search(text):  # 𝐁𝐨𝐥𝐝 or fullwidth letters (LinkedIn-style "bold") read as plain letters
+        text = unicodedata.normalize("NFKC", text)
     return text, notes
 
 

@@ -87,9 +87,9 @@ class Verdict:
     rewrite: str | None = None
 
     @property
-    def score(self) -> int:
-        """The pitch probability as a 0-100 score, as users see it."""
-        return round(self.pitch_probability * 100)
+    def score(self) -> int | None:
+        """The pitch probability as a 0-100 score, as users see it; ``None`` for an ``unscored`` draft."""
+        return None if self.label == "unscored" else round(self.pitch_probability * 100)
 
     def to_dict(self, include_text: bool = False) -> dict:
         """The verdict as JSON-ready data (``score`` added; the draft itself only with ``include_text``)."""

@@ -161,7 +161,7 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
     except (corpus.CorpusError, ValueError) as exc:
         fail(str(exc))
     verdicts = check_many(model, [e.text for e in examples])
-    m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model)
+    m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model, [v.label for v in verdicts])
     m["advice"] = advice_figures(verdicts)
     if as_json:
         click.echo(json.dumps(m, indent=2))

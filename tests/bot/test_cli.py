@@ -106,6 +106,16 @@ def test_eval_reports_figures(tmp_path):
     assert r.returncode == 0 and "F1" in out and "ROC-AUC" in out and "friendly_demo_ask" in out
     m = json.loads(rapport("eval", "--json", str(data)).stdout)
     assert m["n"] == 60 and m["f1"] >= 0.85
+    assert "advice: most common question list" in out
+    assert m["advice"]["n"] == 60 and 0 < m["advice"]["top_list_share"] <= 0.05
+
+
+def test_eval_scores_what_users_see(tmp_path):
+    data = tmp_path / "greetings.jsonl"
+    rows = [{"text": t, "label": "conversation"} for t in ("hey", "gm", "Hi Dana,\n\nHope you're well!\n\nBest,\nSam")]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    m = json.loads(rapport("eval", "--json", str(data)).stdout)
+    assert m["accuracy"] == 1.0  # unscored counts as not pitch, as the header says
 
 
 def test_eval_bad_file_is_a_clear_error(tmp_path):

@@ -152,3 +152,97 @@ def test_reading_finds_intent_and_key_phrases():
     assert "partnerships" not in " ".join(r.phrases) and "marisol" not in " ".join(r.phrases).lower()
     assert read("congrats on the launch 🎉").intent == "celebrate"
     assert read("circling back on the invoice from our call").intent == "follow_up"
+
+
+# -- from a first user trial ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "greeting"),
+    [
+        ("Hey Alex — saw your post about hiring your first SDR. We're a recruiting agency. Want me to send profiles?",
+         "Hey Alex,"),
+        ("hey sam loved your talk on distributed tracing at kubecon. we built a tool that cuts costs 50%, want a demo?",
+         ""),
+        ("Hi Dr. Lee! Loved your talk on heat islands. We built a GIS tool, free for a 20 min demo Tuesday?",
+         "Hi Dr. Lee!"),
+    ],
+)  # fmt: skip
+def test_the_rewrite_keeps_the_greeting_whole_and_never_cuts_a_word(model, text, greeting):
+    v = check(model, text)
+    assert v.label == "pitch"
+    assert v.rewrite.startswith(greeting)
+    for word in re.findall(r"[\w'-]+", v.rewrite):
+        assert word.lower() in text.lower() or any(word.lower() in q.lower() for q in v.questions), word
+
+
+def test_the_rewrite_drops_the_senders_offer(model):
+    recruiter = "Hi Ana, I'm a recruiter at Acme. We have an amazing Staff Engineer role, a 30% raise. Open to a chat?"
+    for text in ("If you ever need help with SEO, I've got bandwidth this month. Reply here!", recruiter,
+                 "Hey!!! 🚀🚀🚀 DM me 💰💰💰"):  # fmt: skip
+        v = check(model, text)
+        assert v.label == "pitch"
+        assert not re.search(r"bandwidth|recruiter|Staff Engineer role|DM me", v.rewrite), v.rewrite
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Limited seats left! Register now, early bird pricing ends Friday.",
+        "Free SEO audit, zero commitment, results guaranteed. Reply YES.",
+        "Hiring senior Rust engineers, remote, 200k+ equity, apply now",
+        "check out <https://grow.example.com/signup|our free trial> :rocket: :fire: 50% off ends tonight",
+        "𝐁𝐨𝐨𝐤 𝐲𝐨𝐮𝐫 𝐟𝐫𝐞𝐞 𝐝𝐞𝐦𝐨 𝐭𝐨𝐝𝐚𝐲 𝐚𝐧𝐝 𝐠𝐞𝐭 𝟓𝟎% 𝐨𝐟𝐟",
+    ],
+)
+def test_terse_english_pitches_are_judged_not_called_foreign(model, text):
+    v = check(model, text)
+    assert v.label == "pitch" and v.flags, (v.label, v.notes)
+
+
+def test_other_scripts_are_not_scored(model):
+    for text in ("こんにちは、先日のミーティングありがとうございました。", "مرحبا، كيف حالك؟ أتمنى أن تكون بخير"):
+        v = check(model, text)
+        assert v.label == "unscored" and any("English" in n for n in v.notes)
+        assert all(not re.search(r"[^\x00-\x7f’]", q) for q in v.questions), v.questions
+
+
+def test_an_unscored_draft_has_no_score(model):
+    v = check(model, "hey")
+    assert v.score is None and v.to_dict()["score"] is None
+    assert check(model, "Hi Dana,\n\nHope you're well!\n\nBest,\nSam").label == "unscored"
+
+
+def test_flags_are_deduplicated_and_capped(model):
+    v = check(model, "We help companies like yours. " * 200 + "Book a demo today! Sign up now, 50% off.")
+    assert len(v.flags) <= 8
+    assert len({(f.text.lower(), f.reason) for f in v.flags}) == len(v.flags)
+
+
+def test_long_unbroken_text_is_checked_in_linear_time(model):
+    import time
+
+    for text in ("1" * 40_000, "a-" * 20_000, "<" * 40_000, "a" * 40_000):
+        started = time.monotonic()
+        check(model, text)
+        assert time.monotonic() - started < 3, text[:5]  # quadratic regexes took 5-34 s here
+
+
+def test_a_condolence_gets_gentle_questions(model):
+    v = check(model, "So sorry to hear about your dad. Thinking of you, no need to reply.")
+    assert v.label == "conversation" and v.intent == "care"
+    assert all(not re.search(r"best thing|win|work", q) for q in v.questions), v.questions
+
+
+def test_intent_is_what_the_questions_were_fitted_to(model):
+    v = check(model, "Hi! We help companies like yours cut costs 40%. Free for a 15-min demo Friday?")
+    assert v.intent == "sell"
+
+
+def test_bad_arguments_are_type_errors():
+    from classifier import PitchModel
+
+    with pytest.raises(TypeError, match="list of drafts"):
+        check_many(PitchModel(), "one string")
+    with pytest.raises(TypeError, match="must be a string"):
+        check(PitchModel(), None)
