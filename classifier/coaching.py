@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from classifier import cues, questions, rewrite, signals
+from classifier import cues, fast, questions, rewrite, signals
 from classifier.model import PitchModel
 from classifier.text import Draft, prepare
 from classifier.verdict import Flag, Verdict
@@ -67,20 +67,38 @@ def check(model: PitchModel, text: str) -> Verdict:
     return check_many(model, [text])[0]
 
 
-def check_many(model: PitchModel, texts: Iterable[str]) -> list[Verdict]:
-    """``check`` for many drafts at once (one matrix product for all of them); same verdicts, in order."""
+def check_many(model: PitchModel, texts: Iterable[str], *, reference: bool = False) -> list[Verdict]:
+    """``check`` for many drafts at once; same verdicts, in order.
+
+    The probability comes from the fast path (``classifier.fast``, built from the fitted model once);
+    ``reference=True`` computes it with the scikit-learn objects instead (one matrix product for all drafts),
+    which the parity test compares against.
+    """
     drafts = [prepare(t) for t in texts]
     if not drafts:
         return []
     found = [cues.find(d.own) for d in drafts]
+    scorer = None if reference else fast.scorer(model)
+    if scorer is not None:
+        probabilities, word_rows = scorer.score(drafts, found)
+    else:
+        probabilities, word_rows = _reference_scores(model, drafts, found)
+    return [
+        _verdict(model, draft, f, float(p), row)
+        for draft, f, p, row in zip(drafts, found, probabilities, word_rows, strict=True)
+    ]
+
+
+def _reference_scores(model: PitchModel, drafts: list[Draft], found: list[cues.Cues]) -> tuple[np.ndarray, list]:
+    """Probabilities and word TF-IDF rows ``(columns, values)`` through the scikit-learn objects."""
     blocks = model.blocks(drafts, found)
-    probabilities = model.pitch_probability(blocks)
     word_tfidf = blocks[0].tocsr()
-    verdicts = []
-    for i, (draft, f, p) in enumerate(zip(drafts, found, probabilities, strict=True)):
-        row = slice(word_tfidf.indptr[i], word_tfidf.indptr[i + 1])
-        verdicts.append(_verdict(model, draft, f, float(p), (word_tfidf.indices[row], word_tfidf.data[row])))
-    return verdicts
+    rows = [
+        (word_tfidf.indices[word_tfidf.indptr[i] : word_tfidf.indptr[i + 1]],
+         word_tfidf.data[word_tfidf.indptr[i] : word_tfidf.indptr[i + 1]])
+        for i in range(len(drafts))
+    ]  # fmt: skip
+    return model.pitch_probability(blocks), rows
 
 
 def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: float, word_row: tuple) -> Verdict:
