@@ -45,6 +45,14 @@ def _supported(v, analyzer: str) -> bool:
     )
 
 
+def _int_valued(vocabulary: dict) -> dict[str, int]:
+    """``vocabulary`` itself when its values are Python ints (a model read by ``classifier.store``), else a copy
+    with ``int`` values (``numpy.int64`` keys a numpy array just as well, but is slower to fetch)."""
+    if all(type(j) is int for j in vocabulary.values()):
+        return vocabulary
+    return {term: int(j) for term, j in vocabulary.items()}
+
+
 class FastScorer:
     """Pitch probabilities for prepared drafts, equal to the fitted ``PitchModel``'s (see the module docstring).
 
@@ -58,8 +66,7 @@ class FastScorer:
         self.token = re.compile(words.token_pattern)
         self.word_ngrams = tuple(words.ngram_range)
         self.char_ngrams = tuple(chars.ngram_range)
-        self.word_vocab = {term: int(j) for term, j in words.vocabulary_.items()}
-        self.char_vocab = {term: int(j) for term, j in chars.vocabulary_.items()}
+        self.word_vocab, self.char_vocab = _int_valued(words.vocabulary_), _int_valued(chars.vocabulary_)
         self.word_sublinear, self.char_sublinear = words.sublinear_tf, chars.sublinear_tf
         self.word_idf = np.asarray(words.idf_, dtype=np.float64)
         self.char_idf = np.asarray(chars.idf_, dtype=np.float64)
