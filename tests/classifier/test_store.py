@@ -74,10 +74,10 @@ def test_unwritable_cache_still_gives_a_model(tmp_path, monkeypatch, caplog):
 
 
 def test_the_fast_format_and_joblib_give_bitwise_equal_probabilities(tmp_path, model):
+    import copy
+
     import joblib
     import numpy as np
-
-    import copy
 
     texts = [e.text for e in corpus.load()][::5]
     fitted = copy.deepcopy(model)
