@@ -62,6 +62,21 @@ def too_short(draft: Draft, found: cues.Cues) -> bool:
     return len(found.words) <= 2 or (len(content) == 0 and len(found.words) <= 6)
 
 
+# A draft that goes through every stage of a check (set-aside code, flags, wording, key phrases, a rewrite).
+_WARM_UP_DRAFT = (
+    "Hi Sam, loved your post on onboarding! We help teams like yours cut churn 30%. `npm i kit` > quoted\n"
+    "Book a 15-min demo this week? Our seed round closed, and our onboarding platform ships Friday."
+)
+
+
+def warm_up(model: PitchModel) -> None:
+    """Build, once per process, what the first check would otherwise build (the fast path, the word terms,
+    the key-phrase extractor's tables, compiled patterns), so the first user's check is as quick as the next."""
+    fast.scorer(model)
+    _word_terms(model)
+    check(model, _WARM_UP_DRAFT)
+
+
 def check(model: PitchModel, text: str) -> Verdict:
     """Check one draft: score, label, flagged phrases with reasons, open questions, a tip, a rewrite."""
     return check_many(model, [text])[0]
@@ -140,9 +155,16 @@ def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: flo
 
 
 @lru_cache(maxsize=8)
-def _word_terms(model: PitchModel) -> np.ndarray:
-    """Column index -> word n-gram of ``model``'s fitted vocabulary (derived once per model, never saved)."""
-    return model.vectorizers_[0].get_feature_names_out()
+def _word_terms(model: PitchModel) -> list[str]:
+    """Column index -> word n-gram of ``model``'s fitted vocabulary (derived once per model, never saved).
+
+    The same terms as ``get_feature_names_out()``, built straight from ``vocabulary_`` (a hundred times faster).
+    """
+    vocabulary = model.vectorizers_[0].vocabulary_
+    terms = [""] * len(vocabulary)
+    for term, j in vocabulary.items():
+        terms[j] = term
+    return terms
 
 
 def _wording_flags(model: PitchModel, own: str, columns: np.ndarray, values: np.ndarray, limit: int = 2) -> list[Flag]:

@@ -26,7 +26,7 @@ import sklearn
 from platformdirs import user_cache_dir
 from sklearn.exceptions import InconsistentVersionWarning
 
-from classifier import corpus, fast
+from classifier import coaching, corpus
 from classifier.model import PitchModel
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def read(path: Path) -> PitchModel:
         raise ValueError("the file does not hold a trained Rapport model")
     if model.sklearn_version_ != sklearn.__version__:
         raise ValueError(f"it was trained with scikit-learn {model.sklearn_version_}")
-    fast.scorer(model)  # built at load, so the first check is as quick as the next ones
+    coaching.warm_up(model)  # the fast path and lazy tables built at load: the first check is as quick as the next
     return model
 
 

@@ -81,3 +81,23 @@ def test_the_scorer_is_rebuilt_after_set_params(model):
     text = "We help teams like yours streamline onboarding; book a demo this week?"
     assert check_many(clone, [text])[0] == check_many(clone, [text], reference=True)[0]
     assert fast.scorer(clone).char_weight == 2.0
+
+
+def test_word_terms_are_the_vectorisers_feature_names(model):
+    from classifier.coaching import _word_terms
+
+    assert list(_word_terms(model)) == list(model.vectorizers_[0].get_feature_names_out())
+
+
+def test_reading_a_model_builds_its_fast_path_and_word_terms(tmp_path, model):
+    from classifier import store
+    from classifier.coaching import _word_terms
+
+    path = tmp_path / "m.joblib"
+    store.save(model, path)
+    before = _word_terms.cache_info().misses
+    fresh = store.read(path)
+    assert fresh in fast._built and fast._built[fresh][1] is not None
+    assert _word_terms.cache_info().misses == before + 1
+    _word_terms(fresh)
+    assert _word_terms.cache_info().misses == before + 1  # already built at load
