@@ -19,8 +19,24 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from classifier import corpus, store
+from classifier import batch, corpus, store
 from classifier.coaching import check, check_many
+
+# A fresh process: import, read the model file, time its first check of the draft given on stdin (seconds).
+_FIRST_CHECK = (
+    "import sys,time;import classifier;from classifier import store;m=store.read(sys.argv[1]);"
+    "d=sys.stdin.read();t=time.perf_counter();classifier.check(m,d);print(time.perf_counter()-t)"
+)
+_FIRST_REFERENCE = (
+    "import sys,time,joblib;m=joblib.load(sys.argv[1]);"
+    "d=sys.stdin.read();t=time.perf_counter();m.predict_proba([d]);print(time.perf_counter()-t)"
+)
+
+
+def _fresh(code: str, *args: str, stdin: str = "") -> float:
+    """Run ``code`` in a new Python process and return the float it prints."""
+    done = subprocess.run([sys.executable, "-c", code, *args], input=stdin, capture_output=True, text=True, check=True)
+    return float(done.stdout)
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -61,12 +77,11 @@ def _drafts(examples: list[corpus.Example]) -> tuple[list[str], list[str]]:
 
 def run(model_path: Path | None = None, repeats: int = 500) -> dict:
     path = Path(model_path) if model_path else store.shipped_model_path()
-    import_s = float(
-        subprocess.run(
-            [sys.executable, "-c", "import time;t=time.perf_counter();import classifier;print(time.perf_counter()-t)"],
-            capture_output=True, text=True, check=True,
-        ).stdout
-    )  # fmt: skip
+    import_s = _fresh("import time;t=time.perf_counter();import classifier;print(time.perf_counter()-t)")
+    ref_import_s = _fresh(
+        "import time;t=time.perf_counter();import sklearn.feature_extraction.text, sklearn.linear_model, joblib;"
+        "print(time.perf_counter()-t)"
+    )
     # Load time as a user meets it: a fresh process with the package imported, first read of the file.
     load_s = float(
         subprocess.run(
@@ -84,12 +99,15 @@ def run(model_path: Path | None = None, repeats: int = 500) -> dict:
     words_short = float(np.mean([len(d.split()) for d in short]))
     words_long = float(np.mean([len(d.split()) for d in long]))
 
+    jobs = batch.default_jobs()
     ours = {
         "model_bytes": path.stat().st_size,
         "load_ms": load_s * 1000,
+        "first_check_long_ms": _fresh(_FIRST_CHECK, str(path), stdin=long[0]) * 1000,
         "check_short_ms": _latency(lambda d: check(model, d), short, repeats),
         "check_long_ms": _latency(lambda d: check(model, d), long, repeats),
         "batch_per_s": _throughput(lambda ts: check_many(model, ts), texts),
+        "batch_workers_per_s": _throughput(lambda ts: list(batch.stream(model, ts, jobs=jobs)), texts),
         "proba_batch_per_s": _throughput(model.predict_proba, texts),
     }
 
@@ -103,15 +121,19 @@ def run(model_path: Path | None = None, repeats: int = 500) -> dict:
         reference_model = joblib.load(ref_path)
         ref_load = time.perf_counter() - t
         ref_bytes = ref_path.stat().st_size
+        ref_first = _fresh(_FIRST_REFERENCE, str(ref_path), stdin=long[0])
     reference = {
         "model_bytes": ref_bytes,
         "load_ms": ref_load * 1000,
+        "first_check_long_ms": ref_first * 1000,
         "check_short_ms": _latency(lambda d: reference_model.predict_proba([d]), short, repeats),
         "check_long_ms": _latency(lambda d: reference_model.predict_proba([d]), long, repeats),
         "batch_per_s": _throughput(reference_model.predict_proba, texts),
     }
     return {
         "import_ms": import_s * 1000,
+        "reference_import_ms": ref_import_s * 1000,
+        "jobs": jobs,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "drafts": {"short_words": words_short, "long_words": words_long, "batch": len(texts)},
         "cpus": os.cpu_count(),
@@ -135,16 +157,23 @@ def report(r: dict) -> str:
          f"{ref['check_long_ms'][0]:.2f} ms", o["check_long_ms"][0] / ref["check_long_ms"][0]),
         (f"check ~{d['long_words']:.0f} words p99", f"{o['check_long_ms'][1]:.2f} ms",
          f"{ref['check_long_ms'][1]:.2f} ms", o["check_long_ms"][1] / ref["check_long_ms"][1]),
+        (f"first check ~{d['long_words']:.0f} words", f"{o['first_check_long_ms']:.2f} ms",
+         f"{ref['first_check_long_ms']:.2f} ms", o["first_check_long_ms"] / ref["first_check_long_ms"]),
         (f"batch of {d['batch']} (drafts/s)", f"{o['batch_per_s']:,.0f}", f"{ref['batch_per_s']:,.0f}",
          o["batch_per_s"] / ref["batch_per_s"]),
+        (f"batch, {r['jobs']} workers (drafts/s)", f"{o['batch_workers_per_s']:,.0f}",
+         f"{ref['batch_per_s']:,.0f}", o["batch_workers_per_s"] / ref["batch_per_s"]),
+        ("import", f"{r['import_ms']:.0f} ms", f"{r['reference_import_ms']:.0f} ms",
+         r["import_ms"] / r["reference_import_ms"]),
     ]  # fmt: skip
     lines = [f"{'':32}{'rapport':>14}{'tfidf+logreg':>14}{'ratio':>8}"]
     lines += [f"{name:32}{a:>14}{b:>14}{ratio:>7.1f}x" for name, a, b, ratio in rows]
     lines += [
         "",
-        "rapport check includes flags, questions and signals; the reference only scores.",
+        "rapport check includes flags, questions and signals; the reference only scores. 'first check' is timed",
+        "in a fresh process right after load. The worker batch is compared with the reference's one-process batch.",
+        "import: 'import classifier' against importing the reference's scikit-learn modules and joblib.",
         f"rapport score-only batch: {o['proba_batch_per_s']:,.0f} drafts/s",
-        f"import classifier: {r['import_ms']:.0f} ms (once per process, not part of load)",
         f"peak memory (max RSS of this process, both models): {r['peak_rss_mb']:.0f} MB",
         f"cpus: {r['cpus']}",
     ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -22,20 +24,28 @@ from bot.coach import Coach
 @click.argument("draft", nargs=-1)
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
 @click.option("--jsonl", is_flag=True, help='Read JSON Lines {"text": ...} on stdin; write one verdict per line.')
-def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 256),
+    help="Worker processes for --jsonl. [default: the number of CPUs]",
+)
+def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None) -> None:
     """Check a DRAFT message for pitchiness ("-" reads it from stdin).
 
     \b
     Examples:
       rapport check "Hi! We help companies like yours cut costs 40%. Free for a demo Friday?"
       pbpaste | rapport check -
-      rapport check --jsonl < drafts.jsonl > verdicts.jsonl
+      rapport check --jsonl --jobs 2 < drafts.jsonl > verdicts.jsonl
+
+    With --jsonl, verdicts stream out in input order as they are ready (memory does not grow with the
+    input), and a progress count shows on a terminal.
     """
     coach = model_coach()
     if jsonl:
         if draft:
             fail("--jsonl reads drafts from stdin; do not pass DRAFT as well.")
-        _check_jsonl(coach)
+        _check_jsonl(coach, jobs)
         return
     text = read_stdin() if draft == ("-",) else repair(" ".join(draft))
     if not text.strip():
@@ -47,28 +57,67 @@ def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
         click.echo(render_verdict(verdict))
 
 
-def _check_jsonl(coach: Coach) -> None:
-    lines = read_stdin().splitlines()
-    texts: list[tuple[int, str]] = []
-    errors: dict[int, str] = {}
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors[n] = f"not valid JSON ({exc.msg})"
-            continue
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
-            errors[n] = 'expected an object with a non-empty "text" string'
-            continue
-        texts.append((n, row["text"]))
-    verdicts = dict(zip((n for n, _ in texts), coach.check_drafts([t for _, t in texts]), strict=True))
-    for n in sorted(verdicts.keys() | errors.keys()):
-        out = {"line": n, "error": errors[n]} if n in errors else verdicts[n].to_dict()
-        click.echo(json.dumps(out, ensure_ascii=False))
+def _check_jsonl(coach: Coach, jobs: int | None) -> None:
+    from collections import deque
+
+    from classifier import batch
+
+    entries: deque[tuple[int, str | None]] = deque()  # (line, error or None), read ahead of the verdicts
+
+    def texts():
+        for n, raw in enumerate(sys.stdin.buffer, 1):
+            line = raw.decode("utf-8", "replace")
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                entries.append((n, f"not valid JSON ({exc.msg})"))
+                continue
+            if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not row["text"].strip():
+                entries.append((n, 'expected an object with a non-empty "text" string'))
+                continue
+            entries.append((n, None))
+            yield row["text"]
+
+    checked = errors = 0
+
+    def flush_errors() -> None:
+        nonlocal errors
+        while entries and entries[0][1] is not None:
+            n, error = entries.popleft()
+            errors += 1
+            click.echo(json.dumps({"line": n, "error": error}, ensure_ascii=False))
+
+    with _progress("checked") as progress:
+        for verdict in batch.stream(coach.model, texts(), jobs or batch.default_jobs(), progress=progress):
+            flush_errors()
+            entries.popleft()
+            checked += 1
+            click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    flush_errors()
     if errors:
-        fail(f"{len(errors)} of {len(errors) + len(verdicts)} lines could not be checked (see the error lines).")
+        fail(f"{errors} of {errors + checked} lines could not be checked (see the error lines).")
+
+
+@contextmanager
+def _progress(what: str):
+    """A ``progress(n)`` callback: a running count on stderr when stderr is a terminal, else nothing."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    done = 0
+
+    def progress(n: int) -> None:
+        nonlocal done
+        done += n
+        click.echo(f"\r{what} {done:,} drafts", err=True, nl=False)
+
+    try:
+        yield progress
+    finally:
+        if done:
+            click.echo("", err=True)
 
 
 @main.command()
@@ -148,11 +197,12 @@ def tune(settings: tuple[str, ...]) -> None:
     help="A model file to evaluate. [default: the shipped model]",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
+@click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes. [default: the number of CPUs]")
+def evaluate(file: Path, model_path: Path | None, as_json: bool, jobs: int | None) -> None:
     """Report precision, recall, F1, ROC-AUC and per-kind accuracy on a labelled FILE.jsonl."""
     import numpy as np
 
-    from classifier import check_many, corpus, load_model
+    from classifier import batch, corpus, load_model
     from classifier.evaluate import advice_figures, figures
 
     try:
@@ -160,7 +210,9 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
         model = load_model(model_path)
     except (corpus.CorpusError, ValueError) as exc:
         fail(str(exc))
-    verdicts = check_many(model, [e.text for e in examples])
+    with _progress("evaluated") as progress:
+        texts = (e.text for e in examples)
+        verdicts = list(batch.stream(model, texts, jobs or batch.default_jobs(), progress=progress))
     m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model, [v.label for v in verdicts])
     m["advice"] = advice_figures(verdicts)
     if as_json:
@@ -205,13 +257,24 @@ def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
 @bench.command(name="ledger")
 @click.option("--url", help="An EMPTY database to seed. [default: a temporary SQLite file]")
 @click.option("--users", default=1000, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--outreach", default=100_000, show_default=True, type=click.IntRange(1, 10_000_000))
-def bench_ledger(url: str | None, users: int, outreach: int) -> None:
-    """Seed outreach and reminders and time finding what is due (target: <= 50 ms)."""
+@click.option(
+    "--sizes",
+    default="10000,100000,1000000",
+    show_default=True,
+    help="Outreach rows to grow the database to, comma-separated, increasing.",
+)
+def bench_ledger(url: str | None, users: int, sizes: str) -> None:
+    """Grow outreach and reminders to each size, ANALYZE, and time finding what is due (target: <= 50 ms)."""
     from bot.ledger import bench as lb
     from bot.ledger.db import LedgerError
 
     try:
-        click.echo(lb.report(lb.run(url, users=users, outreach=outreach)))
+        counts = [int(n.replace("_", "")) for n in sizes.split(",") if n.strip()]
+    except ValueError:
+        fail(f"--sizes takes whole numbers separated by commas, like 10000,100000; got {sizes!r}")
+    try:
+        click.echo(lb.report(lb.run(url, users=users, sizes=counts)))
+    except ValueError as exc:
+        fail(str(exc))
     except LedgerError as exc:
         fail(str(exc), code=1)

@@ -47,9 +47,10 @@ def test_check_reads_stdin():
     assert r.returncode == 0 and "reads like a conversation" in r.stdout.decode()
 
 
-def test_check_jsonl_keeps_order_and_reports_bad_lines():
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_check_jsonl_keeps_order_and_reports_bad_lines(jobs):
     lines = [json.dumps({"text": PITCH}), "not json", json.dumps({"text": "how are the kids?"}), json.dumps({"x": 1})]
-    r = rapport("check", "--jsonl", stdin="\n".join(lines).encode())
+    r = rapport("check", "--jsonl", "--jobs", jobs, stdin="\n".join(lines).encode())
     out = [json.loads(line) for line in r.stdout.decode().splitlines()]
     assert r.returncode == 2
     assert [o.get("line") for o in out] == [None, 2, None, 4]

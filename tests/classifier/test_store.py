@@ -71,3 +71,27 @@ def test_unwritable_cache_still_gives_a_model(tmp_path, monkeypatch, caplog):
         model = store.load_model()
     assert check(model, "Book a demo today, 20% off!").label in ("pitch", "borderline")
     assert any("Could not save" in r.message for r in caplog.records)
+
+
+def test_the_fast_format_and_joblib_give_bitwise_equal_probabilities(tmp_path, model):
+    import copy
+
+    import joblib
+    import numpy as np
+
+    texts = [e.text for e in corpus.load()][::5]
+    fitted = copy.deepcopy(model)
+    for v in fitted.vectorizers_:  # as ``fit`` leaves them
+        v.vocabulary_ = {term: np.int64(j) for term, j in v.vocabulary_.items()}
+    old, new = tmp_path / "old.joblib", tmp_path / "new.joblib"
+    joblib.dump(fitted, old, compress=3)  # the format Rapport wrote before issue 18
+    store.save(fitted, new)
+    assert new.read_bytes()[:2] == b"\x1f\x8b" and old.read_bytes()[:2] != b"\x1f\x8b"
+    from_joblib, from_fast = store.read(old), store.read(new)
+    assert np.array_equal(from_joblib.predict_proba(texts), from_fast.predict_proba(texts))
+    assert np.array_equal(joblib.load(new).predict_proba(texts), from_fast.predict_proba(texts))
+    assert all(type(j) is int for v in from_fast.vectorizers_ for j in v.vocabulary_.values())
+
+
+def test_the_shipped_model_is_in_the_fast_format():
+    assert store.shipped_model_path().read_bytes()[:2] == b"\x1f\x8b", "re-save it with classifier.store.save"

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from bot.coach import Coach, UnknownContactError
 from bot.ledger.db import LedgerError, open_ledger
@@ -324,15 +324,16 @@ def test_migrations_match_the_schema(sessions):
     assert diff == [], "schema.py changed without a migration"
 
 
-def test_ledger_bench_times_the_due_queries_production_runs(tmp_path):
+def test_ledger_bench_times_the_due_queries_production_runs_at_each_size_with_statistics(tmp_path):
     from bot.ledger import bench
 
     url = f"sqlite:///{tmp_path / 'bench.db'}"
-    result = bench.run(url, users=5, outreach=100, repeats=3)
-    assert (result["database"], result["users"], result["outreach"]) == ("sqlite", 5, 100)
-    for key in ("workers_due_ms", "one_user_due_ms"):
-        median, worst = result[key]
-        assert 0 < median <= worst < 5000, (key, result[key])  # milliseconds: timed, not a placeholder
+    results = bench.run(url, users=5, sizes=[100, 300], repeats=3)
+    assert [(r["database"], r["users"], r["outreach"]) for r in results] == [("sqlite", 5, 100), ("sqlite", 5, 300)]
+    for result in results:
+        for key in ("workers_due_ms", "one_user_due_ms"):
+            median, worst = result[key]
+            assert 0 < median <= worst < 5000, (key, result[key])  # milliseconds: timed, not a placeholder
     # The figures are for the rows production's queries find: every due pending reminder, and one user's.
     seeded = open_ledger(url)
     with seeded() as session:
@@ -341,14 +342,27 @@ def test_ledger_bench_times_the_due_queries_production_runs(tmp_path):
             .join(Reminder, Reminder.owner_id == User.id)
             .where(Reminder.status == "pending", Reminder.due_at <= bench.NOW)
         ).all()
+        assert session.scalar(select(func.count()).select_from(Reminder)) == 300
+        # ANALYZE ran after the last step: SQLite's statistics count every reminder.
+        stats = session.execute(text("SELECT stat FROM sqlite_stat1 WHERE tbl = 'reminders'")).scalars().all()
     seeded.kw["bind"].dispose()
-    assert 0 < result["workers_due_rows"] == len(pending) < 100
-    assert result["one_user_due_rows"] == pending.count("u2")
-    lines = bench.report(result).splitlines()
-    assert lines[0].startswith("sqlite: 100 outreach rows across 5 users")
-    w, u = result["workers_due_ms"], result["one_user_due_ms"]
-    assert f"median {w[0]:.1f} ms, worst {w[1]:.1f} ms ({len(pending)} rows)" in lines[1]
-    assert f"median {u[0]:.1f} ms, worst {u[1]:.1f} ms ({pending.count('u2')} rows)" in lines[2]
+    assert stats and all(s.split()[0] == "300" for s in stats)
+    last = results[-1]
+    assert 0 < last["workers_due_rows"] == len(pending) < 300
+    assert last["one_user_due_rows"] == pending.count("u2")
+    lines = bench.report(results).splitlines()
+    assert lines[0].startswith("sqlite, 5 users, statistics gathered (ANALYZE)")
+    assert lines[4].strip().startswith("300 outreach rows")
+    w, u = last["workers_due_ms"], last["one_user_due_ms"]
+    assert f"median {w[0]:.1f} ms, worst {w[1]:.1f} ms ({len(pending)} rows)" in lines[5]
+    assert f"median {u[0]:.1f} ms, worst {u[1]:.1f} ms ({pending.count('u2')} rows)" in lines[6]
+
+
+def test_ledger_bench_refuses_sizes_that_do_not_increase(tmp_path):
+    from bot.ledger import bench
+
+    with pytest.raises(ValueError, match="increase"):
+        bench.run(f"sqlite:///{tmp_path / 'b.db'}", users=5, sizes=[300, 100])
 
 
 def test_delivering_one_users_reminders_leaves_others_untouched(coach, sessions):

@@ -1,0 +1,103 @@
+"""Parity: the fast path (``classifier.fast``) and the scikit-learn objects give the same probabilities (within
+1e-12) and the same verdicts, on the whole corpus and on fuzzed and adversarial drafts."""
+
+import random
+
+import numpy as np
+import pytest
+
+from classifier import check_many, corpus, cues, fast
+from classifier.coaching import _reference_scores
+from classifier.text import MAX_CHARS, prepare
+
+ADVERSARIAL = [
+    "",
+    " ",
+    "\n\n\t  \n",
+    "\x00\x01\x02\x1f\x7f",  # control characters only: empty after cleaning
+    ":smile: :tada: <:party:12345> <t:1700000000:R>",  # only emoji codes: empty after normalisation
+    "<@U123ABC> <#C999|general> <!here>",
+    "😀🎉🚀 🔥🔥🔥 ❤️",
+    "Ｆｕｌｌｗｉｄｔｈ ＮＦＫＣ ｔｅｘｔ ﬁ ligature",
+    "İstanbul ß straße ǅ Ω Åström – “curly” ‘quotes’ don’t",
+    "Привет! Как дела? 你好，最近怎么样？ مرحبا كيف حالك",
+    "```python\nprint('buy now 50% off')\n```",
+    "> We help brands like yours 3x ROAS\n> free audit this week only!",
+    '"this is a long quotation of several words" what do you think of it?',
+    "`inline code` and a sign up here link https://x.io/signup?ref=a_b",
+    "a" * 45_000,
+    ("Book a 15-min demo this week only! 50% off, sign up now. " * 800)[: MAX_CHARS + 500],
+    " ".join(["supercalifragilisticexpialidocious"] * 300),
+    "x y z a b c 1 2 3 ! ? . , ; :",
+    "We we we we our our us me my mine I I I I.",
+    "\u200b\u200c\u200d\ufeff hi \u2028\u2029 there",
+]
+
+
+def _fuzzed(texts: list[str], n: int, seed: int = 18) -> list[str]:
+    """Drafts made by splicing corpus drafts with odd characters, markup, code and quotes."""
+    rng = random.Random(seed)
+    pieces = ["😀", "🚀", "é", "ß", "İ", "\t", "\n", "  ", "```", "`", "> ", '"', "“", "”", "’", ":tada:",
+              "<@U1>", "https://a.io/x", "www.b.com", "!!!", "???", "$99/mo", "50%", "\x00", "\u200b", "ﬁ"]  # fmt: skip
+    out = []
+    for _ in range(n):
+        words = " ".join(rng.sample(texts, 2)).split(" ")
+        for _ in range(rng.randint(1, 8)):
+            words.insert(rng.randrange(len(words) + 1), rng.choice(pieces))
+        out.append((" " if rng.random() < 0.7 else "").join(words))
+    return out
+
+
+@pytest.fixture(scope="module")
+def drafts() -> list[str]:
+    texts = [e.text for e in corpus.load()]
+    return texts + _fuzzed(texts, 1500) + ADVERSARIAL
+
+
+def test_fast_probabilities_equal_the_scikit_learn_ones(model, drafts):
+    prepared = [prepare(t) for t in drafts]
+    found = [cues.find(d.own) for d in prepared]
+    scorer = fast.scorer(model)
+    assert scorer is not None
+    quick, quick_rows = scorer.score(prepared, found)
+    exact, exact_rows = _reference_scores(model, prepared, found)
+    assert np.max(np.abs(quick - exact)) <= 1e-12
+    for (qi, qv), (ei, ev) in zip(quick_rows, exact_rows, strict=True):
+        assert np.array_equal(qi, ei)
+        assert np.max(np.abs(qv - ev), initial=0.0) <= 1e-12
+
+
+def test_fast_verdicts_are_the_scikit_learn_verdicts(model, drafts):
+    sample = drafts[::8] + ADVERSARIAL
+    assert check_many(model, sample) == check_many(model, sample, reference=True)
+
+
+def test_the_scorer_is_rebuilt_after_set_params(model):
+    first = fast.scorer(model)
+    assert fast.scorer(model) is first
+    clone = type(model)(**model.get_params())
+    clone.__dict__.update({k: v for k, v in model.__dict__.items() if k.endswith("_")})
+    clone.set_params(char_weight=2.0)
+    text = "We help teams like yours streamline onboarding; book a demo this week?"
+    assert check_many(clone, [text])[0] == check_many(clone, [text], reference=True)[0]
+    assert fast.scorer(clone).char_weight == 2.0
+
+
+def test_word_terms_are_the_vectorisers_feature_names(model):
+    from classifier.coaching import _word_terms
+
+    assert list(_word_terms(model)) == list(model.vectorizers_[0].get_feature_names_out())
+
+
+def test_reading_a_model_builds_its_fast_path_and_word_terms(tmp_path, model):
+    from classifier import store
+    from classifier.coaching import _word_terms
+
+    path = tmp_path / "m.joblib"
+    store.save(model, path)
+    before = _word_terms.cache_info().misses
+    fresh = store.read(path)
+    assert fresh in fast._built and fast._built[fresh][1] is not None
+    assert _word_terms.cache_info().misses == before + 1
+    _word_terms(fresh)
+    assert _word_terms.cache_info().misses == before + 1  # already built at load
