@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_limits import message_error
 from tests.fakes.discord_payloads import *  # noqa: F403 - the tests build payloads as d.slash(...)
 from tests.fakes.discord_payloads import (
     APP_ID,
@@ -271,6 +272,9 @@ class DiscordStandIn:
         if not signed and not path.startswith(("/interactions/", "/webhooks/")):
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
         route = (method, path)
+        sent = (body or {}).get("data") if "/callback" in path else body
+        if method in ("POST", "PATCH") and isinstance(sent, dict) and (why := message_error(sent)):
+            return 400, {"code": 50035, "message": "Invalid Form Body", "errors": why}, {}
         if route == ("GET", "/users/@me"):
             return 200, {**user(BOT_ID, "Rapport", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}, {}
         if route == ("GET", "/oauth2/applications/@me"):

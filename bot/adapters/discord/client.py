@@ -21,6 +21,7 @@ from discord import app_commands
 
 from bot import commands, health, wording
 from bot.adapters.discord import PLATFORM, render
+from bot.adapters.discord import text as discord_text
 from bot.adapters.discord.commands import RapportGroup, RapportTree, check_message
 from bot.adapters.discord.components import (
     DYNAMIC_ITEMS,
@@ -280,7 +281,7 @@ class RapportBot(discord.AutoShardedClient):
             channel_id=str(channel_id),
             message_id=str(message.id),
             author_id=str(message.author.id),
-            text=message.content,
+            text=discord_text.readable(message),
             at=message.created_at,
             parent_id=parent_id,
             parent_author_id=parent_author,

@@ -94,8 +94,13 @@ class DiscordNotifier:
         self._run(send())
 
     def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
-        """DM a user's daily digest: every due reminder in one embed."""
-        self._run(self._dm(user.user_id, embed=render.digest_embed(items), nonce=f"digest-{items[0].id}"))
+        """DM a user's daily digest: every due reminder once, in as many messages as Discord's limits need.
+
+        If a later part fails, the earlier parts are in the DM: the next round's ``delivered`` finds their
+        reminders' numbers there, so only the rest is sent again.
+        """
+        for part, embed in render.digest_embeds(items):
+            self._run(self._dm(user.user_id, embed=embed, nonce=f"digest-{part[0].id}"))
 
     def delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether the DM holds a message of ours since ``since`` whose footer names this reminder."""
