@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,12 +25,14 @@ from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
+from tests.fakes import specs
+
 #: Block Kit counts Slack enforces (not in its OpenAPI description): blocks in a message, in a modal or Home tab.
 MESSAGE_BLOCKS, VIEW_BLOCKS = 50, 100
 
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
-BOT_ID = "B0BOT"
+BOT_ID = "B0RAPPORT1"  # Slack bot ids are B + 8 or more
 #: The bot scope each Web API method this stand-in serves needs, as Slack's method reference lists it (None: no
 #: scope). With ``scopes=`` given, a call whose scope was not granted is refused with ``missing_scope``, as Slack does.
 SCOPE_OF_METHOD: dict[str, str | None] = {
@@ -98,6 +101,8 @@ class SlackStandIn:
         self.socket: SocketModeStandIn | None = SocketModeStandIn() if app_token else None
         self.timezones = timezones or {}
         self.calls: list[Call] = []
+        #: ``(method, why)`` for every call Slack's published description says Slack would refuse.
+        self.violations: list[tuple[str, str]] = []
         self._scripts: dict[str, list[tuple[int, dict, dict]]] = {}
         self._after_accept: dict[str, list[tuple[int, dict, dict]]] = {}
         self.hold: dict[str, float] = {}  # seconds to wait, after posting, before answering
@@ -245,6 +250,14 @@ class SlackStandIn:
             why = block_error(params["view"].get("blocks"), VIEW_BLOCKS)
             if why:
                 return refused(why)
+        spec = specs.slack()
+        why = spec.request_error(method, params) if spec else None
+        if why:
+            with self._lock:
+                self.violations.append((method, why))
+            logging.getLogger(__name__).warning("Slack would refuse %s: %s", method, why)
+            error = "unknown_method" if why == "unknown_method" else "invalid_arguments"
+            return 200, {}, {"ok": False, "error": error, "response_metadata": {"messages": [why]}}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         if method == "auth.test":
             return (
