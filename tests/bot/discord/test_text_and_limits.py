@@ -3,14 +3,18 @@ and lists fitted to Discord's documented limits, which the stand-in enforces (HT
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 import discord
+import pytest
 
 from bot import wording
 from bot.adapters.discord import render, text
-from bot.types import DueReminder, UserRef
+from bot.adapters.discord.notifier import DiscordNotifier
+from bot.types import DueReminder, Undeliverable, UserRef
 from tests.fakes import discord_api as d
+from tests.fakes.discord_api import DiscordStandIn
 from tests.fakes.discord_limits import message_error
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -70,3 +74,27 @@ def test_a_long_followups_list_is_cut_with_and_n_more_within_2000_characters():
     listed = shown.count("\n• ")
     assert shown.endswith(wording.and_more(40 - listed, render.IN_DMS))
     assert "more" not in render.followups_text(due(3))
+
+
+def test_a_dm_refused_as_malformed_is_logged_sent_as_text_then_set_aside(caplog):
+    refusal = {"code": 50035, "message": "Invalid Form Body", "errors": {}}
+    with DiscordStandIn(d.BOT_TOKEN) as stand_in:
+        previous, discord.http.Route.BASE = discord.http.Route.BASE, stand_in.api_url.rstrip("/")
+        notifier = DiscordNotifier(d.BOT_TOKEN, coach=None)
+        try:
+            [item] = due(1)
+            stand_in.script("POST", r"/channels/\d+/messages", 400, refusal)
+            with caplog.at_level(logging.ERROR, logger="bot.adapters.discord.notifier"):
+                notifier.send(item)
+            assert "bug: Discord refused a reminder message as malformed (code 50035)" in caplog.text
+            [sent] = [c for c in stand_in.of("POST", r"/channels/\d+/messages") if c.status == 200]
+            assert sent.body["content"].endswith(f"(Reminder #{item.id})") and not sent.body.get("embeds")
+            assert notifier.delivered(item, NOW - timedelta(days=400))  # found again: never sent twice
+
+            stand_in.script("POST", r"/channels/\d+/messages", 400, refusal)
+            stand_in.script("POST", r"/channels/\d+/messages", 400, refusal)
+            with pytest.raises(Undeliverable):
+                notifier.send(item)
+        finally:
+            notifier.close()
+            discord.http.Route.BASE = previous
