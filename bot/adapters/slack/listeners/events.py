@@ -21,6 +21,7 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
     events = Events(coach, clock)
     app.event("app_home_opened")(events.home_opened)
     app.event("message")(events.message)
+    app.event("user_change")(events.user_changed)
 
 
 class Events(Listener):
@@ -30,9 +31,21 @@ class Events(Listener):
         """Publish App Home (a new user's time zone is learnt first)."""
         if event.get("tab", "home") == "home":
             user = user_of(context)
-            if self.new_user(user):
+            if self.new_user(user) or self.coach.timezone_due(user, self.clock()):
                 self.learn_timezone(client, user)
             self.publish_home(client, user)
+
+    def user_changed(self, event, context) -> None:
+        """A member's profile changed: their reminders follow a new Slack time zone (unless set by hand).
+
+        Only users Rapport already knows are touched; no row is created for anyone else.
+        """
+        member = event.get("user") or {}
+        team = member.get("team_id") or context.team_id or context.enterprise_id or ""
+        if member.get("id") and self.coach.follow_timezone(
+            UserRef(PLATFORM, team, member["id"]), member.get("tz"), self.clock()
+        ):
+            log.info("a user's time zone followed their Slack profile")
 
     def message(self, event, context, client) -> None:
         """A DM takes commands; a channel message may be a contact's reply or a post in a watched channel."""
