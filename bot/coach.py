@@ -207,6 +207,15 @@ class Coach:
             return True
 
     @_ledger
+    def unwatch_workspace(self, platform: str, workspace: str) -> int:
+        """Opt out every watched channel of a workspace the bot left (their post aggregates go too); how many."""
+        with self.sessions.begin() as session:
+            gone = [c for c in queries.watched_channels(session, platform) if c.workspace == workspace]
+            for channel in gone:
+                session.delete(channel)
+            return len(gone)
+
+    @_ledger
     def is_watched(self, platform: str, workspace: str, channel_id: str) -> bool:
         """Whether the channel is opted in."""
         with self.sessions() as session:
