@@ -211,6 +211,15 @@ class Coach:
             return True
 
     @_ledger
+    def unwatch_workspace(self, platform: str, workspace: str) -> int:
+        """Opt out every watched channel of a workspace the bot left (their post aggregates go too); how many."""
+        with self.sessions.begin() as session:
+            gone = [c for c in queries.watched_channels(session, platform) if c.workspace == workspace]
+            for channel in gone:
+                session.delete(channel)
+            return len(gone)
+
+    @_ledger
     def is_watched(self, platform: str, workspace: str, channel_id: str) -> bool:
         """Whether the channel is opted in."""
         with self.sessions() as session:
@@ -325,6 +334,32 @@ class Coach:
             if (owner.timezone, owner.quiet_start_hour, owner.quiet_end_hour) != before:
                 repo.replan(session, owner)  # pending reminders follow the new calendar
             return repo.settings_of(owner)
+
+    @_ledger
+    def follow_timezone(self, user: UserRef, timezone: str | None, now: datetime) -> bool:
+        """The platform says ``user`` is in ``timezone``: take it unless they set a zone by hand (or have no row,
+        or it is not a zone name). Records the check either way; True if the zone changed."""
+        with self.sessions.begin() as session:
+            owner = repo.get_user(session, user)
+            if owner is None:
+                return False
+            owner.timezone_checked_at = now
+            if owner.timezone_by_hand or not timezone or timezone == owner.timezone:
+                return False
+            if repo.zone(timezone).key != timezone:  # not a zone name this machine knows
+                return False
+            owner.timezone = timezone
+            return True
+
+    @_ledger
+    def timezone_due(self, user: UserRef, now: datetime, every: timedelta = timedelta(days=1)) -> bool:
+        """Whether ``user``'s zone should be read from the platform again: never read, or not for ``every``,
+        and not set by hand."""
+        with self.sessions() as session:
+            owner = repo.get_user(session, user)
+            if owner is None or owner.timezone_by_hand:
+                return False
+            return owner.timezone_checked_at is None or now - owner.timezone_checked_at >= every
 
     @_ledger
     def stats(self, user: UserRef) -> Stats:

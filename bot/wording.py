@@ -141,6 +141,13 @@ def nothing_pending_text(contact: str) -> str:
 
 
 NOTHING_DUE = "Nothing due. Nice."
+
+
+def and_more(count: int, where: str) -> str:
+    """The last line of a list cut to fit a platform's limits: how many were left out and ``where`` they are."""
+    return f"…and {count} more. {where}".rstrip()
+
+
 UNWATCHED = "This channel is no longer watched. Its digest numbers are deleted."
 NOT_WATCHED = "This channel wasn't being watched."
 ALREADY_WATCHED = "This channel is already watched."

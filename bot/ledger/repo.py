@@ -232,6 +232,7 @@ def apply_settings(user: User, changes: dict) -> None:
                 ZoneInfo(value)
             except (ZoneInfoNotFoundError, ValueError):
                 raise ValueError(f"timezone: {value!r} is not a time zone name like Europe/Berlin") from None
+            user.timezone_by_hand = True
         elif name in SETTING_RANGES:
             low, high = SETTING_RANGES[name]
             if not isinstance(value, int) or not low <= value <= high:

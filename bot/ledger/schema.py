@@ -54,6 +54,10 @@ class User(Base):
     workspace: Mapped[str] = mapped_column(String(128))
     user_id: Mapped[str] = mapped_column(String(128))
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    #: The user chose ``timezone`` themselves: the platform's zone no longer overrides it.
+    timezone_by_hand: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: When the platform's zone for this user was last read (at most daily on use).
+    timezone_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     follow_up_days: Mapped[int] = mapped_column(Integer, default=3)
     max_follow_ups: Mapped[int] = mapped_column(Integer, default=2)
     keep_in_touch_days: Mapped[int] = mapped_column(Integer, default=30)

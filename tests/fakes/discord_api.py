@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import re
 import threading
 import time
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes import specs
+from tests.fakes.discord_limits import message_error
 from tests.fakes.discord_payloads import *  # noqa: F403 - the tests build payloads as d.slash(...)
 from tests.fakes.discord_payloads import (
     APP_ID,
@@ -64,6 +67,8 @@ class DiscordStandIn:
         self.closed_dms = set(closed_dms or ())
         self.guilds = guilds
         self.calls: list[Call] = []
+        #: ``(method, path, why)`` for every request Discord's published description says Discord would refuse.
+        self.violations: list[tuple[str, str, list[str]]] = []
         self.identifies: list[dict] = []
         self.messages: dict[str, dict] = {}  # every message the bot created or edited, by id
         self.dm_channels: dict[str, str] = {}  # DM channel id -> recipient user id
@@ -270,9 +275,27 @@ class DiscordStandIn:
         signed = request.headers.get("Authorization") == f"Bot {self.token}"
         if not signed and not path.startswith(("/interactions/", "/webhooks/")):
             return 401, {"message": "401: Unauthorized", "code": 0}, {}
+        spec = specs.discord()
+        why = spec.request_errors(method, path, body) if spec else []
+        if why:
+            self.violations.append((method, path, why))
+            logging.getLogger(__name__).warning("Discord would refuse %s %s: %s", method, path, why)
+            if why[0].startswith("no route"):
+                return 404, {"message": "404: Not Found", "code": 0}, {}
+            return 400, {"code": 50035, "message": "Invalid Form Body", "errors": {"_errors": why}}, {}
         route = (method, path)
+        sent = (body or {}).get("data") if "/callback" in path else body
+        if method in ("POST", "PATCH") and isinstance(sent, dict) and (why := message_error(sent)):
+            return 400, {"code": 50035, "message": "Invalid Form Body", "errors": why}, {}
         if route == ("GET", "/users/@me"):
-            return 200, {**user(BOT_ID, "Rapport", bot=True), "verified": True, "mfa_enabled": False, "flags": 0}, {}
+            me = {
+                **user(BOT_ID, "Rapport", bot=True),
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+                "locale": "en-US",
+            }
+            return 200, me, {}
         if route == ("GET", "/oauth2/applications/@me"):
             return 200, self._application(), {}
         if route == ("GET", "/gateway/bot"):
@@ -291,7 +314,8 @@ class DiscordStandIn:
             recipient = str(body["recipient_id"])  # a snowflake, as a string or a number
             channel_id = next((c for c, u in self.dm_channels.items() if u == recipient), None) or snowflake()
             self.dm_channels[channel_id] = recipient
-            return 200, {"id": channel_id, "type": 1, "last_message_id": None, "recipients": [user(recipient)]}, {}
+            dm = {"id": channel_id, "type": 1, "last_message_id": None, "flags": 0, "recipients": [user(recipient)]}
+            return 200, dm, {}
         if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "GET":
             return 200, self._history(m[1], request.query), {}
         if (m := re.fullmatch(r"/channels/(\d+)/messages", path)) and method == "POST":
@@ -319,6 +343,13 @@ class DiscordStandIn:
             "approximate_guild_count": len(self.guilds),
             "redirect_uris": [],
             "tags": [],
+            "type": None,
+            "flags_new": str(self.app_flags),
+            "role_connections_verification_url": None,
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": ["bot", "applications.commands"],
         }
 
     def _command(self, command: dict, guild_id: str | None) -> dict:
@@ -342,7 +373,7 @@ class DiscordStandIn:
             channel_id,
             user(BOT_ID, "Rapport", bot=True),
             body.get("content") or "",
-            embeds=body.get("embeds"),
+            embeds=[{"type": "rich", **e} for e in body.get("embeds") or []],  # Discord stores them as "rich"
             components=body.get("components"),
             flags=body.get("flags") or 0,
             webhook_id=APP_ID if webhook else None,

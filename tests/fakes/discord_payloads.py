@@ -34,6 +34,8 @@ def user(user_id: str, name: str | None = None, bot: bool = False) -> dict:
         "global_name": name,
         "avatar": None,
         "public_flags": 0,
+        "flags": 0,
+        "primary_guild": None,
     }
     if bot:
         data["bot"] = True

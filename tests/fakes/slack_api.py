@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,10 +22,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
+from tests.fakes import specs
+
+#: Block Kit counts Slack enforces (not in its OpenAPI description): blocks in a message, in a modal or Home tab.
+MESSAGE_BLOCKS, VIEW_BLOCKS = 50, 100
 
 TEAM_ID = "T0TEST"
 BOT_USER_ID = "U0BOT"
-BOT_ID = "B0BOT"
+BOT_ID = "B0RAPPORT1"  # Slack bot ids are B + 8 or more
 #: The bot scope each Web API method this stand-in serves needs, as Slack's method reference lists it (None: no
 #: scope). With ``scopes=`` given, a call whose scope was not granted is refused with ``missing_scope``, as Slack does.
 SCOPE_OF_METHOD: dict[str, str | None] = {
@@ -39,6 +47,30 @@ SCOPE_OF_METHOD: dict[str, str | None] = {
     "views.publish": None,
     "views.update": None,
 }
+
+
+def block_error(blocks, limit: int) -> str | None:
+    """Why Slack would refuse ``blocks`` (``invalid_blocks`` with a reason), or None if it takes them.
+
+    The per-element rules are slack_sdk's models' (the same Slack documents); the count is Block Kit's.
+    """
+    if blocks is None:
+        return None
+    if not isinstance(blocks, list):
+        return "blocks must be an array"
+    if len(blocks) > limit:
+        return f"no more than {limit} items allowed [json-pointer:/blocks]"
+    for number, block in enumerate(blocks):
+        try:
+            Block.parse(block).validate_json()
+        except (SlackObjectFormationError, AttributeError, KeyError, TypeError) as exc:
+            return f"{exc} [json-pointer:/blocks/{number}]"
+    return None
+
+
+def refused(why: str) -> tuple[int, dict, dict]:
+    """Slack's answer to a malformed Block Kit payload."""
+    return 200, {}, {"ok": False, "error": "invalid_blocks", "errors": [why], "response_metadata": {"messages": [why]}}
 
 
 def dm_of(channel: str) -> str:
@@ -69,6 +101,8 @@ class SlackStandIn:
         self.socket: SocketModeStandIn | None = SocketModeStandIn() if app_token else None
         self.timezones = timezones or {}
         self.calls: list[Call] = []
+        #: ``(method, why)`` for every call Slack's published description says Slack would refuse.
+        self.violations: list[tuple[str, str]] = []
         self._scripts: dict[str, list[tuple[int, dict, dict]]] = {}
         self._after_accept: dict[str, list[tuple[int, dict, dict]]] = {}
         self.hold: dict[str, float] = {}  # seconds to wait, after posting, before answering
@@ -172,6 +206,9 @@ class SlackStandIn:
                 params[key] = json.loads(params[key])
         if parts.path.startswith("/response/"):
             method, status, headers, body = "response_url", 200, {}, {"ok": True}
+            why = block_error(params.get("blocks"), MESSAGE_BLOCKS)
+            if why:
+                status, headers, body = refused(why)
         elif parts.path.startswith("/api/"):
             method = parts.path.removeprefix("/api/")
             status, headers, body = self._answer(method, params, request.headers.get("Authorization", ""))
@@ -205,6 +242,22 @@ class SlackStandIn:
         needed = SCOPE_OF_METHOD.get(method)
         if self.scopes is not None and needed is not None and needed not in self.scopes:
             return 200, {}, {"ok": False, "error": "missing_scope", "needed": needed, "provided": ",".join(self.scopes)}
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            why = block_error(params.get("blocks"), MESSAGE_BLOCKS)
+            if why:
+                return refused(why)
+        if method in ("views.publish", "views.open", "views.update") and isinstance(params.get("view"), dict):
+            why = block_error(params["view"].get("blocks"), VIEW_BLOCKS)
+            if why:
+                return refused(why)
+        spec = specs.slack()
+        why = spec.request_error(method, params) if spec else None
+        if why:
+            with self._lock:
+                self.violations.append((method, why))
+            logging.getLogger(__name__).warning("Slack would refuse %s: %s", method, why)
+            error = "unknown_method" if why == "unknown_method" else "invalid_arguments"
+            return 200, {}, {"ok": False, "error": error, "response_metadata": {"messages": [why]}}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         if method == "auth.test":
             return (

@@ -21,6 +21,7 @@ from discord import app_commands
 
 from bot import commands, health, wording
 from bot.adapters.discord import PLATFORM, render
+from bot.adapters.discord import text as discord_text
 from bot.adapters.discord.commands import RapportGroup, RapportTree, check_message
 from bot.adapters.discord.components import (
     DYNAMIC_ITEMS,
@@ -258,6 +259,12 @@ class RapportBot(discord.AutoShardedClient):
         return Reply(render.watch_text(digest_days))
 
     # -- messages: replies and watched channels ---------------------------------------------------------------
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """The bot left a server or was removed (``GUILD_DELETE`` without ``unavailable``; an outage is not this):
+        its watched channels are opted out."""
+        gone = await asyncio.to_thread(self.coach.unwatch_workspace, PLATFORM, str(guild.id))
+        log.info("left a server: %d watched channel(s) of it opted out", gone)
+
     async def on_message(self, message: discord.Message) -> None:
         """A channel message: a contact's reply (thread, reply or mention) or a post in a watched channel,
         whose pitch gets its author a private DM. Bots, webhooks, DMs and system messages are ignored."""
@@ -280,7 +287,7 @@ class RapportBot(discord.AutoShardedClient):
             channel_id=str(channel_id),
             message_id=str(message.id),
             author_id=str(message.author.id),
-            text=message.content,
+            text=discord_text.readable(message),
             at=message.created_at,
             parent_id=parent_id,
             parent_author_id=parent_author,

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 
 from bot import commands, wording
-from bot.adapters.discord import render
+from bot.adapters.discord import render, text
 from bot.adapters.discord.components import bot_of, user_of
 from bot.adapters.discord.render import Reply
 from bot.types import SETTING_RANGES, SNOOZE_DAYS_RANGE
@@ -51,7 +51,7 @@ class RapportGroup(app_commands.Group):
     @app_commands.describe(draft="The message you are about to send")
     async def check(self, interaction: discord.Interaction, draft: str) -> None:
         """``/rapport check draft:``"""
-        await answer_command(interaction, commands.Check(draft))
+        await answer_command(interaction, commands.Check(text.decode(draft)))
 
     @app_commands.command(description="Log that you reached out to someone (I'll remind you to follow up)")
     @app_commands.describe(user="Who you sent your message to")
@@ -159,7 +159,7 @@ class RapportGroup(app_commands.Group):
 async def check_message(interaction: discord.Interaction, message: discord.Message) -> None:
     """The message context menu "Check with Rapport": the same private check, of any message."""
     bot, user = bot_of(interaction), user_of(interaction)
-    await bot.answer(interaction, lambda: bot.check(user, message.content, "context_menu"))
+    await bot.answer(interaction, lambda: bot.check(user, text.readable(message), "context_menu"))
 
 
 class RapportTree(app_commands.CommandTree):

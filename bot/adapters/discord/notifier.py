@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, TypeVar
@@ -29,6 +30,10 @@ T = TypeVar("T")
 #: Discord's JSON error codes meaning a DM to this user will never go through (DMs closed, no shared server).
 DM_CLOSED_CODES = {50007, 50278}
 UNKNOWN_USER, UNKNOWN_CHANNEL = 10013, 10003
+#: Discord's "Invalid Form Body": the message itself breaks a rule, so sending it again would fail again.
+INVALID_FORM_BODY = 50035
+#: How a plain-text fallback names its reminders, so ``delivered`` finds them too.
+FALLBACK_MARK = re.compile(r"Reminder #(\d+)")
 
 
 class DiscordNotifier:
@@ -64,8 +69,28 @@ class DiscordNotifier:
             self._dm_channels[user_id] = int((await http.start_private_message(int(user_id)))["id"])
         return self._dm_channels[user_id]
 
-    async def _dm(self, user_id: str, **kwargs) -> None:
-        """DM a user; ``Undeliverable`` when Discord says they cannot get DMs from us."""
+    async def _dm(self, user_id: str, fallback: str | None = None, **kwargs) -> None:
+        """DM a user; ``Undeliverable`` when Discord says they cannot get DMs from us.
+
+        A message Discord refuses as malformed (400, code 50035) is a bug: logged, then sent once as the plain
+        ``fallback`` text; refused again (or with no fallback), ``Undeliverable``, so it is not retried forever.
+        """
+        try:
+            await self._send(user_id, **kwargs)
+        except discord.HTTPException as exc:
+            if exc.status != 400 or exc.code != INVALID_FORM_BODY:
+                raise
+            log.error("bug: Discord refused a reminder message as malformed (code %s): %s", exc.code, exc.text)
+            if fallback is None:
+                raise Undeliverable(f"Discord code {exc.code}") from exc
+            try:
+                await self._send(user_id, content=fallback[: render.CONTENT_MAX])
+            except discord.HTTPException as again:
+                if again.status == 400:
+                    raise Undeliverable(f"Discord code {again.code}") from again
+                raise
+
+    async def _send(self, user_id: str, **kwargs) -> None:
         try:
             http = await self._client()
             channel = await self._dm_channel(user_id)
@@ -89,13 +114,25 @@ class DiscordNotifier:
             view = reminder_view(reminder)  # built on this loop: discord.py views need a running one
             # With a nonce Discord enforces, a repeat within minutes returns the first message instead of a second.
             extra = {"view": view} if view else {}
-            await self._dm(reminder.user.user_id, embed=embed, nonce=f"reminder-{reminder.id}", **extra)
+            await self._dm(
+                reminder.user.user_id,
+                fallback=f"⏰ {wording.reminder_line(reminder)} (Reminder #{reminder.id})",
+                embed=embed,
+                nonce=f"reminder-{reminder.id}",
+                **extra,
+            )
 
         self._run(send())
 
     def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
-        """DM a user's daily digest: every due reminder in one embed."""
-        self._run(self._dm(user.user_id, embed=render.digest_embed(items), nonce=f"digest-{items[0].id}"))
+        """DM a user's daily digest: every due reminder once, in as many messages as Discord's limits need.
+
+        If a later part fails, the earlier parts are in the DM: the next round's ``delivered`` finds their
+        reminders' numbers there, so only the rest is sent again.
+        """
+        for part, embed in render.digest_embeds(items):
+            fallback = f"{wording.digest_text(part)}\n" + " ".join(f"Reminder #{r.id}" for r in part)
+            self._run(self._dm(user.user_id, fallback=fallback, embed=embed, nonce=f"digest-{part[0].id}"))
 
     def delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether the DM holds a message of ours since ``since`` whose footer names this reminder."""
@@ -106,7 +143,9 @@ class DiscordNotifier:
             after = discord.utils.time_snowflake(since)
             for message in await http.logs_from(channel, 200, after=after):
                 embeds = [discord.Embed.from_dict(e) for e in message.get("embeds") or []]
-                if int(message["author"]["id"]) == self._me and reminder.id in render.marked(embeds):
+                ours = int(message["author"]["id"]) == self._me
+                in_text = str(reminder.id) in FALLBACK_MARK.findall(message.get("content") or "")
+                if ours and (reminder.id in render.marked(embeds) or in_text):
                     return True
             return False
 

@@ -104,7 +104,7 @@ def verdict_embed(verdict, draft: str | None = None, intro: str | None = None) -
     footer = "  ·  ".join(part for part in (_signals(verdict), *verdict.notes) if part)
     if footer:
         embed.set_footer(text=_clip(footer, FOOTER_MAX))
-    return embed
+    return fitted(embed)
 
 
 def rewrite_of(embed: discord.Embed | None) -> str:
@@ -146,14 +146,47 @@ def reminder_embed(reminder, guild_name: str | None = None) -> discord.Embed:
     return embed
 
 
-def digest_embed(items) -> discord.Embed:
-    """A daily digest DM; its footer carries every reminder's number."""
-    lines = [f"• {wording.reminder_line(r)}" for r in items]
-    embed = discord.Embed(title="Your Rapport digest for today", colour=discord.Colour.blurple())
-    embed.description = _clip("\n".join(lines), DESCRIPTION_MAX)
-    numbers = " ".join(f"#{r.id}" for r in items)
-    footer = f"Reminders {numbers} · buttons come with separate reminders; /rapport followups lists them."
-    embed.set_footer(text=_clip(footer, FOOTER_MAX))
+#: What one message may carry in all its embeds' text (titles, descriptions, fields, footers).
+EMBED_TOTAL_MAX = 6000
+_DIGEST_FOOTER = "Reminders {numbers} · buttons come with separate reminders; /rapport followups lists them."
+
+
+def digest_embeds(items) -> list[tuple[list, discord.Embed]]:
+    """A daily digest as ``(its reminders, its embed)`` messages, each within Discord's embed limits.
+
+    Every reminder is in exactly one part, its line whole in the description and its number in the footer
+    (how ``marked`` finds it again); a long digest continues in "(2/3)"-style parts, in order.
+    """
+    parts: list[list] = [[]]
+    for item in items:
+        trial = [*parts[-1], item]
+        lines = "\n".join(f"• {wording.reminder_line(r)}" for r in trial)
+        footer = _DIGEST_FOOTER.format(numbers=" ".join(f"#{r.id}" for r in trial))
+        if parts[-1] and (len(lines) > DESCRIPTION_MAX or len(footer) > FOOTER_MAX or len(lines) + len(footer) > 5800):
+            parts.append([item])
+        else:
+            parts[-1] = trial
+    out = []
+    for number, part in enumerate(parts, 1):
+        title = "Your Rapport digest for today" + (f" ({number}/{len(parts)})" if len(parts) > 1 else "")
+        embed = discord.Embed(title=title, colour=discord.Colour.blurple())
+        embed.description = _clip("\n".join(f"• {wording.reminder_line(r)}" for r in part), DESCRIPTION_MAX)
+        embed.set_footer(text=_clip(_DIGEST_FOOTER.format(numbers=" ".join(f"#{r.id}" for r in part)), FOOTER_MAX))
+        out.append((part, embed))
+    return out
+
+
+def fitted(embed: discord.Embed) -> discord.Embed:
+    """``embed`` within the 6000 characters Discord allows in a message's embeds: the description (a quoted
+    draft), then the longest fields, are cut with "…" until it fits. Returns the same embed."""
+    while len(embed) > EMBED_TOTAL_MAX:
+        excess = len(embed) - EMBED_TOTAL_MAX
+        if embed.description and len(embed.description) > 1:
+            embed.description = _clip(embed.description, max(1, len(embed.description) - excess))
+            continue
+        index, longest = max(enumerate(embed.fields), key=lambda pair: len(pair[1].value or ""))
+        value = longest.value or ""
+        embed.set_field_at(index, name=longest.name, value=_clip(value, max(1, len(value) - excess)), inline=False)
     return embed
 
 
@@ -162,14 +195,28 @@ def marked(embeds) -> set[int]:
     return {int(n) for e in embeds if e.footer and e.footer.text for n in MARK.findall(e.footer.text.split("·")[0])}
 
 
-def followups_text(items) -> str:
-    """What is due, at most 20 lines, within Discord's 2000 characters."""
+#: Where the rest of a cut follow-ups list is: each reminder came as a DM with its buttons.
+IN_DMS = "Each one is also in my DMs with its buttons; mark some done to see the rest here."
+
+
+#: Discord's limit on a message's content.
+CONTENT_MAX = 2000
+
+
+def followups_text(items, limit: int = CONTENT_MAX) -> str:
+    """What is due, as many whole lines as fit in ``limit`` characters (at most 20); then "…and N more"."""
     if not items:
         return wording.NOTHING_DUE
-    lines = [f"• {wording.reminder_line(r)}" for r in items[:20]]
-    if len(items) > 20:
-        lines.append(f"…and {len(items) - 20} more.")
-    return _clip(f"**{len(items)} due**\n" + "\n".join(lines), 2000)
+    head = f"**{len(items)} due**"
+    lines: list[str] = []
+    for shown, item in enumerate(items):
+        line = f"• {wording.reminder_line(item)}"
+        rest = wording.and_more(len(items) - shown - 1, IN_DMS) if shown + 1 < len(items) else ""
+        if shown == 20 or len("\n".join([head, *lines, line, rest])) > limit:
+            lines.append(wording.and_more(len(items) - shown, IN_DMS))
+            break
+        lines.append(line)
+    return _clip("\n".join([head, *lines]), limit)
 
 
 def settings_text(current: dict, changed: bool) -> str:

@@ -1,13 +1,52 @@
-"""Block Kit for Rapport's Slack app: every message, modal and App Home view, built from coach results."""
+"""Block Kit for Rapport's Slack app: every message, modal and App Home view, built from coach results.
+
+Every builder's result is checked by slack_sdk's Block Kit models (``Block.parse(...).validate_json()``, which
+raises ``SlackObjectFormationError`` on a broken element) and fitted to Slack's counts: at most 50 blocks in a
+message, 100 in a modal or App Home. Long lists end with "…and N more" and where to see the rest; a digest too
+long for one message is split (``digest_messages``). Text a person wrote is escaped (``text.escape``).
+"""
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
 from bot import commands, wording
+from bot.adapters.slack.text import escape as _escape
 from bot.types import SETTING_RANGES
 
 #: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
 _TEXT_MAX = 3000
 _VALUE_MAX = 2000
+#: Block Kit counts (Slack refuses more with ``invalid_blocks``): a message, and a modal or App Home view.
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+#: Blocks one reminder takes (its line and its buttons).
+_PER_REMINDER = 2
+#: Where a cut list of follow-ups can be seen in full (a message points to App Home, App Home to the command).
+IN_HOME = "Open my App Home tab to see them all."
+IN_FOLLOWUPS = "`/rapport followups` lists the ones due first."
+
+
+def checked(blocks: list[dict], limit: int = MESSAGE_BLOCKS) -> list[dict]:
+    """``blocks`` unchanged once slack_sdk's models accept each one and there are at most ``limit``.
+
+    Raises ``SlackObjectFormationError`` naming what breaks a Block Kit rule (a programming error, never input).
+    """
+    if not 1 <= len(blocks) <= limit:
+        raise SlackObjectFormationError(f"{len(blocks)} blocks; Slack takes 1 to {limit} here")
+    for block in blocks:
+        Block.parse(block).validate_json()
+    return blocks
+
+
+def _checked_view(view: dict) -> dict:
+    """A modal or App Home ``view`` once slack_sdk's ``View`` model accepts it (at most 100 blocks)."""
+    View(**view).validate_json()
+    checked(view["blocks"], VIEW_BLOCKS)
+    return view
+
 
 HELP = "\n".join(
     [
@@ -27,11 +66,6 @@ def section(text: str) -> dict:
     return {"type": "section", "text": _mrkdwn(text)}
 
 
-def _escape(text: str) -> str:
-    """Slack's three control characters, escaped as its docs require."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict:
     button = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
     if style:
@@ -41,7 +75,7 @@ def _button(text: str, action_id: str, value: str, style: str | None = None) -> 
 
 def help_blocks() -> list[dict]:
     """The help: every command of the chat grammar, then the shortcut."""
-    return [section(HELP)]
+    return checked([section(HELP)])
 
 
 def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = None) -> list[dict]:
@@ -52,7 +86,8 @@ def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = Non
         blocks.append(section("\n".join(lines)))
     elif verdict.label == "conversation":
         blocks.append(section("Nothing salesy stood out."))
-    blocks.append(section(f"*{wording.questions_intro(verdict)}*\n" + "\n".join(f"• {q}" for q in verdict.questions)))
+    questions = "\n".join(f"• {_escape(q)}" for q in verdict.questions)
+    blocks.append(section(f"*{wording.questions_intro(verdict)}*\n" + questions))
     blocks.append(section(f"*Tip:* {verdict.tip}"))
     if verdict.rewrite:
         blocks.append(section(f"*{wording.REWRITE_INTRO}*\n>{_escape(verdict.rewrite)}"))
@@ -74,7 +109,7 @@ def verdict_blocks(verdict, check_id: int | None = None, draft: str | None = Non
         if verdict.label in ("pitch", "borderline"):
             elements.append(_button("Not a pitch", "not_a_pitch", str(check_id)))
         blocks.append({"type": "actions", "block_id": f"check:{check_id}", "elements": elements})
-    return blocks
+    return checked(blocks)
 
 
 def _signal(s) -> str:
@@ -83,7 +118,7 @@ def _signal(s) -> str:
 
 def recheck_modal(draft: str) -> dict:
     """The "Check again" modal, with ``draft`` editable (up to 3000 characters)."""
-    return {
+    view = {
         "type": "modal",
         "callback_id": "recheck",
         "title": {"type": "plain_text", "text": "Check again"},
@@ -103,62 +138,82 @@ def recheck_modal(draft: str) -> dict:
             }
         ],
     }
+    return _checked_view(view)
 
 
 def verdict_modal(verdict, draft: str) -> dict:
     """The modal after "Check again": the new verdict, with the draft still editable."""
     view = recheck_modal(draft)
     view["blocks"] = [*verdict_blocks(verdict), {"type": "divider"}, *view["blocks"]]
-    return view
+    return _checked_view(view)
 
 
 def reminder_blocks(reminder) -> list[dict]:
     """A reminder with Done / Snooze / They replied; its actions block is ``reminder:<id>``."""
     value = reminder.contact
-    return [
-        section(f"⏰ {wording.reminder_line(reminder)}"),
-        {
-            "type": "actions",
-            "block_id": f"reminder:{reminder.id}",
-            "elements": [
-                _button("Done", "reminder_done", value, "primary"),
-                _button("Snooze 3 days", "reminder_snooze", value),
-                _button("They replied", "reminder_replied", value),
-            ],
-        },
-    ]
+    return checked(
+        [
+            section(f"⏰ {wording.reminder_line(reminder)}"),
+            {
+                "type": "actions",
+                "block_id": f"reminder:{reminder.id}",
+                "elements": [
+                    _button("Done", "reminder_done", value, "primary"),
+                    _button("Snooze 3 days", "reminder_snooze", value),
+                    _button("They replied", "reminder_replied", value),
+                ],
+            },
+        ]
+    )
 
 
-def digest_blocks(items) -> list[dict]:
-    """A daily digest: each due reminder with its buttons."""
-    blocks = [section("*Your Rapport digest for today*")]
-    for item in items:
-        blocks += reminder_blocks(item)
-    return blocks
+def digest_messages(items: list) -> list[tuple[list, list[dict]]]:
+    """A daily digest as ``(its reminders, its blocks)`` messages of at most 50 blocks, each reminder in one.
+
+    A digest of 24 or fewer is one message; a longer one continues in "(2/3)"-style parts, in order.
+    """
+    per_message = (MESSAGE_BLOCKS - 1) // _PER_REMINDER
+    parts = [items[i : i + per_message] for i in range(0, len(items), per_message)] or [[]]
+    messages = []
+    for number, part in enumerate(parts, 1):
+        title = "*Your Rapport digest for today*" + (f" ({number}/{len(parts)})" if len(parts) > 1 else "")
+        body = [section(title)]
+        for item in part:
+            body += reminder_blocks(item)
+        messages.append((part, checked(body)))
+    return messages
 
 
-def followups_blocks(items) -> list[dict]:
-    """What is due, each with its buttons."""
+def followups_blocks(items, room: int = MESSAGE_BLOCKS, elsewhere: str = IN_HOME) -> list[dict]:
+    """What is due, each with its buttons, in at most ``room`` blocks.
+
+    When they do not all fit, the first ones are shown and a last line says "…and N more" and ``elsewhere``
+    (where to see them all).
+    """
     if not items:
         return [section(wording.NOTHING_DUE)]
     blocks = [section(f"*{len(items)} due*")]
-    for item in items:
+    fit = len(items) if 1 + len(items) * _PER_REMINDER <= room else (room - 2) // _PER_REMINDER
+    for item in items[:fit]:
         blocks += reminder_blocks(item)
-    return blocks
+    if fit < len(items):
+        blocks.append(section(wording.and_more(len(items) - fit, elsewhere)))
+    return checked(blocks, room)
 
 
 def stats_blocks(stats) -> list[dict]:
     """The user's reply figures."""
-    return [section(wording.stats_line(stats))]
+    return checked([section(wording.stats_line(stats))])
 
 
 def home_view(followups, stats, recent) -> dict:
-    """App Home: follow-ups due, reply figures, recent checks (at most 100 blocks)."""
-    blocks = [
+    """App Home: follow-ups due (as many as fit), reply figures, recent checks; at most 100 blocks."""
+    top = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
         section("Check drafts with `/rapport <draft>`; log who you reached out to, and I'll remind you."),
         {"type": "header", "text": {"type": "plain_text", "text": "Follow-ups due"}},
-        *followups_blocks(followups),
+    ]
+    bottom = [
         {"type": "header", "text": {"type": "plain_text", "text": "Replies"}},
         *stats_blocks(stats),
         {"type": "header", "text": {"type": "plain_text", "text": "Recent checks"}},
@@ -169,10 +224,12 @@ def home_view(followups, stats, recent) -> dict:
             f"score {c.score}, {wording.HEADLINES[c.label]}" + (" (you said: not a pitch)" if c.disputed else "")
             for c in recent
         ]
-        blocks.append(section("\n".join(lines)))
+        bottom.append(section("\n".join(lines)))
     else:
-        blocks.append(section("No checks yet. Try `/rapport <draft>`."))
-    return {"type": "home", "blocks": blocks[:100]}
+        bottom.append(section("No checks yet. Try `/rapport <draft>`."))
+    room = VIEW_BLOCKS - len(top) - len(bottom)
+    due = followups_blocks(followups, room, IN_FOLLOWUPS)
+    return _checked_view({"type": "home", "blocks": [*top, *due, *bottom]})
 
 
 def settings_modal(current: dict) -> dict:
@@ -201,17 +258,19 @@ def settings_modal(current: dict) -> dict:
             element["initial_options"] = [option]
         return {"type": "input", "block_id": name, "optional": True, "label": _plain(label), "element": element}
 
-    return {
-        "type": "modal",
-        "callback_id": "settings",
-        "title": _plain("Rapport settings"),
-        "submit": _plain("Save"),
-        "close": _plain("Cancel"),
-        "blocks": [
-            *(number(name, wording.SETTING_LABELS[name]) for name in SETTING_RANGES),
-            *(toggle(name, wording.SETTING_LABELS[name]) for name in ("daily_digest", "channel_coaching")),
-        ],
-    }
+    return _checked_view(
+        {
+            "type": "modal",
+            "callback_id": "settings",
+            "title": _plain("Rapport settings"),
+            "submit": _plain("Save"),
+            "close": _plain("Cancel"),
+            "blocks": [
+                *(number(name, wording.SETTING_LABELS[name]) for name in SETTING_RANGES),
+                *(toggle(name, wording.SETTING_LABELS[name]) for name in ("daily_digest", "channel_coaching")),
+            ],
+        }
+    )
 
 
 def _plain(text: str) -> dict:
@@ -236,21 +295,23 @@ def settings_from_view(state: dict) -> dict:
 
 def forget_blocks() -> list[dict]:
     """The question ``/rapport forget`` asks, with its two buttons."""
-    return [
-        section(wording.FORGET_ASK),
-        {
-            "type": "actions",
-            "elements": [
-                _button("Yes, forget me", "forget_confirm", "yes", "danger"),
-                _button("Keep it", "forget_cancel", "no"),
-            ],
-        },
-    ]
+    return checked(
+        [
+            section(wording.FORGET_ASK),
+            {
+                "type": "actions",
+                "elements": [
+                    _button("Yes, forget me", "forget_confirm", "yes", "danger"),
+                    _button("Keep it", "forget_cancel", "no"),
+                ],
+            },
+        ]
+    )
 
 
 def channel_digest_blocks(digest) -> list[dict]:
     """A watched channel's digest (totals only)."""
-    return [section(wording.channel_digest_text(digest))]
+    return checked([section(wording.channel_digest_text(digest))])
 
 
 def coaching_blocks(verdict, check_id: int) -> list[dict]:
@@ -259,7 +320,7 @@ def coaching_blocks(verdict, check_id: int) -> list[dict]:
         "Only you can see this. Your post reads like a pitch, and questions tend to get more replies here. "
         "Turn these notes off any time in `/rapport settings`."
     )
-    return [intro, *verdict_blocks(verdict, check_id)[:-1], _not_a_pitch_only(check_id)]
+    return checked([intro, *verdict_blocks(verdict, check_id)[:-1], _not_a_pitch_only(check_id)])
 
 
 def _not_a_pitch_only(check_id: int) -> dict:

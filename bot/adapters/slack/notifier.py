@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from slack_sdk import WebClient
@@ -12,8 +13,16 @@ from bot import wording
 from bot.adapters.slack import blocks
 from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef
 
+log = logging.getLogger(__name__)
+
 #: Slack errors that mean a DM to this user will never go through: set the reminder aside.
 UNDELIVERABLE = {"user_not_found", "account_inactive", "cannot_dm_bot", "user_disabled", "not_in_channel"}
+#: Slack errors that mean the message itself is malformed: sending it again would be refused again.
+MALFORMED = {"invalid_blocks", "invalid_blocks_format", "invalid_arguments", "msg_too_long", "too_many_attachments"}
+
+
+#: Slack truncates ``text`` longer than this; a plain-text fallback is cut here.
+_TEXT_MAX = 40_000
 
 
 class SlackNotifier:
@@ -33,11 +42,27 @@ class SlackNotifier:
         )
 
     def _post(self, user: UserRef, body: list[dict], text: str) -> None:
+        """Post a DM; a message Slack refuses as malformed is a bug: logged, then sent once as plain text.
+
+        Raises ``Undeliverable`` when the user cannot be reached (or even the plain text is refused), so the
+        reminder is set aside instead of being retried forever; other ``SlackApiError``s propagate (retry).
+        """
         try:
             self.posting_client.chat_postMessage(channel=user.user_id, blocks=body, text=text)
+            return
         except SlackApiError as exc:
-            if exc.response.get("error") in UNDELIVERABLE:
-                raise Undeliverable(exc.response.get("error")) from exc
+            error = exc.response.get("error")
+            if error in UNDELIVERABLE:
+                raise Undeliverable(error) from exc
+            if error not in MALFORMED:
+                raise
+            log.error("bug: Slack refused a reminder message as malformed (%s): %s", error, exc.response.data)
+        try:
+            self.posting_client.chat_postMessage(channel=user.user_id, text=text[:_TEXT_MAX])
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            if error in UNDELIVERABLE or error in MALFORMED:
+                raise Undeliverable(error) from exc
             raise
 
     def delivered(self, reminder: DueReminder, since: datetime) -> bool:
@@ -56,8 +81,13 @@ class SlackNotifier:
         self._post(reminder.user, blocks.reminder_blocks(reminder), wording.reminder_line(reminder))
 
     def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
-        """DM the user's daily digest: every due reminder in one message."""
-        self._post(user, blocks.digest_blocks(items), wording.digest_text(items))
+        """DM the user's daily digest: every due reminder once, in as many messages of 50 blocks as it needs.
+
+        If a later part fails, the earlier parts are in the DM: the next round's ``delivered`` finds their
+        reminders' blocks there, so only the rest is sent again.
+        """
+        for part, body in blocks.digest_messages(items):
+            self._post(user, body, wording.digest_text(part))
 
     def post_channel_digest(self, digest: ChannelDigest) -> None:
         """Post a watched channel's digest in the channel (totals only)."""

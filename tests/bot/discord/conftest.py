@@ -81,6 +81,8 @@ class BotProcess:
 def discord_api():
     with DiscordStandIn(BOT_TOKEN) as stand_in:
         yield stand_in
+    # Every request the bot made was one Discord's published description accepts (tests/fakes/specs.py).
+    assert stand_in.violations == [], stand_in.violations
 
 
 @pytest.fixture(scope="package")

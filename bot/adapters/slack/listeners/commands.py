@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import commands, wording
-from bot.adapters.slack import PLATFORM, blocks
+from bot.adapters.slack import PLATFORM, blocks, text
 from bot.adapters.slack.listeners.common import Listener, apology, logged_text, user_of
 from bot.coach import Coach
 from bot.types import Clock, UnknownContactError, UserRef
@@ -29,7 +29,7 @@ class Commands(Listener):
     def rapport(self, ack, body, context, client, respond) -> None:
         """``/rapport <text>``: answer in the ack (or open a modal), then join a newly watched channel."""
         user = user_of(context)
-        asked = commands.parse(body.get("text") or "")
+        asked = text.command(body.get("text") or "")
         try:
             new = self.new_user(user)
             answer = self.answer(user, asked, body.get("channel_id"), client, body.get("trigger_id"), ack)

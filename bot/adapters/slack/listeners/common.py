@@ -34,17 +34,18 @@ class Listener:
         return self.coach.ensure_user(user, self.clock())
 
     def learn_timezone(self, client: WebClient, user: UserRef) -> None:
-        """A new user's reminders follow their Slack time zone (after the ack; a failure only logs)."""
+        """The user's reminders follow their Slack time zone, unless they set one by hand (after the ack; a
+        failure only logs). ``users.info``'s ``tz``; ``user_change`` events keep it current in between."""
         try:
             tz = client.users_info(user=user.user_id)["user"].get("tz")
-            if tz:
-                self.coach.update_settings(user, self.clock(), timezone=tz)
+            self.coach.follow_timezone(user, tz, self.clock())
         except (SlackApiError, ValueError, KeyError) as exc:
-            log.warning("could not read the time zone of a new user: %s", exc)
+            log.warning("could not read a user's time zone: %s", exc)
 
     def after(self, client: WebClient, user: UserRef, new: bool, say: Callable[[str], None]) -> None:
-        """After answering: learn a new user's time zone, and pass on a one-time notice through ``say``."""
-        if new:
+        """After answering: read the user's time zone if new or not read for a day, and pass on a one-time
+        notice through ``say``."""
+        if new or self.coach.timezone_due(user, self.clock()):
             self.learn_timezone(client, user)
         notice = self.coach.take_notice(user)
         if notice:

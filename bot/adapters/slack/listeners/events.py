@@ -7,8 +7,7 @@ import logging
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot import commands
-from bot.adapters.slack import PLATFORM, blocks
+from bot.adapters.slack import PLATFORM, blocks, text
 from bot.adapters.slack.listeners.commands import Commands
 from bot.adapters.slack.listeners.common import Listener, from_ts, user_of
 from bot.coach import Coach
@@ -22,6 +21,7 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
     events = Events(coach, clock)
     app.event("app_home_opened")(events.home_opened)
     app.event("message")(events.message)
+    app.event("user_change")(events.user_changed)
 
 
 class Events(Listener):
@@ -31,20 +31,32 @@ class Events(Listener):
         """Publish App Home (a new user's time zone is learnt first)."""
         if event.get("tab", "home") == "home":
             user = user_of(context)
-            if self.new_user(user):
+            if self.new_user(user) or self.coach.timezone_due(user, self.clock()):
                 self.learn_timezone(client, user)
             self.publish_home(client, user)
+
+    def user_changed(self, event, context) -> None:
+        """A member's profile changed: their reminders follow a new Slack time zone (unless set by hand).
+
+        Only users Rapport already knows are touched; no row is created for anyone else.
+        """
+        member = event.get("user") or {}
+        team = member.get("team_id") or context.team_id or context.enterprise_id or ""
+        if member.get("id") and self.coach.follow_timezone(
+            UserRef(PLATFORM, team, member["id"]), member.get("tz"), self.clock()
+        ):
+            log.info("a user's time zone followed their Slack profile")
 
     def message(self, event, context, client, body) -> None:
         """A DM takes commands; a channel message may be a contact's reply or a post in a watched channel."""
         if event.get("bot_id") or event.get("subtype") not in (None, "thread_broadcast", "file_share"):
             return  # bots (ourselves included), edits, deletions, joins
-        author, text = event.get("user"), event.get("text") or ""
+        author, raw = event.get("user"), event.get("text") or ""
         if not author:
             return
         team = context.team_id or context.enterprise_id or ""
         if event.get("channel_type") == "im":
-            self._direct_message(client, UserRef(PLATFORM, team, author), event["channel"], text)
+            self._direct_message(client, UserRef(PLATFORM, team, author), event["channel"], raw)
             return
         thread = event.get("thread_ts")
         answers = thread and thread != event["ts"]
@@ -55,11 +67,11 @@ class Events(Listener):
                 channel_id=event["channel"],
                 message_id=event["ts"],
                 author_id=author,
-                text=text,
+                text=text.readable(text.decode(raw)),
                 at=from_ts(event["ts"]),
                 parent_id=thread if answers else None,
                 parent_author_id=event.get("parent_user_id") if answers else None,
-                mentions=tuple(dict.fromkeys(MENTION.findall(text))),
+                mentions=tuple(dict.fromkeys(MENTION.findall(raw))),
             ),
             event_id=body.get("event_id"),
         )
@@ -71,9 +83,9 @@ class Events(Listener):
                 channel=event["channel"], user=author, blocks=note, text="Only you can see this: a coaching note."
             )
 
-    def _direct_message(self, client: WebClient, user: UserRef, channel: str, text: str) -> None:
+    def _direct_message(self, client: WebClient, user: UserRef, channel: str, raw: str) -> None:
         """The DM with the bot takes the same words as ``/rapport`` (a settings modal needs the slash command)."""
         new = self.new_user(user)
-        answer = Commands(self.coach, self.clock).answer(user, commands.parse(text), None, client, None, ack=None)
+        answer = Commands(self.coach, self.clock).answer(user, text.command(raw), None, client, None, ack=None)
         client.chat_postMessage(channel=channel, blocks=answer, text=blocks.text_of(answer))
         self.after(client, user, new, lambda t: client.chat_postMessage(channel=channel, text=t))

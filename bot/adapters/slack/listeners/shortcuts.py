@@ -6,6 +6,7 @@ from slack_bolt import App
 
 from bot import wording
 from bot.adapters.slack import blocks
+from bot.adapters.slack import text as slack_text
 from bot.adapters.slack.listeners.common import Listener, user_of
 from bot.coach import Coach
 from bot.types import Clock
@@ -24,7 +25,7 @@ class Shortcuts(Listener):
         ack()
         user = user_of(context)
         new = self.new_user(user)
-        text = (body.get("message") or {}).get("text") or ""
+        text = slack_text.readable(slack_text.decode((body.get("message") or {}).get("text") or ""))
         if not text.strip():
             respond(response_type="ephemeral", text=wording.NO_TEXT)
         else:
