@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.adapters.console import render_verdict
 from bot.cli.base import (
     fail,
     main,
     model_coach,
+    progress_bar,
     read_stdin,
     repair,
 )
-from bot.coach import Coach
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
 
 
 @main.command()
@@ -23,7 +27,9 @@ from bot.coach import Coach
 @click.option("--json", "as_json", is_flag=True, help="Print the verdict as one JSON object.")
 @click.option("--jsonl", is_flag=True, help='Read JSON Lines {"text": ...} on stdin; write one verdict per line.')
 def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
-    """Check a DRAFT message for pitchiness ("-" reads it from stdin).
+    """Check a DRAFT for pitchiness ("-": read stdin).
+
+    A very long draft is checked up to a limit, with a note; binary input is refused.
 
     \b
     Examples:
@@ -31,16 +37,17 @@ def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
       pbpaste | rapport check -
       rapport check --jsonl < drafts.jsonl > verdicts.jsonl
     """
-    coach = model_coach()
     if jsonl:
         if draft:
-            fail("--jsonl reads drafts from stdin; do not pass DRAFT as well.")
-        _check_jsonl(coach)
+            fail("--jsonl reads drafts from stdin (do not pass DRAFT as well)")
+        _check_jsonl(model_coach())
         return
     text = read_stdin() if draft == ("-",) else repair(" ".join(draft))
     if not text.strip():
-        fail('nothing to check: the draft is empty. Try: rapport check "your message"')
-    verdict = coach.check_draft(text)
+        fail('nothing to check: the draft is empty (try: rapport check "your message")')
+    from bot.adapters.console import render_verdict
+
+    verdict = model_coach().check_draft(text)
     if as_json:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
     else:
@@ -48,7 +55,7 @@ def check(draft: tuple[str, ...], as_json: bool, jsonl: bool) -> None:
 
 
 def _check_jsonl(coach: Coach) -> None:
-    lines = read_stdin().splitlines()
+    lines = read_stdin(hint=False).splitlines()
     texts: list[tuple[int, str]] = []
     errors: dict[int, str] = {}
     for n, line in enumerate(lines, 1):
@@ -86,17 +93,26 @@ def _check_jsonl(coach: Coach) -> None:
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="Cross-validation folds.")
 def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
-    """Rebuild the model from the corpus, deterministically, with cross-validated metrics."""
+    """Rebuild the model from the corpus (about a minute).
+
+    Deterministic, with writer-held-out and stratified cross-validated metrics.
+
+    \b
+    Example:
+      rapport train --out /tmp/model
+    """
     from classifier import corpus, store
     from classifier.train import train as run_train
 
     if out_dir is None:
         if not (store.REPO_MODELS_DIR.parent / "pyproject.toml").exists():
-            fail("this is an installed copy of Rapport; pass --out DIR (or train from a source checkout).")
+            fail("this is an installed copy of Rapport (pass --out DIR, or train from a source checkout)")
         out_dir = store.REPO_MODELS_DIR
+    corpus_dir = corpus_dir or corpus.CORPUS_DIR
     try:
-        metrics = run_train(corpus_dir or corpus.CORPUS_DIR, out_dir, folds=folds)
-    except corpus.CorpusError as exc:
+        with progress_bar(len(corpus.files(corpus_dir)) + folds + 1, "training") as bar:
+            metrics = run_train(corpus_dir, out_dir, folds=folds, progress=lambda n=1: bar.update(n))
+    except (corpus.CorpusError, ValueError) as exc:
         fail(str(exc))
     held, cv = metrics["writer_held_out"], metrics["stratified"]
     click.echo(f"Trained on {held['n']} drafts by {held['writers']} writers in {metrics['train_seconds']} s.")
@@ -118,7 +134,9 @@ def figures_line(m: dict) -> str:
 @main.command()
 @click.argument("settings", nargs=-1)
 def tune(settings: tuple[str, ...]) -> None:
-    """Compare model SETTINGS (JSON objects of PitchModel parameters) on writer-grouped 5-fold figures.
+    """Compare model SETTINGS on writer-grouped figures.
+
+    Each SETTING is a JSON object of PitchModel parameters, scored on writer-grouped 5-fold figures.
 
     \b
     Example (a minute or two per setting):
@@ -135,8 +153,11 @@ def tune(settings: tuple[str, ...]) -> None:
             PitchModel(**params)
     except (ValueError, TypeError) as exc:
         raise click.BadParameter(f"each setting is a JSON object of PitchModel parameters ({exc})") from None
-    for params in parsed:
-        click.echo(report_line(params, grouped_figures(params)))
+    with progress_bar(len(parsed), "tuning") as bar:
+        for params in parsed:
+            line = report_line(params, grouped_figures(params))
+            bar.update(1)
+            bar.write(line, file=sys.stdout)  # above the bar, which stays at the bottom
 
 
 @main.command(name="eval")
@@ -149,7 +170,14 @@ def tune(settings: tuple[str, ...]) -> None:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
-    """Report precision, recall, F1, ROC-AUC and per-kind accuracy on a labelled FILE.jsonl."""
+    """Score the model on a labelled FILE.jsonl.
+
+    Reports precision, recall, F1, ROC-AUC and per-kind accuracy.
+
+    \b
+    Example:
+      rapport eval tests/data/holdout.jsonl --json
+    """
     import numpy as np
 
     from classifier import check_many, corpus, load_model
@@ -160,7 +188,11 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
         model = load_model(model_path)
     except (corpus.CorpusError, ValueError) as exc:
         fail(str(exc))
-    verdicts = check_many(model, [e.text for e in examples])
+    texts, verdicts = [e.text for e in examples], []
+    with progress_bar(len(texts), "checking") as bar:
+        for start in range(0, len(texts), 100):
+            verdicts += check_many(model, texts[start : start + 100])
+            bar.update(len(texts[start : start + 100]))
     m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model)
     m["advice"] = advice_figures(verdicts)
     if as_json:
@@ -190,9 +222,10 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the raw figures as JSON.")
 @click.pass_context
 def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
-    """Time the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression.
+    """Time the model (or 'bench ledger', 'bench startup').
 
-    'rapport bench ledger' times the reminder queries instead.
+    Times the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression;
+    'rapport bench ledger' times the reminder queries, 'rapport bench startup' how fast commands start.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -204,13 +237,27 @@ def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
 
 @bench.command(name="ledger")
 @click.option("--url", help="An EMPTY database to seed. [default: a temporary SQLite file]")
-@click.option("--users", default=1000, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--outreach", default=100_000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option(
+    "--users", default=1000, show_default=True, type=click.IntRange(1, 100_000), help="Users to seed the ledger with."
+)
+@click.option(
+    "--outreach",
+    default=100_000,
+    show_default=True,
+    type=click.IntRange(1, 10_000_000),
+    help="Outreach rows to seed, spread over the users.",
+)
 def bench_ledger(url: str | None, users: int, outreach: int) -> None:
-    """Seed outreach and reminders and time finding what is due (target: <= 50 ms)."""
+    """Time finding due reminders (target: <= 50 ms).
+
+    Seeds outreach and reminders first.
+    """
+    from bot.cli.base import check_database_url
     from bot.ledger import bench as lb
     from bot.ledger.db import LedgerError
 
+    if url:
+        check_database_url(url)
     try:
         click.echo(lb.report(lb.run(url, users=users, outreach=outreach)))
     except LedgerError as exc:

@@ -90,7 +90,7 @@ def test_read_only_database_is_one_clear_line(rapport, tmp_path):
 
 
 def test_daily_digest_from_the_command_line(rapport):
-    assert "daily digest: True" in rapport("settings", "--daily-digest").stdout
+    assert "daily digest: on" in rapport("settings", "--daily-digest").stdout
     rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00")
     rapport("log", "sent", "Lee", "--at", "2026-11-02T10:30")
     r = rapport("remind", "--now", "2026-11-05T12:00")
