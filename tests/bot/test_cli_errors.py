@@ -133,3 +133,14 @@ def test_a_broken_env_file_warns_once(tmp_path):
     env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
     r = subprocess.run([*CMD, "log", "show"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
     assert r.returncode == 0 and r.stderr.count("could not parse statement starting at line 1") == 1, r.stderr
+
+
+def test_chat_answers_an_absurd_snooze_an_unknown_word_and_a_pasted_draft_in_one_session(rapport):
+    typed = "sent sam\nsnooze sam 3000000\nblah\nHi Sam, we help teams like yours cut costs 40%. Demo Friday?\nstats\n"
+    r = rapport("chat", stdin=typed.encode())
+    out = r.stdout.decode()
+    assert r.returncode == 0 and r.stderr == b"" and "Traceback" not in out, r.stderr
+    assert "too far ahead" in out and "Reached 1, 0 replied" in out  # the session went on
+    unknown = [line for line in out.splitlines() if "blah" in line]
+    assert len(unknown) == 1 and "`help`" in unknown[0] and "Commands" not in out
+    assert "Pitch score" in out and "reads as a pitch" in out  # the draft, pasted without /rapport, was checked
