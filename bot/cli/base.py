@@ -22,9 +22,9 @@ from bot.types import UserRef, utcnow
 if TYPE_CHECKING:
     from bot.coach import Coach
 
-#: Exit codes: the command line itself was wrong (a usage error, bad input) ...
+#: Exit codes: what was typed or configured is wrong (a usage error, bad input, a malformed setting) ...
 EXIT_BAD_INPUT = 2
-#: ... or the environment failed: settings and .env, files, the database, the network.
+#: ... or something outside failed: the database, a file or folder, the network, a missing extra.
 EXIT_ENVIRONMENT = 1
 
 
@@ -68,12 +68,12 @@ def need_extra(extra: str, module: str, what: str) -> None:
 
 
 def check_database_url(url: str) -> str:
-    """``url`` if Rapport can use it; else exit 1 (a setting) naming the form to use or the extra to install."""
+    """``url`` if Rapport can use it; else exit 2 naming the form to use, or 1 naming the extra to install."""
     scheme = url.split(":", 1)[0].lower()
     if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"):
-        fail(f"RAPPORT_DATABASE_URL starts with {scheme}:// (use postgresql+psycopg://user:password@host/db)", 1)
+        fail(f"RAPPORT_DATABASE_URL starts with {scheme}:// (use postgresql+psycopg://user:password@host/db)")
     if scheme.startswith(("mysql", "mariadb", "mssql", "oracle")):
-        fail(f"RAPPORT_DATABASE_URL: {scheme} is not supported (use sqlite:///path or postgresql+psycopg://...)", 1)
+        fail(f"RAPPORT_DATABASE_URL: {scheme} is not supported (use sqlite:///path or postgresql+psycopg://...)")
     if scheme == "postgresql+psycopg":
         need_extra("postgres", "psycopg", "a PostgreSQL ledger")
     return url
@@ -153,7 +153,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     try:
         logs.setup(verbose)
     except ValueError as exc:
-        fail(str(exc), EXIT_ENVIRONMENT)
+        fail(str(exc))
 
 
 def model_coach() -> Coach:
@@ -163,8 +163,8 @@ def model_coach() -> Coach:
 
     try:
         return Coach(load_model())
-    except ValueError as exc:
-        fail(str(exc), EXIT_ENVIRONMENT)
+    except ValueError as exc:  # RAPPORT_MODEL names no usable model: a setting
+        fail(str(exc))
 
 
 # -- the ledger: outreach, replies, reminders ------------------------------------------------------------
@@ -194,7 +194,7 @@ def parse_time(value: datetime | str | None) -> datetime:
 
 
 def ledger_coach() -> Coach:
-    """A coach on the configured ledger (migrated), or exit 1 with one line (a setting or the database)."""
+    """A coach on the configured ledger (migrated), or exit with one line (2: a setting, 1: the database)."""
     from bot import settings
     from bot.coach import Coach
     from bot.ledger.db import LedgerError, open_ledger
@@ -202,7 +202,9 @@ def ledger_coach() -> Coach:
     try:
         url = check_database_url(settings.load().database())
         return Coach(sessions=open_ledger(url))
-    except (settings.SettingsError, LedgerError) as exc:
+    except settings.SettingsError as exc:
+        fail(str(exc))
+    except LedgerError as exc:
         fail(str(exc), code=EXIT_ENVIRONMENT)
 
 

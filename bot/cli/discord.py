@@ -50,7 +50,7 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
     try:
         config = settings.load().discord(reminder_interval, reply_within)
     except settings.SettingsError as exc:
-        fail(str(exc), 1)
+        fail(str(exc))
     check_database_url(config.database_url)
     from bot.adapters.discord.client import run
     from bot.coach import Coach

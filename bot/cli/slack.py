@@ -70,7 +70,7 @@ def _slack_config(reminder_interval: float = 60.0):
     try:
         return settings.load().slack(reminder_interval)
     except settings.SettingsError as exc:
-        fail(str(exc), 1)
+        fail(str(exc))
 
 
 @slack.command(name="loadtest")
@@ -93,7 +93,7 @@ def slack_loadtest(url: str, total: int, concurrency: int, as_json: bool) -> Non
     try:
         secret = settings.load().secret("SLACK_SIGNING_SECRET")
     except settings.SettingsError as exc:
-        fail(str(exc), 1)
+        fail(str(exc))
     result = run_load(url, secret, total=total, concurrency=concurrency)
     click.echo(json.dumps(result) if as_json else result["summary"])
     if result["errors"]:

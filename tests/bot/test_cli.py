@@ -139,7 +139,7 @@ def test_train_writes_model_metrics_and_card(tmp_path):
 
 def test_missing_model_named_by_env_is_a_clear_error(tmp_path):
     r = rapport("check", PITCH, env={"RAPPORT_MODEL": str(tmp_path / "nope.joblib")})
-    assert r.returncode == 1 and b"nope.joblib" in r.stderr and b"Traceback" not in r.stderr
+    assert r.returncode == 2 and b"nope.joblib" in r.stderr and b"Traceback" not in r.stderr
 
 
 def test_help():

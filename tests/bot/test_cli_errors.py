@@ -71,13 +71,15 @@ def test_usage_errors_are_one_line_naming_the_option_and_exit_2(rapport):
 
 def test_database_urls_of_the_wrong_form_say_which_to_use(rapport):
     for url in ("postgres://u:p@db/rapport", "postgresql://u:p@db/rapport"):
-        assert "use postgresql+psycopg://" in one_line(rapport("log", "show", RAPPORT_DATABASE_URL=url), 1)
-    assert "not supported" in one_line(rapport("log", "show", RAPPORT_DATABASE_URL="mysql://u:p@db/r"), 1)
+        assert "use postgresql+psycopg://" in one_line(rapport("log", "show", RAPPORT_DATABASE_URL=url), 2)
+    assert "not supported" in one_line(rapport("log", "show", RAPPORT_DATABASE_URL="mysql://u:p@db/r"), 2)
 
 
-def test_a_bad_setting_and_a_missing_model_are_environment_failures(rapport, tmp_path):
-    one_line(rapport("log", "show", RAPPORT_LOG_FORMAT="loud"), 1)
-    one_line(rapport("check", "Hi Dana, how are you?", RAPPORT_MODEL=str(tmp_path / "none.joblib")), 1)
+def test_a_malformed_setting_is_exit_2_and_an_unreachable_database_exit_1(rapport, tmp_path):
+    assert "RAPPORT_LOG_FORMAT" in one_line(rapport("log", "show", RAPPORT_LOG_FORMAT="loud"), 2)
+    one_line(rapport("check", "Hi Dana, how are you?", RAPPORT_MODEL=str(tmp_path / "none.joblib")), 2)
+    assert "DISCORD_TOKEN is not set" in one_line(rapport("discord", DISCORD_TOKEN=""), 2)
+    one_line(rapport("log", "show", RAPPORT_DATABASE_URL="postgresql+psycopg://u:p@127.0.0.1:1/none"), 1)
 
 
 def test_binary_stdin_is_refused_and_a_huge_draft_is_clamped_with_a_note(rapport):
