@@ -4,6 +4,7 @@ line editing in ``rapport chat``, the hint of ``check -`` and the progress bar o
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -207,3 +208,16 @@ def test_eval_shows_a_progress_bar_on_a_terminal_only(terminal, tmp_path):
     assert run.exit_code() == 0 and re.search(r"checking: +\d+%\|", run.seen), run.seen[:500]
     piped = subprocess.run([sys.executable, "-m", "bot", "eval", data], capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and "checking" not in piped.stderr and "%|" not in piped.stdout
+
+
+def test_bench_startup_reports_ratios_to_python_c_pass():
+    r = subprocess.run(
+        [sys.executable, "-m", "bot", "bench", "startup", "--repeats", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    rows = {row["command"]: row for row in json.loads(r.stdout)}
+    assert rows["python -c pass"]["ratio"] == 1.0
+    assert rows["rapport --help"]["median_ms"] > 0 and rows['rapport check "..."']["ratio"] > 1
