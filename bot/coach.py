@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+import classifier  # scikit-learn loads with the first check, not here (classifier/__init__.py)
 from bot import reminders
 from bot.ledger import queries, repo
 from bot.ledger.db import describe, open_ledger
@@ -34,7 +35,10 @@ from bot.types import (
     UserRef,
     utcnow,
 )
-from classifier import PitchModel, Verdict, check, check_many, load_model
+from classifier import Verdict
+
+if TYPE_CHECKING:
+    from classifier import PitchModel
 
 __all__ = ["Coach", "Message", "Unavailable", "UnknownContactError"]
 
@@ -76,7 +80,7 @@ class Coach:
     def model(self) -> PitchModel:
         """The classifier (the shipped one unless given); loading it the first time takes a moment."""
         if self._model is None:
-            self._model = load_model()
+            self._model = classifier.load_model()
         return self._model
 
     @property
@@ -103,11 +107,11 @@ class Coach:
     # -- drafts ----------------------------------------------------------------------------------------
     def check_draft(self, text: str) -> Verdict:
         """Score a draft and say why, with open questions to lead with instead (nothing is recorded)."""
-        return check(self.model, text)
+        return classifier.check(self.model, text)
 
     def check_drafts(self, texts: Sequence[str]) -> list[Verdict]:
         """``check_draft`` for many drafts at once, in order (faster than one by one)."""
-        return check_many(self.model, texts)
+        return classifier.check_many(self.model, texts)
 
     @_ledger
     def check(self, user: UserRef, text: str, at: datetime, source: str) -> Checked:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+from pathlib import Path
+
 import click
 
 from bot import commands
@@ -20,7 +24,7 @@ from bot.wording import (
     snoozed_text,
     stats_line,
 )
-from classifier import Signal, Verdict
+from classifier import Signal, Verdict  # light: scikit-learn loads with the first check
 
 COLOURS = {"pitch": "red", "borderline": "yellow", "conversation": "green", "unscored": "cyan"}
 
@@ -107,7 +111,8 @@ class ConsoleChat:
                 case commands.Sent(contact=contact):
                     logged = self.coach.record_outreach(self.user, contact, now, verdict=self.last_verdict)
                     self.last_verdict = None
-                    self.echo(logged_text(logged.contact, f"{logged.follow_up_due:%a %d %b}"))
+                    due = logged.follow_up_due
+                    self.echo(logged_text(logged.contact, f"{due:%a %d %b}" if due else None))
                 case commands.Replied(contact=contact):
                     logged = self.coach.record_reply(self.user, contact, now)
                     self.echo(replied_text(logged.contact))
@@ -128,18 +133,51 @@ class ConsoleChat:
                     self.echo(CHAT_HELP)
         except (UnknownContactError, ValueError) as exc:
             self.echo(f"Hmm: {exc}")
+        except OverflowError:
+            self.echo("Hmm: that is too far ahead. Try a number of days up to a few years, e.g. `snooze sam 30`.")
         return True
 
     def run(self, read=input) -> None:
-        """Read commands with ``read(prompt)`` until ``quit`` or end of input, delivering due reminders
-        before each prompt."""
-        self.echo("Rapport chat. Type 'help' for commands, 'quit' to leave.")
+        """Read commands with ``read(prompt)`` until ``quit``, end of input (Ctrl-D) or Ctrl-C, delivering due
+        reminders before each prompt. A blank line just prompts again."""
+        self.echo("Rapport chat. Type 'help' for commands, 'quit' or Ctrl-D to leave.")
         while True:
             self.deliver()
             try:
                 line = read("rapport> ")
-            except EOFError:
+            except (EOFError, KeyboardInterrupt):
                 self.echo("")
                 return
-            if not self.handle(line):
+            if line.strip() and not self.handle(line):
                 return
+
+
+#: Lines of chat history kept between sessions.
+HISTORY_LINES = 1000
+
+
+def line_reader(history: Path | None = None):
+    """``input`` with line editing and history (up/down arrows) through the standard library's ``readline``
+    where Python has it; history persists in ``history`` (default: ``chat_history`` in Rapport's data folder)
+    when that file can be written. Returns the ``read(prompt)`` callable for ``ConsoleChat.run``."""
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input, still Ctrl-D/Ctrl-Z to leave
+        return input
+    if history is None:
+        from platformdirs import user_data_dir
+
+        history = Path(user_data_dir("rapport")) / "chat_history"
+    with contextlib.suppress(OSError):  # first session, or no readable file: history starts empty
+        readline.read_history_file(history)
+    readline.set_history_length(HISTORY_LINES)
+
+    def save() -> None:
+        try:
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history)
+        except OSError:
+            pass  # an unwritable data folder costs the history, not the session
+
+    atexit.register(save)
+    return input

@@ -1,18 +1,31 @@
-"""The ``rapport`` command group and what its subcommands share: failing in one line, times, the ledger."""
+"""The ``rapport`` command group and what its subcommands share: failing in one line, times, the ledger.
+
+Everything heavy (scikit-learn, SQLAlchemy, the chat SDKs) is imported inside the command that needs it, so
+``rapport --help`` and the ledger commands start at once (``tests/bot/test_cli_startup.py`` holds this).
+"""
 
 from __future__ import annotations
 
+import errno
 import functools
 import getpass
+import importlib.util
+import logging
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from bot.coach import Coach
 from bot.types import UserRef, utcnow
 
+if TYPE_CHECKING:
+    from bot.coach import Coach
+
+#: Exit codes: what was typed or configured is wrong (a usage error, bad input, a malformed setting) ...
 EXIT_BAD_INPUT = 2
+#: ... or something outside failed: the database, a file or folder, the network, a missing extra.
+EXIT_ENVIRONMENT = 1
 
 
 def repair(text: str) -> str:
@@ -20,21 +33,128 @@ def repair(text: str) -> str:
     return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def read_stdin() -> str:
-    """Standard input as text (invalid UTF-8 becomes U+FFFD)."""
-    return sys.stdin.buffer.read().decode("utf-8", "replace")
+def read_stdin(hint: bool = True) -> str:
+    """Standard input as text (invalid UTF-8 becomes U+FFFD). On a terminal, first say how to end the input.
+
+    Binary input (see ``looks_binary``) exits 2 with one line.
+    """
+    if hint and sys.stdin.isatty():
+        end = "Ctrl-Z then Enter" if sys.platform == "win32" else "Ctrl-D on an empty line"
+        click.echo(f"Paste or type the draft, then press {end}.", err=True)
+    data = sys.stdin.buffer.read()
+    text = data.decode("utf-8", "replace")
+    if looks_binary(text):
+        fail("standard input looks binary, not text (pipe in the draft as UTF-8 text)")
+    return text
 
 
-def fail(message: str, code: int = EXIT_BAD_INPUT) -> None:
+def looks_binary(text: str) -> bool:
+    """Whether decoded input is binary rather than text: at least 16 characters, and over a quarter of them,
+    undecodable bytes (U+FFFD) or control characters other than tab, newline, carriage return and form feed."""
+    bad = sum(1 for c in text if c == "\ufffd" or (ord(c) < 32 and c not in "\t\n\r\f"))
+    return bad >= 16 and bad * 4 > len(text)
+
+
+def fail(message: str, code: int = EXIT_BAD_INPUT) -> NoReturn:
     """Print ``rapport: <message>`` on stderr and exit with ``code`` (2: bad input, 1: the environment)."""
     click.echo(f"rapport: {message}", err=True)
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def need_extra(extra: str, module: str, what: str) -> None:
+    """Exit 1 with one line naming the extra to install when ``module`` (e.g. ``"slack_bolt"``) is missing."""
+    if importlib.util.find_spec(module) is None:
+        fail(f"{what} needs the '{extra}' extra (install it: pip install '.[{extra}]' in the Rapport checkout)", 1)
+
+
+def check_database_url(url: str) -> str:
+    """``url`` if Rapport can use it; else exit 2 naming the form to use, or 1 naming the extra to install."""
+    scheme = url.split(":", 1)[0].lower()
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"):
+        fail(f"RAPPORT_DATABASE_URL starts with {scheme}:// (use postgresql+psycopg://user:password@host/db)")
+    if scheme.startswith(("mysql", "mariadb", "mssql", "oracle")):
+        fail(f"RAPPORT_DATABASE_URL: {scheme} is not supported (use sqlite:///path or postgresql+psycopg://...)")
+    if scheme == "postgresql+psycopg":
+        need_extra("postgres", "psycopg", "a PostgreSQL ledger")
+    from bot.ledger.db import is_memory
+
+    if is_memory(url):
+        fail(
+            "RAPPORT_DATABASE_URL is an in-memory SQLite database, gone when the command ends "
+            "(use a file, e.g. sqlite:////home/you/rapport.db)"
+        )
+    return url
+
+
+class RapportGroup(click.Group):
+    """A click group whose every failure is one line: ``rapport: <what went wrong> (<what to do>)``.
+
+    Usage errors exit 2 and keep naming the option; files and the system (``OSError``) exit 1; Ctrl-C exits 130.
+    """
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """Run the command line; with ``standalone_mode`` (the default) always ends in ``sys.exit``."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "rapport"
+            fail(f"{exc.format_message().rstrip('.')} (see '{where} --help')", exc.exit_code)
+        except click.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except click.Abort as exc:
+            fail("stopped; nothing more was done", 130 if isinstance(exc.__cause__, KeyboardInterrupt) else 1)
+        except OverflowError as exc:
+            fail(f"a number is too large ({exc}); use a smaller one")
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # `rapport export | head`: the reader left, nothing to say
+                sys.exit(EXIT_ENVIRONMENT)
+            place = f" {exc.filename}" if exc.filename else ""
+            fail(
+                f"cannot use{place}: {exc.strerror or exc} (check that it exists and this user may write there; "
+                "RAPPORT_DATABASE_URL and XDG_DATA_HOME choose where Rapport keeps its data)",
+                EXIT_ENVIRONMENT,
+            )
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class _Once(logging.Filter):
+    """Let each distinct message through once per process (a broken ``.env`` line is one warning, not three)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """True the first time a message is seen."""
+        message = record.getMessage()
+        first = message not in self.seen
+        self.seen.add(message)
+        return first
+
+
+@click.group(
+    cls=RapportGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(None, "-V", "--version", package_name="rapport", message="rapport %(version)s")
 @click.option("-v", "--verbose", is_flag=True, help="Show informational log messages on stderr.")
-def main(verbose: bool) -> None:
-    """Rapport: coaching for networking messages that start conversations instead of pitches."""
+@click.pass_context
+def main(ctx: click.Context, verbose: bool) -> None:
+    """Rapport: coaching for networking messages that start conversations instead of pitches.
+
+    \b
+    Examples:
+      rapport check "Hi Dana, loved your talk on onboarding. How did you pick the first metric?"
+      rapport log sent "Dana Lee"
+      rapport chat
+    """
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+        ctx.exit(0)
+    logging.getLogger("dotenv.main").addFilter(_Once())  # .env is read more than once: warn about it once
     from bot import logs
 
     try:
@@ -45,45 +165,54 @@ def main(verbose: bool) -> None:
 
 def model_coach() -> Coach:
     """A coach with its model loaded, or a clear one-line error."""
+    from bot.coach import Coach
     from classifier import load_model
 
     try:
         return Coach(load_model())
-    except ValueError as exc:
+    except ValueError as exc:  # RAPPORT_MODEL names no usable model: a setting
         fail(str(exc))
 
 
 # -- the ledger: outreach, replies, reminders ------------------------------------------------------------
 
 
-def parse_time(value: str | None) -> datetime:
-    """``--now``/``--at``: ISO 8601; a time without a zone is taken as UTC. Defaults to the current time."""
+class IsoTime(click.ParamType):
+    """An ISO 8601 time (``2026-11-22T09:30``, ``2026-11-22``); one without a zone is taken as UTC."""
+
+    name = "ISO8601"
+
+    def convert(self, value, param, ctx) -> datetime:
+        """The aware ``datetime``; a usage error naming the option for anything else."""
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            self.fail(f"{value!r} is not an ISO 8601 time ({exc}), e.g. 2026-11-22T09:30 or 2026-11-22")
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_time(value: datetime | str | None) -> datetime:
+    """``--now``/``--at`` (already an ``IsoTime``, or ISO 8601 text); defaults to the current time."""
     if value is None:
         return utcnow()
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not an ISO 8601 time, e.g. 2026-11-22T09:30 or 2026-11-22") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return IsoTime().convert(value, None, None)
 
 
 def ledger_coach() -> Coach:
-    """A coach on the configured ledger (migrated), or exit 1 with one line (an in-memory SQLite URL is refused:
-    what a command logged there would vanish with it)."""
+    """A coach on the configured ledger (migrated), or exit with one line (2: a setting, 1: the database)."""
     from bot import settings
-    from bot.ledger.db import LedgerError, is_memory, open_ledger
+    from bot.coach import Coach
+    from bot.ledger.db import LedgerError, open_ledger
 
     try:
-        url = settings.load().database()
-        if is_memory(url):
-            fail(
-                "RAPPORT_DATABASE_URL is an in-memory SQLite database, gone when the command ends; "
-                "use a file, e.g. sqlite:////home/you/rapport.db",
-                code=1,
-            )
+        url = check_database_url(settings.load().database())
         return Coach(sessions=open_ledger(url))
-    except (LedgerError, settings.SettingsError) as exc:
-        fail(str(exc), code=1)
+    except settings.SettingsError as exc:
+        fail(str(exc))
+    except LedgerError as exc:
+        fail(str(exc), code=EXIT_ENVIRONMENT)
 
 
 #: How SQLite reports a full disk, a file it may not write, or a folder it cannot create its journal in.
@@ -110,7 +239,7 @@ def ledger_errors(command):
                 reason += (
                     f" (check free space and write permission where the database is: {settings.load().database()})"
                 )
-            fail(f"the database refused: {reason}", code=1)
+            fail(f"the database refused: {reason}", code=EXIT_ENVIRONMENT)
 
     return wrapper
 
@@ -130,13 +259,20 @@ def shown(when: datetime) -> str:
 
 
 user_option = click.option("--user", help="Whose ledger. [default: your login name]")
-at_option = click.option("--at", "at", metavar="ISO8601", help="When it happened. [default: now]")
-now_option = click.option("--now", "now", metavar="ISO8601", help="Pretend it is this time. [default: now]")
+at_option = click.option("--at", "at", type=IsoTime(), help="When it happened. [default: now]")
+now_option = click.option("--now", "now", type=IsoTime(), help="Pretend it is this time. [default: now]")
 
 
 def reminder_json(r) -> dict:
     """A due reminder as a JSON-ready dict (``due_at`` ISO 8601)."""
     return {"id": r.id, "user": r.user.user_id, "contact": r.contact, "kind": r.kind, "due_at": r.due_at.isoformat()}
+
+
+def progress_bar(total: int, what: str):
+    """A tqdm bar on stderr when it is a terminal (disabled otherwise); use as a context manager, ``update(n)``."""
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=what, unit="step", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
 
 
 reminder_interval_option = click.option(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import click
 
 from bot.cli.base import (
+    check_database_url,
     fail,
     main,
+    need_extra,
     reminder_interval_option,
 )
-from bot.coach import Coach
 
 
 @main.group(name="discord", invoke_without_command=True)
@@ -24,7 +25,9 @@ from bot.coach import Coach
 )
 @click.pass_context
 def discord_command(ctx: click.Context, reminder_interval: float, reply_within: float) -> None:
-    """Run the Discord bot (slash commands, context menu, DM reminders, watched channels).
+    """Run the Discord bot (needs the 'discord' extra).
+
+    Slash commands, a context menu, DM reminders and watched channels.
 
     \b
     Settings (environment or .env):
@@ -41,13 +44,16 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
     """
     if ctx.invoked_subcommand is not None:
         return
+    need_extra("discord", "discord", "rapport discord")
     from bot import settings
 
     try:
         config = settings.load().discord(reminder_interval, reply_within)
     except settings.SettingsError as exc:
         fail(str(exc))
+    check_database_url(config.database_url)
     from bot.adapters.discord.client import run
+    from bot.coach import Coach
     from bot.ledger.db import LedgerError
     from bot.types import StartupError
     from classifier import load_model
@@ -65,7 +71,11 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
 @discord_command.command(name="invite-url")
 @click.option("--client-id", required=True, help="The application id (Developer Portal > General Information).")
 def discord_invite_url(client_id: str) -> None:
-    """Print the OAuth2 URL that adds the bot to a server, with exactly the permissions it needs."""
+    """Print the URL that adds the bot to a server.
+
+    An OAuth2 URL with exactly the permissions the bot needs.
+    """
+    need_extra("discord", "discord", "rapport discord invite-url")
     from bot.adapters.discord.client import invite_url
 
     if not client_id.strip().isdigit() or not 17 <= len(client_id.strip()) <= 20:

@@ -13,7 +13,9 @@ from bot.cli.base import (
 
 @main.command()
 def doctor() -> None:
-    """Check settings, the database and its migrations, the model and token formats; exit 1 on a problem.
+    """Check the setup; exit 1 on a problem.
+
+    Checks settings, the database and its migrations, the model and token formats.
 
     Applies no migration (pending ones are reported) and never prints a secret.
     """

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.adapters.console import ConsoleChat
 from bot.cli.base import (
     TERMINAL,
     at_option,
@@ -25,14 +24,13 @@ from bot.cli.base import (
     shown,
     user_option,
 )
-from bot.coach import UnknownContactError
-from bot.types import SNOOZE_DAYS_ERROR
+from bot.types import SNOOZE_DAYS_ERROR, UnknownContactError
 from bot.wording import NOTHING_DUE, NOTHING_TO_FORGET, digest_text, reminder_line, stats_line
 
 
 @main.group()
 def log() -> None:
-    """Record outreach and replies, and show your log with reply stats."""
+    """Record outreach and replies; show your log."""
 
 
 @log.command(name="sent")
@@ -42,7 +40,12 @@ def log() -> None:
 @user_option
 @ledger_errors
 def log_sent(contact: str, note: str | None, at: str | None, user: str | None) -> None:
-    """Record that you reached out to CONTACT (a name or @handle)."""
+    """Record that you reached out to CONTACT (a name or @handle).
+
+    \b
+    Example:
+      rapport log sent "Dana Lee" --note "met at PyCon"
+    """
     when = parse_time(at)
     try:
         logged = ledger_coach().record_outreach(local_user(user), contact, when, note=note)
@@ -75,7 +78,7 @@ def log_replied(contact: str, at: str | None, user: str | None) -> None:
 @user_option
 @ledger_errors
 def log_show(as_json: bool, user: str | None) -> None:
-    """Whom you reached, who replied and when, and your reply stats."""
+    """Whom you reached, who replied, and your reply stats."""
     coach = ledger_coach()
     ref = local_user(user)
     data = coach.export(ref)
@@ -140,7 +143,10 @@ def followups(now: str | None, as_json: bool, user: str | None) -> None:
 @user_option
 @ledger_errors
 def stats(everyone: bool, as_json: bool, user: str | None) -> None:
-    """Reply rates, and how often a pitch verdict was marked 'Not a pitch' (the measured false-positive rate)."""
+    """Reply rates, and how often 'Not a pitch' was pressed.
+
+    With --all: how often a pitch verdict was marked 'Not a pitch' (the measured false-positive rate).
+    """
     coach = ledger_coach()
     if everyone:
         fb = coach.feedback()
@@ -163,9 +169,13 @@ def stats(everyone: bool, as_json: bool, user: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per delivered reminder.")
 @ledger_errors
 def remind(now: str | None, as_json: bool) -> None:
-    """Deliver every due reminder of the terminal's users once (run it from cron), printing each.
+    """Print the terminal users' due reminders once (for cron).
 
     Slack and Discord users' reminders are left to their bots, which send them as DMs.
+
+    \b
+    Example (crontab, every 10 minutes):
+      */10 * * * * rapport remind
 
     SIGTERM stops it after the reminder being printed; what was not reached stays due for the next run.
     """
@@ -247,7 +257,12 @@ def snooze(contact: str, days: str, now: str | None, user: str | None) -> None:
 def settings_command(
     follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, daily_digest, user: str | None
 ) -> None:
-    """Show or change your reminder settings."""
+    """Show or change your reminder settings.
+
+    \b
+    Example:
+      rapport settings --follow-up-days 5 --quiet-hours 21-8 --timezone Europe/Berlin
+    """
     changes = {
         "follow_up_days": follow_up_days,
         "max_follow_ups": max_follow_ups,
@@ -260,25 +275,35 @@ def settings_command(
             start, end = (int(part) for part in quiet_hours.split("-"))
         except ValueError:
             raise click.BadParameter("use START-END in whole hours, e.g. 21-8", param_hint="--quiet-hours") from None
+        if not (0 <= start <= 23 and 0 <= end <= 23):
+            raise click.BadParameter("hours are 0-23, e.g. 21-8", param_hint="--quiet-hours")
         changes.update(quiet_start_hour=start, quiet_end_hour=end)
     try:
         current = ledger_coach().update_settings(local_user(user), parse_time(None), **changes)
     except ValueError as exc:
         fail(str(exc))
     for name, value in current.items():
-        click.echo(f"  {name.replace('_', ' ')}: {value}")
+        shown = ("on" if value else "off") if isinstance(value, bool) else value
+        click.echo(f"  {name.replace('_', ' ')}: {shown}")
 
 
 @main.command()
 @user_option
 @ledger_errors
 def chat(user: str | None) -> None:
-    """A terminal session with Rapport: check drafts, log outreach, get reminders as they come due."""
-    coach = ledger_coach()
-    coach._model = None  # loaded on the first check, so the session opens at once
-    ConsoleChat(coach, local_user(user)).run(
-        read=lambda prompt: click.prompt(prompt, prompt_suffix="", default="", show_default=False)
-    )
+    """A terminal session: check drafts, log outreach, see reminders.
+
+    Line editing and history (up/down arrows) where the terminal has them; Ctrl-D or 'quit' leaves.
+    Reminders print as they come due.
+
+    \b
+    Example:
+      rapport chat --user dana
+    """
+    from bot.adapters.console import ConsoleChat, line_reader
+
+    coach = ledger_coach()  # the model loads on the first check, so the session opens at once
+    ConsoleChat(coach, local_user(user)).run(read=line_reader())
 
 
 @main.group()
@@ -289,6 +314,6 @@ def db() -> None:
 @db.command(name="upgrade")
 @ledger_errors
 def db_upgrade() -> None:
-    """Apply database migrations (also done automatically on start)."""
+    """Apply database migrations (also done on start)."""
     ledger_coach()
     click.echo("The database is up to date.")

@@ -6,18 +6,21 @@ import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from bot.adapters.console import render_verdict
 from bot.cli.base import (
     fail,
     main,
     model_coach,
+    progress_bar,
     read_stdin,
     repair,
 )
-from bot.coach import Coach
+
+if TYPE_CHECKING:
+    from bot.coach import Coach
 
 
 @main.command()
@@ -30,7 +33,9 @@ from bot.coach import Coach
     help="Worker processes for --jsonl. [default: the number of CPUs]",
 )
 def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None) -> None:
-    """Check a DRAFT message for pitchiness ("-" reads it from stdin).
+    """Check a DRAFT for pitchiness ("-": read stdin).
+
+    A very long draft is checked up to a limit, with a note; binary input is refused.
 
     \b
     Examples:
@@ -41,16 +46,17 @@ def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None) 
     With --jsonl, verdicts stream out in input order as they are ready (memory does not grow with the
     input), and a progress count shows on a terminal.
     """
-    coach = model_coach()
     if jsonl:
         if draft:
-            fail("--jsonl reads drafts from stdin; do not pass DRAFT as well.")
-        _check_jsonl(coach, jobs)
+            fail("--jsonl reads drafts from stdin (do not pass DRAFT as well)")
+        _check_jsonl(model_coach(), jobs)
         return
     text = read_stdin() if draft == ("-",) else repair(" ".join(draft))
     if not text.strip():
-        fail('nothing to check: the draft is empty. Try: rapport check "your message"')
-    verdict = coach.check_draft(text)
+        fail('nothing to check: the draft is empty (try: rapport check "your message")')
+    from bot.adapters.console import render_verdict
+
+    verdict = model_coach().check_draft(text)
     if as_json:
         click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
     else:
@@ -135,17 +141,26 @@ def _progress(what: str):
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="Cross-validation folds.")
 def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
-    """Rebuild the model from the corpus, deterministically, with cross-validated metrics."""
+    """Rebuild the model from the corpus (about a minute).
+
+    Deterministic, with writer-held-out and stratified cross-validated metrics.
+
+    \b
+    Example:
+      rapport train --out /tmp/model
+    """
     from classifier import corpus, store
     from classifier.train import train as run_train
 
     if out_dir is None:
         if not (store.REPO_MODELS_DIR.parent / "pyproject.toml").exists():
-            fail("this is an installed copy of Rapport; pass --out DIR (or train from a source checkout).")
+            fail("this is an installed copy of Rapport (pass --out DIR, or train from a source checkout)")
         out_dir = store.REPO_MODELS_DIR
+    corpus_dir = corpus_dir or corpus.CORPUS_DIR
     try:
-        metrics = run_train(corpus_dir or corpus.CORPUS_DIR, out_dir, folds=folds)
-    except corpus.CorpusError as exc:
+        with progress_bar(len(corpus.files(corpus_dir)) + folds + 1, "training") as bar:
+            metrics = run_train(corpus_dir, out_dir, folds=folds, progress=lambda n=1: bar.update(n))
+    except (corpus.CorpusError, ValueError) as exc:
         fail(str(exc))
     held, cv = metrics["writer_held_out"], metrics["stratified"]
     click.echo(f"Trained on {held['n']} drafts by {held['writers']} writers in {metrics['train_seconds']} s.")
@@ -167,7 +182,9 @@ def figures_line(m: dict) -> str:
 @main.command()
 @click.argument("settings", nargs=-1)
 def tune(settings: tuple[str, ...]) -> None:
-    """Compare model SETTINGS (JSON objects of PitchModel parameters) on writer-grouped 5-fold figures.
+    """Compare model SETTINGS on writer-grouped figures.
+
+    Each SETTING is a JSON object of PitchModel parameters, scored on writer-grouped 5-fold figures.
 
     \b
     Example (a minute or two per setting):
@@ -184,8 +201,11 @@ def tune(settings: tuple[str, ...]) -> None:
             PitchModel(**params)
     except (ValueError, TypeError) as exc:
         raise click.BadParameter(f"each setting is a JSON object of PitchModel parameters ({exc})") from None
-    for params in parsed:
-        click.echo(report_line(params, grouped_figures(params)))
+    with progress_bar(len(parsed), "tuning") as bar:
+        for params in parsed:
+            line = report_line(params, grouped_figures(params))
+            bar.update(1)
+            bar.write(line, file=sys.stdout)  # above the bar, which stays at the bottom
 
 
 @main.command(name="eval")
@@ -199,7 +219,14 @@ def tune(settings: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("--jobs", type=click.IntRange(1, 256), help="Worker processes. [default: the number of CPUs]")
 def evaluate(file: Path, model_path: Path | None, as_json: bool, jobs: int | None) -> None:
-    """Report precision, recall, F1, ROC-AUC and per-kind accuracy on a labelled FILE.jsonl."""
+    """Score the model on a labelled FILE.jsonl.
+
+    Reports precision, recall, F1, ROC-AUC and per-kind accuracy, and how fitted the advice is.
+
+    \b
+    Example:
+      rapport eval tests/data/unseen.jsonl --json
+    """
     import numpy as np
 
     from classifier import batch, corpus, load_model
@@ -242,9 +269,10 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool, jobs: int | Non
 @click.option("--json", "as_json", is_flag=True, help="Print the raw figures as JSON.")
 @click.pass_context
 def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
-    """Time the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression.
+    """Time the model (or 'bench ledger', 'bench startup').
 
-    'rapport bench ledger' times the reminder queries instead.
+    Times the shipped model (load, single check, batch) against a bare TF-IDF + logistic regression;
+    'rapport bench ledger' times the reminder queries, 'rapport bench startup' how fast commands start.
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -256,7 +284,9 @@ def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
 
 @bench.command(name="ledger")
 @click.option("--url", help="An EMPTY database to seed. [default: a temporary SQLite file]")
-@click.option("--users", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option(
+    "--users", default=1000, show_default=True, type=click.IntRange(1, 100_000), help="Users to seed the ledger with."
+)
 @click.option(
     "--sizes",
     default="10000,100000,1000000",
@@ -264,10 +294,16 @@ def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
     help="Outreach rows to grow the database to, comma-separated, increasing.",
 )
 def bench_ledger(url: str | None, users: int, sizes: str) -> None:
-    """Grow outreach and reminders to each size, ANALYZE, and time finding what is due (target: <= 50 ms)."""
+    """Time finding due reminders at each size (target: <= 50 ms).
+
+    Grows outreach and reminders to each size and runs ANALYZE, as production's statistics would be.
+    """
+    from bot.cli.base import check_database_url
     from bot.ledger import bench as lb
     from bot.ledger.db import LedgerError
 
+    if url:
+        check_database_url(url)
     try:
         counts = [int(n.replace("_", "")) for n in sizes.split(",") if n.strip()]
     except ValueError:

@@ -8,8 +8,10 @@ import sys
 import click
 
 from bot.cli.base import (
+    check_database_url,
     fail,
     main,
+    need_extra,
     reminder_interval_option,
 )
 
@@ -22,7 +24,11 @@ from bot.cli.base import (
 @reminder_interval_option
 @click.pass_context
 def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, reminder_interval: float) -> None:
-    """Run the Slack app.
+    """Run the Slack app (needs the 'slack' extra).
+
+    \b
+    Example:
+      SLACK_BOT_TOKEN=xoxb-... SLACK_SIGNING_SECRET=... rapport slack --port 3000
 
     \b
     Settings (environment or .env):
@@ -38,11 +44,13 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     """
     if ctx.invoked_subcommand is not None:
         return
+    need_extra("slack", "slack_bolt", "rapport slack")
     from bot.adapters.slack.server import check_token, serve_http, serve_socket_mode
     from bot.ledger.db import LedgerError, open_ledger
     from bot.types import StartupError
 
     config = _slack_config(reminder_interval)
+    check_database_url(config.database_url)
     try:
         open_ledger(config.database_url)  # migrate once, before any worker starts
         identity = check_token(config)
@@ -67,11 +75,18 @@ def _slack_config(reminder_interval: float = 60.0):
 
 @slack.command(name="loadtest")
 @click.option("--url", default="http://127.0.0.1:3000/slack/events", show_default=True, help="The running app.")
-@click.option("--requests", "total", default=200, show_default=True, type=click.IntRange(1, 100_000))
-@click.option("--concurrency", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option(
+    "--requests", "total", default=200, show_default=True, type=click.IntRange(1, 100_000), help="Checks to send."
+)
+@click.option(
+    "--concurrency", default=20, show_default=True, type=click.IntRange(1, 1000), help="Requests in flight at once."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def slack_loadtest(url: str, total: int, concurrency: int, as_json: bool) -> None:
-    """Send signed /rapport checks to a running app and print ack latency (signs with SLACK_SIGNING_SECRET)."""
+    """Load-test a running Slack app; print ack latency.
+
+    Sends /rapport checks signed with SLACK_SIGNING_SECRET.
+    """
     from bot import settings
     from bot.tools.slack_load import run_load
 

@@ -136,23 +136,23 @@ def migration_state(engine: Engine) -> tuple[set[str], set[str], set[str]]:
     return current, set(script.get_heads()), {rev.revision for rev in script.walk_revisions()}
 
 
-def check_version(engine: Engine) -> None:
-    """Refuse a database written by a newer Rapport (a migration this copy does not know)."""
+def check_version(engine: Engine) -> bool:
+    """Refuse a database written by a newer Rapport (a migration this copy does not know); True when the
+    database is at this Rapport's heads already (nothing to migrate)."""
     current, heads, known = migration_state(engine)
     if current - known:
         raise LedgerError(
             f"the database is at migration {', '.join(sorted(current))}, newer than this Rapport "
             f"(latest {', '.join(sorted(heads))}); upgrade Rapport"
         )
+    return current == heads
 
 
 def open_ledger(url: str) -> sessionmaker[Session]:
     """Connect, refuse newer databases, migrate (only when behind), and return a session factory."""
     engine = make_engine(url)
     try:
-        check_version(engine)
-        current, heads, _ = migration_state(engine)
-        if current != heads:  # a database at the head is only read: a read-only file works for reading
+        if not check_version(engine):  # a database at the head is only read: a read-only file works for reading
             upgrade(engine)
     except SQLAlchemyError as exc:
         raise LedgerError(f"cannot use the database {make_url(url).render_as_string()}: {describe(exc)}") from None

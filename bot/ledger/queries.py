@@ -228,7 +228,8 @@ def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, ch
     """Log outreach; one chain of follow-ups per contact. The score comes from ``fields`` or the user's check.
 
     The same send logged twice within ``SAME_SEND`` (a menu and a command) is one outreach: the second fills in
-    what the first lacked. A newer outreach ends the contact's pending follow-ups (``replaced``) and starts the
+    what the first lacked (unless the contact replied in between: then it is a new message). A newer outreach
+    ends the contact's pending follow-ups (``replaced``) and starts the
     chain again from follow-up #1; an older one (logged late) is recorded and leaves the chain as it is.
     """
     owner = repo.get_or_create_user(session, user, at)
@@ -241,6 +242,10 @@ def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, ch
     same = session.scalar(
         select(Outreach).where(*mine, Outreach.at.between(at - SAME_SEND, at + SAME_SEND)).order_by(Outreach.at)
     )
+    if same is not None and session.scalar(  # a reply in between makes this a new message, not the same send
+        select(func.count(Reply.id)).where(Reply.owner_id == owner.id, Reply.contact_id == who.id, Reply.at >= same.at)
+    ):
+        same = None
     if same is not None:
         for name, value in fields.items():
             if value is not None and getattr(same, name) is None:

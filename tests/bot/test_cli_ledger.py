@@ -93,7 +93,7 @@ def test_read_only_database_is_one_clear_line(rapport, tmp_path):
 
 
 def test_daily_digest_from_the_command_line(rapport):
-    assert "daily digest: True" in rapport("settings", "--daily-digest").stdout
+    assert "daily digest: on" in rapport("settings", "--daily-digest").stdout
     rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00")
     rapport("log", "sent", "Lee", "--at", "2026-11-02T10:30")
     r = rapport("remind", "--now", "2026-11-05T12:00")
@@ -169,7 +169,7 @@ def test_remind_takes_only_the_terminal_users_reminders(rapport, tmp_path):
 def test_an_in_memory_database_is_refused(url):
     env = {**os.environ, "RAPPORT_DATABASE_URL": url}
     r = subprocess.run([*CMD, "log", "sent", "Dana"], capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 1 and r.stderr.startswith("rapport: RAPPORT_DATABASE_URL is an in-memory SQLite database")
+    assert r.returncode == 2 and r.stderr.startswith("rapport: RAPPORT_DATABASE_URL is an in-memory SQLite database")
 
 
 def test_a_missing_folder_is_named_and_reading_commands_work_read_only(rapport, tmp_path):

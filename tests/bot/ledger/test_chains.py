@@ -66,6 +66,16 @@ def test_the_menu_and_the_command_for_one_send_are_one_outreach(coach):
     assert later.follow_up_due == utc(2026, 11, 5, 10, 16)
 
 
+def test_a_reply_in_between_makes_the_next_send_a_new_message(coach):
+    """Sent, they replied, sent again five minutes later: a new outreach with its own follow-up (not merged)."""
+    coach.record_outreach(ME, "Dana", utc(2026, 11, 2, 10, 0))
+    coach.record_reply(ME, "Dana", utc(2026, 11, 2, 10, 2), utc(2026, 11, 2, 10, 2))
+    again = coach.record_outreach(ME, "Dana", utc(2026, 11, 2, 10, 5))
+    assert again.follow_up_due == utc(2026, 11, 5, 10, 5)
+    [contact] = coach.export(ME)["contacts"]
+    assert len(contact["outreach"]) == 2
+
+
 def test_an_older_outreach_logged_late_leaves_the_chain_alone(coach):
     coach.record_outreach(ME, "Ola", utc(2026, 11, 5, 10, 0))
     late = coach.record_outreach(ME, "Ola", utc(2026, 11, 1, 10, 0))

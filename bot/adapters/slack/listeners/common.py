@@ -70,8 +70,9 @@ def apology(exc: Exception, what: str) -> str:
 
 def logged_text(logged: Logged) -> str:
     """After logging outreach, with the follow-up date in the reader's own time zone (Slack date formatting)."""
-    due = f"<!date^{int(logged.follow_up_due.timestamp())}^{{date_short_pretty}}|{logged.follow_up_due:%a %d %b}>"
-    return wording.logged_text(logged.contact, due if logged.follow_up_due else None)
+    at = logged.follow_up_due
+    due = f"<!date^{int(at.timestamp())}^{{date_short_pretty}}|{at:%a %d %b}>" if at is not None else None
+    return wording.logged_text(logged.contact, due)
 
 
 def from_ts(ts: str) -> datetime:

@@ -1,0 +1,76 @@
+"""``rapport bench startup``: how long commands take from a fresh process, as ratios to ``python -c pass``."""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import click
+
+from bot.cli.model import bench
+
+#: The commands timed: (label, arguments after ``rapport``, standard input).
+COMMANDS = (
+    ("python -c pass", None, None),
+    ("rapport --help", ["--help"], None),
+    ("rapport --version", ["--version"], None),
+    ("rapport log show", ["log", "show"], None),
+    ("rapport followups", ["followups"], None),
+    ("rapport chat (to its prompt, then Ctrl-D)", ["chat"], ""),
+    ('rapport check "..."', ["check", "Hi Dana, how did you pick your first metric?"], None),
+)
+
+
+def _seconds(argv: list[str], stdin: str | None, env: dict[str, str]) -> float:
+    """Wall time of one run of ``argv`` in a fresh process, in seconds; exits 1 if the run fails."""
+    started = time.perf_counter()
+    r = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=300)
+    elapsed = time.perf_counter() - started
+    if r.returncode != 0:
+        raise click.ClickException(f"{' '.join(argv)} failed: {r.stderr.strip()[-300:]}")
+    return elapsed
+
+
+def run(repeats: int = 5) -> list[dict]:
+    """Median and first (cold-ish: the process's first run) wall time, in ms, of each command in ``COMMANDS``
+    over ``repeats`` fresh processes, on a temporary SQLite ledger, with the ratio of the median to
+    ``python -c pass``."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{folder}/bench.db", "NO_COLOR": "1"}
+        rows = []
+        for label, args, stdin in COMMANDS:
+            argv = [sys.executable, "-c", "pass"] if args is None else [sys.executable, "-m", "bot", *args]
+            times = [_seconds(argv, stdin, env) for _ in range(repeats)]
+            rows.append({"command": label, "first_ms": times[0] * 1000, "median_ms": statistics.median(times) * 1000})
+    base = rows[0]["median_ms"]
+    for row in rows:
+        row["ratio"] = row["median_ms"] / base
+    return rows
+
+
+def report(rows: list[dict]) -> str:
+    """The figures as a table: median and first run in ms, and the ratio to ``python -c pass``."""
+    lines = [f"{'command':44} {'median':>9} {'first':>9} {'ratio':>7}"]
+    for r in rows:
+        lines.append(f"{r['command']:44} {r['median_ms']:7.0f}ms {r['first_ms']:7.0f}ms {r['ratio']:6.1f}x")
+    lines.append(f"cpus: {os.cpu_count()}")
+    return "\n".join(lines)
+
+
+@bench.command(name="startup")
+@click.option("--repeats", default=5, show_default=True, type=click.IntRange(1, 100), help="Runs per command.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def bench_startup(repeats: int, as_json: bool) -> None:
+    """Time commands from a fresh process (ratios to 'python -c pass').
+
+    \b
+    Example:
+      rapport bench startup --repeats 5
+    """
+    rows = run(repeats)
+    click.echo(json.dumps(rows, indent=2) if as_json else report(rows))

@@ -1,0 +1,223 @@
+"""What each command imports (``python -X importtime``), the extras, and the terminal niceties that need a pty:
+line editing in ``rapport chat``, the hint of ``check -`` and the progress bar of ``eval``."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+HEAVY = {"sklearn", "scipy", "slack_bolt", "slack_sdk", "discord", "aiohttp", "gunicorn", "psycopg"}
+
+
+def imported(*args: str, tmp_path: Path, stdin: str = "") -> set[str]:
+    """Top-level packages ``rapport ARGS`` imports, from ``python -X importtime`` (the command must exit 0)."""
+    env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}", "NO_COLOR": "1"}
+    r = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "bot", *args],
+        input=stdin.encode(),
+        capture_output=True,
+        env=env,
+        timeout=120,
+    )
+    assert r.returncode == 0, r.stderr.decode()[-2000:]
+    names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", r.stderr.decode(), flags=re.M)
+    assert names, "python -X importtime printed nothing"
+    return {name.split(".")[0] for name in names}
+
+
+def test_help_and_version_import_neither_the_model_nor_the_database(tmp_path):
+    for args in (["--help"], ["--version"], []):
+        loaded = imported(*args, tmp_path=tmp_path)
+        assert not loaded & (HEAVY | {"sqlalchemy", "alembic", "numpy", "pydantic"}), (args, loaded)
+
+
+@pytest.mark.parametrize(
+    "args", [["settings"], ["log", "show"], ["followups"], ["export"], ["log", "sent", "Dana"], ["stats"]]
+)
+def test_ledger_commands_import_no_model_and_no_chat_sdk(tmp_path, args):
+    loaded = imported(*args, tmp_path=tmp_path)
+    assert "sqlalchemy" in loaded  # the check can see a heavy import: the ledger's own
+    assert not loaded & (HEAVY | {"numpy"}), loaded & HEAVY
+
+
+def test_chat_opens_without_loading_the_model(tmp_path):
+    assert not imported("chat", tmp_path=tmp_path, stdin="stats\nfollowups\n") & (HEAVY | {"numpy"})
+
+
+def test_the_plain_install_is_the_terminal_and_the_extras_add_the_rest():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    base = " ".join(project["dependencies"]).lower()
+    for sdk in ("slack-bolt", "slack-sdk", "discord.py", "gunicorn", "psycopg", "aiohttp"):
+        assert sdk not in base, sdk
+    extras = project["optional-dependencies"]
+    assert any("slack-bolt" in d for d in extras["slack"]) and any("gunicorn" in d for d in extras["slack"])
+    assert any("discord.py" in d for d in extras["discord"]) and any("psycopg" in d for d in extras["postgres"])
+    assert extras["all"] == ["rapport[slack,discord,postgres]"] and "rapport[all]" in extras["dev"]
+
+
+def test_a_missing_extra_is_one_line_naming_it(monkeypatch, capsys):
+    from bot.cli import main
+
+    for module, args, extra in (("slack_bolt", ["slack"], "slack"), ("discord", ["discord"], "discord")):
+        monkeypatch.setitem(sys.modules, module, None)  # find_spec answers None: as if not installed
+        with pytest.raises(SystemExit) as exit_:
+            main.main(args, prog_name="rapport")
+        err = capsys.readouterr().err
+        assert exit_.value.code == 1 and err.count("\n") == 1, err
+        assert f"the '{extra}' extra" in err and f"pip install '.[{extra}]'" in err
+
+
+def test_a_postgresql_url_without_the_driver_names_the_postgres_extra(monkeypatch, capsys):
+    from bot.cli import main
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)
+    monkeypatch.setenv("RAPPORT_DATABASE_URL", "postgresql+psycopg://u:p@127.0.0.1:1/db")
+    with pytest.raises(SystemExit) as exit_:
+        main.main(["followups"], prog_name="rapport")
+    assert exit_.value.code == 1 and "the 'postgres' extra" in capsys.readouterr().err
+
+
+# -- on a terminal ------------------------------------------------------------------------------------------
+
+
+def _own_terminal() -> None:
+    """In the child: a new session whose controlling terminal is the pty on standard input."""
+    os.setsid()
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+
+class Terminal:
+    """``rapport ARGS`` on a pseudo-terminal: ``send`` keys, ``expect`` output within a deadline."""
+
+    def __init__(self, *args: str, tmp_path: Path):
+        env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'tty.db'}", "TERM": "xterm"}
+        env["XDG_DATA_HOME"] = str(tmp_path / "data")
+        self.fd_parent, fd_child = pty.openpty()
+        fcntl.ioctl(fd_child, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))  # 80 x 24, like a terminal
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            stdin=fd_child,
+            stdout=fd_child,
+            stderr=fd_child,
+            env=env,
+            preexec_fn=_own_terminal,  # so Ctrl-C on it is a SIGINT to the command, as in a real terminal
+        )
+        os.close(fd_child)
+        self.seen = ""
+
+    def send(self, keys: str) -> None:
+        os.write(self.fd_parent, keys.encode())
+
+    def expect(self, text: str, timeout: float = 30.0) -> str:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"timed out waiting for {text!r}; the terminal shows:\n{self.seen[-1500:]}")
+            if select.select([self.fd_parent], [], [], left)[0]:
+                try:
+                    self.seen += os.read(self.fd_parent, 4096).decode("utf-8", "replace")
+                except OSError:  # the child closed the terminal
+                    break
+        assert text in self.seen, self.seen[-1500:]
+        return self.seen
+
+    def expect_prompt(self, n: int) -> None:
+        """Wait until the chat prompt has been shown ``n`` times (so keys are not typed ahead of it)."""
+        deadline = time.monotonic() + 30
+        while self.seen.count("rapport> ") < n and time.monotonic() < deadline:
+            self.expect("rapport> ", timeout=max(0.01, deadline - time.monotonic()))
+            if self.seen.count("rapport> ") < n and select.select([self.fd_parent], [], [], 0.5)[0]:
+                self.seen += os.read(self.fd_parent, 4096).decode("utf-8", "replace")
+        assert self.seen.count("rapport> ") >= n, self.seen[-1500:]
+
+    def exit_code(self) -> int:
+        try:
+            return self.proc.wait(timeout=30)
+        finally:
+            os.close(self.fd_parent)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def terminal(tmp_path):
+    opened = []
+
+    def start(*args: str) -> Terminal:
+        opened.append(Terminal(*args, tmp_path=tmp_path))
+        return opened[-1]
+
+    yield start
+    for t in opened:
+        t.close()
+
+
+def test_chat_has_line_editing_history_and_leaves_on_ctrl_d(terminal):
+    chat = terminal("chat")
+    chat.expect("rapport> ")
+    chat.send("sent dana\r")
+    chat.expect("remind you to follow up with dana")
+    chat.expect_prompt(2)
+    chat.send("replied dna\x1b[D\x1b[Da\r")  # two steps left, then an "a": "replied dana"
+    chat.expect("dana replied")
+    chat.expect_prompt(3)
+    chat.send("\x1b[A\x1b[A\r")  # two steps up the history: "sent dana" again
+    chat.expect_prompt(4)
+    assert chat.seen.count("remind you to follow up with dana") == 2 and "^[[" not in chat.seen
+    chat.send("\x04")  # Ctrl-D
+    assert chat.exit_code() == 0
+
+
+def test_chat_leaves_on_ctrl_c_with_exit_0(terminal):
+    chat = terminal("chat")
+    chat.expect("rapport> ")
+    chat.send("\x03")
+    assert chat.exit_code() == 0 and "Aborted" not in chat.seen and "Traceback" not in chat.seen
+
+
+def test_check_dash_on_a_terminal_says_how_to_end_the_input(terminal):
+    check = terminal("check", "-")
+    check.expect("Ctrl-D")
+    check.send("Hi Dana, how did you choose your first metric?\r\x04")
+    check.expect("Pitch score")
+    assert check.exit_code() == 0
+
+
+def test_eval_shows_a_progress_bar_on_a_terminal_only(terminal, tmp_path):
+    data = str(ROOT / "tests" / "data" / "unseen.jsonl")
+    run = terminal("eval", data)
+    run.expect("precision")
+    assert run.exit_code() == 0 and re.search(r"checking: +\d+%\|", run.seen), run.seen[:500]
+    piped = subprocess.run([sys.executable, "-m", "bot", "eval", data], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and "checking" not in piped.stderr and "%|" not in piped.stdout
+
+
+def test_bench_startup_reports_ratios_to_python_c_pass():
+    r = subprocess.run(
+        [sys.executable, "-m", "bot", "bench", "startup", "--repeats", "1", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    rows = {row["command"]: row for row in json.loads(r.stdout)}
+    assert rows["python -c pass"]["ratio"] == 1.0
+    assert rows["rapport --help"]["median_ms"] > 0 and rows['rapport check "..."']["ratio"] > 1
