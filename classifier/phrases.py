@@ -94,19 +94,29 @@ _ING_NOUNS = _words(
 #: "long"); phrases of two or three words and acronyms need no list.
 TOPIC_WORDS = _words(
     """
-    accessibility accounting analytics api apis architecture automation backend billing blog bootcamp branding
-    budget budgets burnout business career careers churn cloud coaching code codebase community compliance
-    conference content contracts costs course curriculum customers dashboard dashboards data database design
-    devops docs documentation ecommerce editing engineering events finance fitness founders frontend fundraising
-    funding grants growth hackathon health hiring hosting illustration infrastructure internship interviews
-    inventory investors invoicing kubernetes launch leadership learning legal logistics management manufacturing
-    marketing mentoring mentorship migration mobile moderation music networking newsletter nonprofit observability
-    onboarding operations outreach packaging parenting partnerships payments payroll performance photography
-    pipeline podcast podcasts portfolio pricing privacy product production productivity prototyping publishing
-    recruiting refactoring relocation research retention revenue roadmap robotics sales scaling scheduling
-    security seo shipping sourcing sponsorship sponsorships startup startups storage strategy streaming students
-    support sustainability teaching testing tooling training translation travel tutoring volunteers volunteering
-    website weddings wellness workflow workflows workshop workshops writing
+    abstract accessibility accounting acquisition agency album analysis analytics anniversary api apis app
+    architecture art article audience automation baby backend bakery billing birthday blog board boiler
+    bookkeeping books bootcamp branding bread budget budgets bug bugs burnout business cake camera cameras
+    campaign career careers channel chapter churn classroom climbing clinic cloud coaching code codebase coffee
+    cofounder cofounders commission commissions community compliance conference content contracts costs course
+    curriculum customers cycling dashboard dashboards data database dataset deployment design devops docs
+    documentation dog donor donors ecommerce editing engineering episode equity essay essays events exam exams
+    family feature features festival finance fitness followers forum founders framework frontend funding
+    fundraiser fundraising gala gallery game garden grant grants growth gym hackathon health hiking hiring
+    hosting house illustration impact incident infrastructure insurance internship interviews inventory
+    investors invoice invoices invoicing job jobs keynote kids kubernetes lab labs launch layoff layoffs
+    leadership learning lease legal lesson lessons library listing logistics logo management manufacturing
+    marathon market marketing meetup meetups mentoring mentorship menu microscope migration mobile mod
+    moderation mods mortgage music networking newsletter nonprofit novel nursing observability office onboarding
+    operations outage outreach package packaging panel paper papers parenting parents partnerships patients
+    payments payroll performance photographers photography photos pipeline plumbing podcast podcasts portfolio
+    preprint pricing privacy product production productivity prototyping publishing puppy race rebrand recipe
+    recovery recruiting refactoring relocation rent repository research retention revenue roadmap robotics role
+    roles salary sales savings scaling scheduling school science security seo server shipping shop song sourcing
+    sourdough sponsor sponsorship sponsorships stall startup startups statistics storage strategy streaming
+    students studio support sustainability talks taxes teachers teaching tenants testing therapy thesis thread
+    tooling training translation travel trip tutorials tutoring venue video videos visa viva volunteering
+    volunteers website weddings wellness workflow workflows workshop workshops writing
     """
 )
 
