@@ -178,7 +178,7 @@ def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: flo
         notes.append(TOO_SHORT)
     # Key phrases of a language the rules do not read, or of a draft too short to judge, make nonsense questions:
     # ask the general ones.
-    plain = questions.Reading(draft.own, "catch_up", (), False, False)
+    plain = questions.Reading(draft.own, "catch_up", (), False)
     reading = questions.read(draft.own, found) if english and label != "unscored" else plain
     intent = questions.effective_intent(reading, label)
     suggested = questions.suggest(reading, label)

@@ -45,29 +45,13 @@ class Reading:
     """What a draft is doing and what it is about.
 
     ``intent`` is a key of ``PATTERNS``; ``phrases`` are up to three key phrases, best first; ``has_question``
-    is true when the draft asks anything; ``selling`` when a selling phrase rule fired.
+    is true when the draft asks anything.
     """
 
     text: str
     intent: str
     phrases: tuple[str, ...]
     has_question: bool
-    selling: bool
-
-
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_CLOSED_START = re.compile(
-    r"^\W*(?:(?:hey|hi|hello|so|quick q|btw|also|and|but|ok|okay|honestly|curious)\b[\s,!:.-]*)*(?:"
-    + "|".join(CLOSED_OPENERS)
-    + r"|any chance|how about|what about)\b",
-    re.IGNORECASE,
-)
-
-
-def closed_questions(text: str) -> list[str]:
-    """Questions in the draft that can be answered with yes or no."""
-    questions = (s.strip() for s in _SENTENCE.findall(text) if s.rstrip().endswith("?"))
-    return [q for q in questions if _CLOSED_START.match(q)]
 
 
 def read(text: str, found: cues.Cues | None = None) -> Reading:
@@ -79,7 +63,7 @@ def read(text: str, found: cues.Cues | None = None) -> Reading:
     low = lower(text)
     intent = next((name for name, pattern in _INTENT_RE if pattern.search(low)), "catch_up")
     selling = any(found.counts[r] for r in SELLING_REASONS)
-    return Reading(text, intent, key_phrases(text, selling), "?" in text, selling)
+    return Reading(text, intent, key_phrases(text, selling), "?" in text)
 
 
 def _the(phrase: str) -> str:

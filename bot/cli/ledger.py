@@ -230,13 +230,18 @@ def done(contact: str, user: str | None) -> None:
 @user_option
 @ledger_errors
 def snooze(contact: str, days: str, now: str | None, user: str | None) -> None:
-    """Push CONTACT's pending reminders back by a few days (from when they were due, or from now if later)."""
+    """Push CONTACT's pending reminders back by a few days.
+
+    They move from when they were due, or from now if that is later.
+    """
     if not days.strip().isdigit():
-        fail(SNOOZE_DAYS_ERROR)
+        fail(f"invalid value for '--days': {SNOOZE_DAYS_ERROR}")
     try:
         moved = ledger_coach().snooze(local_user(user), contact, int(days), parse_time(now))
-    except (UnknownContactError, ValueError) as exc:
+    except UnknownContactError as exc:
         fail(str(exc))
+    except ValueError as exc:
+        fail(f"invalid value for '--days': {exc}" if str(exc) == SNOOZE_DAYS_ERROR else str(exc))
     if not moved:
         click.echo(f"Nothing pending for {contact}.")
         return

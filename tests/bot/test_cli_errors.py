@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import main
 from bot.cli.base import RapportGroup
+from bot.types import SNOOZE_DAYS_ERROR
 from tests.bot.test_cli import CMD
 
 
@@ -142,7 +143,7 @@ def test_chat_answers_an_absurd_snooze_an_unknown_word_and_a_pasted_draft_in_one
     r = rapport("chat", stdin=typed.encode())
     out = r.stdout.decode()
     assert r.returncode == 0 and r.stderr == b"" and "Traceback" not in out, r.stderr
-    assert "too far ahead" in out and "Reached 1, 0 replied" in out  # the session went on
+    assert SNOOZE_DAYS_ERROR in out and "Reached 1, 0 replied" in out  # the session went on
     unknown = [line for line in out.splitlines() if "blah" in line]
     assert len(unknown) == 1 and "`help`" in unknown[0] and "Commands" not in out
     assert "Pitch score" in out and "reads as a pitch" in out  # the draft, pasted without /rapport, was checked

@@ -138,7 +138,7 @@ def test_snooze_and_reply_mistakes_are_one_line(rapport):
     rapport("log", "sent", "Finn", "--at", "2026-03-10T12:00Z")
     for days in ("0", "-2", "366", "3000000", "two"):
         r = rapport("snooze", "Finn", "--days", days, "--now", "2026-03-10T13:00Z")
-        assert r.returncode == 2 and r.stderr == f"rapport: {SNOOZE_DAYS_ERROR}\n", days
+        assert r.returncode == 2 and r.stderr == f"rapport: invalid value for '--days': {SNOOZE_DAYS_ERROR}\n", days
     r = rapport("snooze", "Finn", "--days", "1", "--now", "2026-03-10T13:00Z")
     assert "the next is due Sat 14 Mar 2026 12:00 UTC" in r.stdout
     r = rapport("log", "replied", "Finn", "--at", "1999-01-01")

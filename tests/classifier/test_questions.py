@@ -43,12 +43,6 @@ def test_a_celebration_gets_no_work_questions():
         assert not any(word in q for word in ("work", "quarter", "team", "pipeline")), q
 
 
-def test_closed_questions_are_found():
-    assert questions.closed_questions("hey, are you free for a call? what do you think") == [
-        "hey, are you free for a call?"
-    ]
-
-
 def test_tip_follows_the_most_important_reason_and_what_the_draft_does():
     asked = read("how was the trip?")
     told = read("the trip was great, thanks for the tips")
