@@ -5,7 +5,7 @@ stand-ins refuse what the real APIs would and answer in the shapes they publish.
   ``type``) and its success response schema.
 - Discord: ``discord/openapi.json`` (OpenAPI 3.1): each route, its JSON request body schema, its 200 schema.
 
-Where the folder is absent, ``SPECS`` is None and the stand-ins check nothing more than before; the spec tests
+Where the folder is absent (or jsonschema is not installed), ``SPECS`` is None and the stand-ins check nothing more than before; the spec tests
 skip with ``MISSING`` as the reason. ``RAPPORT_SPECS_DIR`` points elsewhere.
 """
 
@@ -17,12 +17,20 @@ import re
 from functools import cache
 from pathlib import Path
 
-from jsonschema import Draft4Validator, Draft202012Validator
+try:
+    from jsonschema import Draft4Validator, Draft202012Validator
+except ImportError:  # the stand-ins also run where only the app is installed (deploy/smoke's containers)
+    Draft4Validator = Draft202012Validator = None
 
 ROOT = Path(__file__).resolve().parents[2]
 _FOLDER = Path(os.environ.get("RAPPORT_SPECS_DIR") or ROOT.parent / "shared" / "specs")
-SPECS: Path | None = _FOLDER if (_FOLDER / "slack" / "web-api-openapi-v2.json").is_file() else None
-MISSING = f"the platforms' API descriptions are not at {_FOLDER} (CI has them; see shared/specs/README.md)"
+_FOUND = (_FOLDER / "slack" / "web-api-openapi-v2.json").is_file() and Draft4Validator is not None
+SPECS: Path | None = _FOLDER if _FOUND else None
+MISSING = (
+    f"the platforms' API descriptions are not at {_FOLDER} (CI has them; see shared/specs/README.md)"
+    if Draft4Validator is not None
+    else "jsonschema is not installed (pip install -e '.[dev]')"
+)
 
 #: The JSON types each OpenAPI 2 parameter type accepts, and how a form value (always a string) must look.
 _FORM = {
