@@ -5,7 +5,8 @@ stand-ins refuse what the real APIs would and answer in the shapes they publish.
   ``type``) and its success response schema.
 - Discord: ``discord/openapi.json`` (OpenAPI 3.1): each route, its JSON request body schema, its 200 schema.
 
-Where the folder is absent (or jsonschema is not installed), ``SPECS`` is None and the stand-ins check nothing more than before; the spec tests
+Where the folder is absent (or jsonschema is not installed), ``SPECS`` is None and the stand-ins check nothing
+more than before; the spec tests
 skip with ``MISSING`` as the reason. ``RAPPORT_SPECS_DIR`` points elsewhere.
 """
 
