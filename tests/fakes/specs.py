@@ -6,8 +6,7 @@ stand-ins refuse what the real APIs would and answer in the shapes they publish.
 - Discord: ``discord/openapi.json`` (OpenAPI 3.1): each route, its JSON request body schema, its 200 schema.
 
 Where the folder is absent (or jsonschema is not installed), ``SPECS`` is None and the stand-ins check nothing
-more than before; the spec tests
-skip with ``MISSING`` as the reason. ``RAPPORT_SPECS_DIR`` points elsewhere.
+more than before; the spec tests skip with ``MISSING`` as the reason. ``RAPPORT_SPECS_DIR`` points elsewhere.
 """
 
 from __future__ import annotations
