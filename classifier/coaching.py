@@ -73,10 +73,10 @@ def too_short(draft: Draft, found: cues.Cues) -> bool:
 
 
 def is_english(model: PitchModel, found: cues.Cues) -> bool:
-    """Whether the rules and the model can read the draft: a salesy phrase was found (the rules are English), or
-    at least half of its words (after Unicode normalisation) are in the model's English word vocabulary, or the
-    common-function-word test (``signals.looks_english``) passes. Drafts of fewer than four words count as
-    English."""
+    """Whether the rules and the model can read the draft. Not when most of its letters are in another script
+    (Japanese, Arabic, Cyrillic, ...). Otherwise yes when it has fewer than four words, a salesy phrase was found
+    (the rules are English), the common-function-word test (``signals.looks_english``) passes, or at least half
+    of its words (after Unicode normalisation) are in the model's word vocabulary."""
     ws = found.words
     letters = [c for w in ws for c in w]
     if letters and sum(c.isascii() for c in letters) / len(letters) < 0.5:
