@@ -9,6 +9,7 @@ import os
 import pty
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -95,9 +96,12 @@ def test_a_postgresql_url_without_the_driver_names_the_postgres_extra(monkeypatc
 
 
 def _own_terminal() -> None:
-    """In the child: a new session whose controlling terminal is the pty on standard input."""
+    """In the child: a new session whose controlling terminal is the pty on standard input, with Ctrl-C's signal
+    at its default as an interactive shell gives a foreground command (a test run started in the background, as
+    CI may, inherits SIGINT ignored, and Python then never raises KeyboardInterrupt)."""
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 class Terminal:
