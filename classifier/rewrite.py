@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from classifier.text import MAX_CHARS, Draft
+from classifier.text import EMOJI_CODE, MAX_CHARS, Draft
 from classifier.verdict import Flag
 
 #: Flag reasons whose sentence is taken out of the rewrite.
@@ -45,7 +45,6 @@ _OFFERING = re.compile(
     r"(?:recruiter|founder|consultant|coach|freelancer|designer|developer|sdr|ae))\b",
     re.I,
 )
-_EMOJI_CODE = re.compile(r":[a-z0-9_+-]{2,}:")
 _CLOSED_ASK = re.compile(
     r"^\s*(?:(?:so|and|but|also|btw)\W+)?(?:would|could|can|are|do|does|is|will|want|wanna|interested|open|free|"
     r"any chance|worth|mind if|shall|should)\b", re.I
@@ -68,7 +67,7 @@ def rewrite(draft: Draft, flags: list[Flag], question: str) -> str:
         start = m.end()
     kept: list[str] = []
     for s in _SENTENCE.finditer(own, start):
-        sentence = " ".join(_EMOJI_CODE.sub(" ", s.group()).split())
+        sentence = " ".join(EMOJI_CODE.sub(" ", s.group()).split())
         if not sentence or len(sentence.split()) < 3:
             continue
         if s.end() == len(own) and len(own) >= MAX_CHARS:  # the draft was cut here: not a sentence of its own
@@ -76,6 +75,8 @@ def rewrite(draft: Draft, flags: list[Flag], question: str) -> str:
         flagged = any(f.start < s.end() and s.start() < f.end and f.reason in REMOVED_REASONS for f in flags)
         if flagged or _OFFERING.search(sentence) or (sentence.endswith("?") and _CLOSED_ASK.match(sentence)):
             continue
+        if sentence[:1].islower() and not sentence[1:2].isupper():  # it now follows the question: a new sentence
+            sentence = sentence[:1].upper() + sentence[1:]
         kept.append(sentence if sentence[-1] in ".!?" else sentence + ".")
         if len(kept) == KEEP_SENTENCES:
             break

@@ -29,7 +29,7 @@ MENTION = re.compile(
 # Slack's link markup ``<https://x.io|label>`` and a bare ``<https://x.io>``.
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>", re.I)
 # ``:emoji_name:`` and Discord's custom emoji ``<:name:123>`` / ``<a:name:123>``; Discord timestamps ``<t:1:R>``.
-_EMOJI_CODE = re.compile(r"<a?:\w+:\d+>|(?<![\w:]):[a-z0-9_+-]{2,}:(?![\w:])|<t:\d+(?::[a-z])?>", re.I)
+EMOJI_CODE = re.compile(r"<a?:\w+:\d+>|(?<![\w:]):[a-z0-9_+-]{2,}:(?![\w:])|<t:\d+(?::[a-z])?>", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 
 
@@ -55,7 +55,7 @@ def for_model(text: str) -> str:
     ``:emoji:``, Discord's custom emoji and timestamps) reduced to plain words, links and mentions as placeholder
     words."""
     text = _SLACK_LINK.sub(lambda m: f" {m.group(1)} {m.group(2) or ''} ", text)
-    text = _EMOJI_CODE.sub(" ", text)
+    text = EMOJI_CODE.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = URL.sub(" linkurl ", text)
     text = MENTION.sub(" atmention ", text)

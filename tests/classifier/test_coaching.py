@@ -129,7 +129,13 @@ def test_pitches_get_a_question_led_rewrite(model):
 def test_rewrite_drops_quotes_code_and_yes_no_asks():
     draft = prepare('hey! "Book a demo today and save 20% on seats" was in my inbox. Are you free Friday?')
     out = rewrite(draft, [], "What are you working on this month?")
-    assert out == "hey! What are you working on this month? was in my inbox."
+    assert out == "hey! What are you working on this month? Was in my inbox."
+
+
+def test_the_rewrite_keeps_clock_times_and_drops_emoji_codes():
+    draft = prepare("Hi Sam, the standup moved to 10:30:45 tomorrow. :tada: <a:party:123> Thanks for the quick fix!")
+    out = rewrite(draft, [], "What are you working on?")
+    assert out == "Hi Sam, what are you working on? The standup moved to 10:30:45 tomorrow. Thanks for the quick fix!"
 
 
 def test_no_flag_on_a_lone_greeting_or_function_word(model, unseen):
