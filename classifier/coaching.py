@@ -78,8 +78,8 @@ def is_english(model: PitchModel, found: cues.Cues) -> bool:
     (the rules are English), the common-function-word test (``signals.looks_english``) passes, or at least half
     of its words (after Unicode normalisation) are in the model's word vocabulary."""
     ws = found.words
-    letters = [c for w in ws for c in w]
-    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.5:
+    letters = "".join(ws)
+    if letters and not letters.isascii() and sum(c.isascii() for c in letters) / len(letters) < 0.5:
         return False  # mostly another script (Japanese, Arabic, Cyrillic, ...)
     if len(ws) < 4 or found.flags or signals.looks_english(ws):
         return True

@@ -195,6 +195,16 @@ def _usable(tokens: list[str], plain: str, names: set[str]) -> bool:
     return not any(_is_name(t, plain) or _is_gerund(t) or (t.isupper() and len(t) > 5) for t in tokens)
 
 
+def _best(window: str, n: int = 10) -> list[str]:
+    """YAKE's ``n`` best phrases of ``window``, best first, the same on every call. yake_rust sums scores in
+    hash-map order, so equal scores come back a few ulps apart and tied phrases swap places from one call to
+    the next; scores are compared to 9 decimals here, ties broken by where the phrase first appears."""
+    scored = _extractor().get_n_best(window, n=n + 6)
+    low = window.lower()
+    ranked = sorted(scored, key=lambda ps: (round(ps[1], 9), low.find(ps[0].lower()), ps[0]))
+    return [phrase for phrase, _score in ranked[:n]]
+
+
 def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, ...]:
     """The key phrases of the draft's first ``KEY_PHRASE_WINDOW`` words, best first.
 
@@ -210,7 +220,7 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
     intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling else []
     window = " ".join(plain.split()[:KEY_PHRASE_WINDOW])
     out: list[str] = []
-    for phrase, _score in _extractor().get_n_best(window, n=10):
+    for phrase in _best(window):
         tokens = _TOKEN.findall(phrase)
         if not _usable(tokens, plain, names):
             continue

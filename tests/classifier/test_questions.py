@@ -52,3 +52,14 @@ def test_tip_follows_the_most_important_reason_and_what_the_draft_does():
     assert questions.tip("conversation", set(), read("congrats on the new role!")) == questions.TIP_CELEBRATE
     assert questions.tip("borderline", set()) == questions.TIP_BORDERLINE
     assert questions.tip("unscored", set()) == questions.TIP_UNSCORED
+
+
+def test_key_phrases_are_the_same_on_every_call():
+    # yake_rust's scores for tied phrases differ by a few ulps from call to call; the order must not.
+    from classifier.phrases import key_phrases
+
+    text = (
+        "Plan for the 2.0 release week, please shout if anything looks off:\n\n- Mon: feature freeze, branch cut\n"
+        "- Tue–Wed: RC1 to PyPI, call for testing (Oona)\n- Thu: docs freeze, migration guide final review (Nadia)"
+    )
+    assert len({key_phrases(text) for _ in range(60)}) == 1
