@@ -151,7 +151,11 @@ _PATTERNS: dict[str, list[str]] = {
 # several times faster than re.IGNORECASE. The "ex-Google" brag needs the capital, so it runs on the draft.
 # Each family is an ``Alternation`` (``classifier.scan``): the matches of ``re`` for the joined pattern, faster.
 _EX_COMPANY = re.compile(_PATTERNS["credential_brag"].pop(0))
-_COMPILED: dict[str, Alternation] = {reason: Alternation(patterns) for reason, patterns in _PATTERNS.items()}
+# Families of many rarely-present words are matched branch by branch (``fine``; ``tests/classifier/test_scan.py``).
+_FINE = frozenset({"call_to_action", "meeting_ask", "market_speak", "generic_flattery"})
+_COMPILED: dict[str, Alternation] = {
+    reason: Alternation(patterns, fine=reason in _FINE) for reason, patterns in _PATTERNS.items()
+}
 _LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -171,7 +175,8 @@ _ASKS_THEIR_VIEW = Alternation(
     r"recommendations|ideas|thoughts)|recs? for|recommendations? for|your (?:honest )?(?:take|thoughts|opinion|"
     r"advice|input|eyes)|gut check|sanity check|pick your brain|what do you (?:think|use|recommend|wish)|"
     r"how (?:do|did|would) you|what worked for you|what (?:did|do) you wish|am i (?:crazy|wrong|overthinking)|"
-    r"too (?:salesy|pushy|long|cheap|expensive)\?|feedback on|(?:honest|brutal) feedback|curious (?:how|what) you)"
+    r"too (?:salesy|pushy|long|cheap|expensive)\?|feedback on|(?:honest|brutal) feedback|curious (?:how|what) you)",
+    fine=True,
 )
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _FIRST_PERSON = Alternation(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b")

@@ -31,7 +31,7 @@ CLOSED_OPENERS: tuple[str, ...] = (
 _DATA = tomllib.loads((Path(__file__).parent / "questions.toml").read_text(encoding="utf-8"))
 #: Intents in priority order, each with the phrases that show it (matched on lower-cased text).
 INTENT_PATTERNS: tuple[tuple[str, str], ...] = tuple((i["name"], i["pattern"]) for i in _DATA["intents"])
-_INTENT_RE = tuple((name, Alternation(pattern)) for name, pattern in INTENT_PATTERNS)
+_INTENT_RE = tuple((name, Alternation(pattern, fine=True)) for name, pattern in INTENT_PATTERNS)
 #: Question patterns per intent: (with a key phrase ``{kp}``/``{the_kp}``, without one). All are open.
 PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     intent: (tuple(p["with_phrase"]), tuple(p["without"])) for intent, p in _DATA["patterns"].items()

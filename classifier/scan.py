@@ -126,9 +126,15 @@ def _presence(needs: frozenset[str]):
 
 class Alternation:
     """``re.compile(pattern, flags)`` for ``finditer``, ``findall``-counting and ``search``, faster (module
-    docstring). Raises ``ValueError`` for a pattern with capturing groups or one that can match empty text."""
+    docstring). Raises ``ValueError`` for a pattern with capturing groups or one that can match empty text.
 
-    def __init__(self, patterns: str | list[str], flags: int = 0) -> None:
+    ``fine=True`` compiles each literal-led branch on its own, each skipped unless its own literal is in the text:
+    best for rules that rarely match (few of many words present), worse for ones that match often (every match
+    costs a pass over the live branches).
+    """
+
+    def __init__(self, patterns: str | list[str], flags: int = 0, *, fine: bool = False) -> None:
+        self.fine = fine
         patterns = [patterns] if isinstance(patterns, str) else list(patterns)
         pattern = "|".join(f"(?:{p})" for p in patterns)
         self.reference = re.compile(pattern, flags)
@@ -145,9 +151,14 @@ class Alternation:
             sub = _sre_parse.SubPattern(state, data)
             if sub.getwidth()[0] == 0:
                 raise ValueError(f"Alternation needs alternatives that cannot match empty text: {pattern!r}")
-            compiled = _compile_led(data, state) or _sre_compile.compile(sub, state.flags)
-            needs = None if state.flags & re.IGNORECASE else _needs(data)
-            self._alts.append((_presence(needs) if needs and all(needs) else None, compiled))
+            led = _led(data[1:], state) if self.fine and data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
+            for seq in led or [data]:
+                if led is not None:
+                    compiled = _sre_compile.compile(_sre_parse.SubPattern(state, seq), state.flags)
+                else:
+                    compiled = _compile_led(data, state) or _sre_compile.compile(sub, state.flags)
+                needs = None if state.flags & re.IGNORECASE else _needs(seq)
+                self._alts.append((_presence(needs) if needs and all(needs) else None, compiled))
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
         """The matches ``re`` would give, in order (each a ``re.Match`` of one alternative)."""
