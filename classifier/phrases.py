@@ -137,6 +137,7 @@ _NAME_AFTER_GREETING = re.compile(
     r"\b(?i:hi|hey|hello|dear|morning|thanks|thank you|congrats),?\s+(?:(?i:dr|mr|ms|mrs|prof)\.?\s+)?([A-Z][\w'-]+)"
 )
 _TOKEN = re.compile(r"[\w'-]+")
+_WORD_START = re.compile(r"\w")
 # The sender's self-introduction ("I'm on the partnerships team at Ledgerly"): in a sales draft it names their
 # own team and company, not the reader's topic.
 _SELF_INTRO = re.compile(
@@ -170,7 +171,18 @@ def _is_name(token: str, text: str) -> bool:
     """A capitalised word (not an acronym) that is never at the start of a sentence in ``text``."""
     if not token[:1].isupper() or _is_acronym(token):
         return False
-    return all(not _at_sentence_start(text, m.start()) for m in re.finditer(rf"\b{re.escape(token)}\b", text))
+    return all(not _at_sentence_start(text, m.start()) for m in _whole_word(token).finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(token: str) -> re.Pattern[str]:
+    """``re.compile(rf"\\b{re.escape(token)}\\b")``, written to start with the token itself when it starts with a
+    word character (the look-behind then says what the leading ``\\b`` said), so ``re`` finds it with a
+    substring search instead of trying every position."""
+    escaped = re.escape(token)
+    if _WORD_START.match(token):
+        return re.compile(rf"{escaped}(?<!\w{escaped})\b")
+    return re.compile(rf"\b{escaped}\b")
 
 
 def _at_sentence_start(text: str, at: int) -> bool:
