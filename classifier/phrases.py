@@ -211,7 +211,7 @@ def _best(window: str, n: int = 10) -> list[str]:
     """YAKE's ``n`` best phrases of ``window``, best first, the same on every call. yake_rust sums scores in
     hash-map order, so equal scores come back a few ulps apart and tied phrases swap places from one call to
     the next; scores are compared to 9 decimals here, ties broken by where the phrase first appears."""
-    scored = _extractor().get_n_best(window, n=n + 6)
+    scored = _extractor().get_n_best(window, n=n + 3)
     low = window.lower()
     ranked = sorted(scored, key=lambda ps: (round(ps[1], 9), low.find(ps[0].lower()), ps[0]))
     return [phrase for phrase, _score in ranked[:n]]
