@@ -39,6 +39,7 @@ from classifier import Verdict
 
 if TYPE_CHECKING:
     from classifier import PitchModel
+    from classifier.fast import FastScorer
 
 __all__ = ["Coach", "Message", "Unavailable", "UnknownContactError"]
 
@@ -77,10 +78,10 @@ class Coach:
         return cls(model, open_ledger(database_url))
 
     @property
-    def model(self) -> PitchModel:
-        """The classifier (the shipped one unless given); loading it the first time takes a moment."""
+    def model(self) -> PitchModel | FastScorer:
+        """The classifier (the shipped one's fast scorer, ``classifier.load_checker``, unless given)."""
         if self._model is None:
-            self._model = classifier.load_model()
+            self._model = classifier.load_checker()
         return self._model
 
     @property

@@ -1,8 +1,9 @@
 """Coaching: turn the model's probability into a ``Verdict`` a person can act on.
 
 ``check(model, text)`` and ``check_many(model, texts)`` are pure: the same model and draft always give the
-same verdict. They use the estimator (``classifier.model.PitchModel``) for the probability, the phrase rules
-(``classifier.cues``) for the flags, ``classifier.questions`` for the questions and tip, and
+same verdict. ``model`` is a fitted ``PitchModel`` or its ``fast.FastScorer`` (what ``store.load_checker``
+gives: the same verdicts without importing scikit-learn). They use the model for the probability, the phrase
+rules (``classifier.cues``) for the flags, ``classifier.questions`` for the questions and tip, and
 ``classifier.rewrite`` for the question-led rewrite.
 """
 
@@ -13,14 +14,18 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from classifier import cues, fast, questions, rewrite, signals
-from classifier.model import PitchModel
 from classifier.text import Draft, prepare
 from classifier.verdict import Flag, Verdict
+
+if TYPE_CHECKING:  # scikit-learn is imported only by a caller that brings a PitchModel
+    from classifier.model import PitchModel
+
+    Model = PitchModel | fast.FastScorer
 
 #: The reason given when a draft reads as a pitch but no phrase can be pointed at.
 NO_SINGLE_PHRASE = "No single phrase stands out: the draft as a whole reads like the pitches Rapport has seen."
@@ -47,7 +52,7 @@ _WEAK = frozenset(
 )
 
 
-def label_for(model: PitchModel, probability: float) -> str:
+def label_for(model: Model, probability: float) -> str:
     """``pitch`` at or above ``model.pitch_threshold``, ``borderline`` from ``model.borderline_threshold``,
     else ``conversation``."""
     if probability >= model.pitch_threshold:
@@ -72,18 +77,18 @@ def too_short(draft: Draft, found: cues.Cues) -> bool:
     return len(found.words) <= 2 or (not content and len(found.words) <= 12)
 
 
-def is_english(model: PitchModel, found: cues.Cues) -> bool:
+def is_english(model: Model, found: cues.Cues) -> bool:
     """Whether the rules and the model can read the draft. Not when most of its letters are in another script
     (Japanese, Arabic, Cyrillic, ...). Otherwise yes when it has fewer than four words, a salesy phrase was found
     (the rules are English), the common-function-word test (``signals.looks_english``) passes, or at least half
     of its words (after Unicode normalisation) are in the model's word vocabulary."""
     ws = found.words
-    letters = [c for w in ws for c in w]
-    if letters and sum(c.isascii() for c in letters) / len(letters) < 0.5:
+    letters = "".join(ws)
+    if letters and not letters.isascii() and sum(c.isascii() for c in letters) / len(letters) < 0.5:
         return False  # mostly another script (Japanese, Arabic, Cyrillic, ...)
     if len(ws) < 4 or found.flags or signals.looks_english(ws):
         return True
-    vocabulary = model.vectorizers_[0].vocabulary_
+    vocabulary = _vocabulary(model)
     known = sum(unicodedata.normalize("NFKC", w) in vocabulary for w in ws)
     return known / len(ws) >= 0.5
 
@@ -95,7 +100,7 @@ _WARM_UP_DRAFT = (
 )
 
 
-def warm_up(model: PitchModel) -> None:
+def warm_up(model: Model) -> None:
     """Build, once per process, what the first check would otherwise build (the fast path, the word terms,
     the key-phrase extractor's tables, compiled patterns), so the first user's check is as quick as the next."""
     fast.scorer(model)
@@ -103,7 +108,7 @@ def warm_up(model: PitchModel) -> None:
     check(model, _WARM_UP_DRAFT)
 
 
-def check(model: PitchModel, text: str) -> Verdict:
+def check(model: Model, text: str) -> Verdict:
     """Check one draft: score, label, flagged phrases with reasons, open questions, a tip, a rewrite.
 
     Raises ``TypeError`` when ``text`` is not a string.
@@ -111,16 +116,18 @@ def check(model: PitchModel, text: str) -> Verdict:
     return check_many(model, [text])[0]
 
 
-def check_many(model: PitchModel, texts: Iterable[str], *, reference: bool = False) -> list[Verdict]:
+def check_many(model: Model, texts: Iterable[str], *, reference: bool = False) -> list[Verdict]:
     """``check`` for many drafts at once; same verdicts, in order.
 
     The probability comes from the fast path (``classifier.fast``, built from the fitted model once);
     ``reference=True`` computes it with the scikit-learn objects instead (one matrix product for all drafts),
-    which the parity test compares against. Raises ``TypeError`` for a single string (pass a list) or a draft
-    that is not a string.
+    which the parity test compares against (a ``PitchModel`` only). Raises ``TypeError`` for a single string
+    (pass a list), a draft that is not a string, or ``reference=True`` with a ``FastScorer``.
     """
     if isinstance(texts, str):
         raise TypeError("check_many takes a list of drafts, not one string: use check(model, text)")
+    if reference and isinstance(model, fast.FastScorer):
+        raise TypeError("reference=True needs the scikit-learn PitchModel, not its FastScorer")
     texts = list(texts)
     for text in texts:
         if not isinstance(text, str):
@@ -152,7 +159,7 @@ def _reference_scores(model: PitchModel, drafts: list[Draft], found: list[cues.C
     return model.pitch_probability(blocks), rows
 
 
-def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: float, word_row: tuple) -> Verdict:
+def _verdict(model: Model, draft: Draft, found: cues.Cues, probability: float, word_row: tuple) -> Verdict:
     text = draft.text
     notes = list(draft.notes)
     ws = found.words
@@ -196,20 +203,25 @@ def _verdict(model: PitchModel, draft: Draft, found: cues.Cues, probability: flo
     )
 
 
+def _vocabulary(model: Model) -> dict:
+    """The word vectoriser's fitted vocabulary (term -> column)."""
+    return model.word_vocab if isinstance(model, fast.FastScorer) else model.vectorizers_[0].vocabulary_
+
+
 @lru_cache(maxsize=8)
-def _word_terms(model: PitchModel) -> list[str]:
+def _word_terms(model: Model) -> list[str]:
     """Column index -> word n-gram of ``model``'s fitted vocabulary (derived once per model, never saved).
 
     The same terms as ``get_feature_names_out()``, built straight from ``vocabulary_`` (a hundred times faster).
     """
-    vocabulary = model.vectorizers_[0].vocabulary_
+    vocabulary = _vocabulary(model)
     terms = [""] * len(vocabulary)
     for term, j in vocabulary.items():
         terms[j] = term
     return terms
 
 
-def _wording_flags(model: PitchModel, own: str, columns: np.ndarray, values: np.ndarray, limit: int = 2) -> list[Flag]:
+def _wording_flags(model: Model, own: str, columns: np.ndarray, values: np.ndarray, limit: int = 2) -> list[Flag]:
     """When no rule fired, point at content phrases that pushed the model towards 'pitch'.
 
     ``columns`` and ``values`` are the draft's word TF-IDF row, as computed for its score. Only phrases whose
@@ -217,7 +229,13 @@ def _wording_flags(model: PitchModel, own: str, columns: np.ndarray, values: np.
     stop word, greeting, filler or feeling word, three letters or more) are flagged: a lone "hi" or "love" is
     never pointed at.
     """
-    weights = model.linear_.coef_[0][columns]
+    scorer = fast.scorer(model)
+    if scorer is not None:
+        weights, stop_words = scorer.word_coef[columns], scorer.stop_words
+    else:
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+        weights, stop_words = model.linear_.coef_[0][columns], ENGLISH_STOP_WORDS
     contributions = sorted(zip(values * weights, columns, strict=True), reverse=True)
     terms = _word_terms(model)
     flags: list[Flag] = []
@@ -226,7 +244,7 @@ def _wording_flags(model: PitchModel, own: str, columns: np.ndarray, values: np.
             break
         term = terms[j]
         parts = term.split()
-        content = [p for p in parts if p not in ENGLISH_STOP_WORDS and p not in _FILLER | _WEAK and len(p) >= 3]
+        content = [p for p in parts if p not in stop_words and p not in _FILLER | _WEAK and len(p) >= 3]
         if len(parts) < 2 or "linkurl" in parts or "atmention" in parts or term.startswith("setaside") or not content:
             continue
         pattern = r"\b" + r"\W+".join(re.escape(part) for part in parts) + r"\b"

@@ -10,21 +10,32 @@ fuzzed and adversarial text.
 
 Vectoriser settings the fast path does not reproduce (a custom tokenizer, stop words, binary counts, a norm
 other than l2, ...) make ``scorer`` return ``None``, and callers use the scikit-learn path.
+
+A ``FastScorer`` is also the model ``rapport check`` runs: ``save`` writes it (plain dicts, numpy arrays and
+numbers, no scikit-learn object) beside the scikit-learn pickle at train time, and ``read`` loads it without
+importing scikit-learn or SciPy. It carries the thresholds, so ``coaching.check`` takes it in place of the
+``PitchModel``.
 """
 
 from __future__ import annotations
 
+import gzip
 import math
+import os
+import pickle
 import re
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
-from sklearn.utils.validation import check_is_fitted
 
 from classifier import cues
 from classifier.features import cue_vector
-from classifier.text import Draft
+from classifier.text import Draft, prepare
+
+#: Version of the file ``save`` writes; ``read`` refuses any other.
+FORMAT = 1
 
 #: Words whose character n-gram columns are kept, per scorer; beyond it the cache is cleared and refilled.
 CHAR_CACHE_WORDS = 200_000
@@ -56,30 +67,72 @@ def _int_valued(vocabulary: dict) -> dict[str, int]:
 class FastScorer:
     """Pitch probabilities for prepared drafts, equal to the fitted ``PitchModel``'s (see the module docstring).
 
-    Build it with ``scorer(model)``; ``score(drafts, found)`` returns ``(probabilities, word_rows)``.
+    Build it with ``scorer(model)`` (or ``FastScorer.from_model``), or ``read`` a saved one;
+    ``score(drafts, found)`` returns ``(probabilities, word_rows)``. ``pitch_threshold``,
+    ``borderline_threshold`` and ``classes_`` are the model's.
     """
 
-    def __init__(self, model) -> None:
-        words, chars = model.vectorizers_
-        self.preprocess = words.preprocessor
-        self.char_preprocess = chars.preprocessor
-        self.token = re.compile(words.token_pattern)
-        self.word_ngrams = tuple(words.ngram_range)
-        self.char_ngrams = tuple(chars.ngram_range)
-        self.word_vocab, self.char_vocab = _int_valued(words.vocabulary_), _int_valued(chars.vocabulary_)
-        self.word_sublinear, self.char_sublinear = words.sublinear_tf, chars.sublinear_tf
-        self.word_idf = np.asarray(words.idf_, dtype=np.float64)
-        self.char_idf = np.asarray(chars.idf_, dtype=np.float64)
-        coef = np.asarray(model.linear_.coef_[0], dtype=np.float64)
+    #: What ``from_model`` takes from the fitted model and ``save`` writes.
+    FIELDS = (
+        "preprocess", "char_preprocess", "token_pattern", "word_ngrams", "char_ngrams", "word_vocab", "char_vocab",
+        "word_sublinear", "char_sublinear", "word_idf", "char_idf", "coef", "intercept", "platt", "char_weight",
+        "cue_weight", "pitch_threshold", "borderline_threshold", "stop_words", "sklearn_version",
+    )  # fmt: skip
+
+    def __init__(self, state: dict) -> None:
+        missing = set(self.FIELDS) - set(state)
+        if missing:
+            raise ValueError(f"a fast model needs {sorted(missing)}")
+        self.state = {k: state[k] for k in self.FIELDS}
+        self.state["word_vocab"] = _int_valued(self.state["word_vocab"])
+        self.state["char_vocab"] = _int_valued(self.state["char_vocab"])
+        self.__dict__.update(self.state)
+        self.token = re.compile(self.token_pattern)
+        coef = np.asarray(self.coef, dtype=np.float64)
         n_words, n_chars = len(self.word_idf), len(self.char_idf)
         self.word_coef = coef[:n_words]
         self.char_coef = coef[n_words : n_words + n_chars]
         self.cue_coef = coef[n_words + n_chars :]
-        self.intercept = float(model.linear_.intercept_[0])
-        self.platt = (float(model.calibrator_.coef_[0, 0]), float(model.calibrator_.intercept_[0]))
-        self.char_weight, self.cue_weight = float(model.char_weight), float(model.cue_weight)
+        self.classes_ = np.array(["conversation", "pitch"])
         self._char_cache: dict[str, np.ndarray] = {}
         self._empty = np.zeros(0, dtype=np.intp)
+
+    @classmethod
+    def from_model(cls, model) -> FastScorer:
+        """The fast path of a fitted ``PitchModel`` (its vectorisers must pass ``_supported``)."""
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # a fitted model has scikit-learn loaded
+
+        words, chars = model.vectorizers_
+        return cls(
+            {
+                "preprocess": words.preprocessor,
+                "char_preprocess": chars.preprocessor,
+                "token_pattern": words.token_pattern,
+                "word_ngrams": tuple(words.ngram_range),
+                "char_ngrams": tuple(chars.ngram_range),
+                "word_vocab": words.vocabulary_,
+                "char_vocab": chars.vocabulary_,
+                "word_sublinear": bool(words.sublinear_tf),
+                "char_sublinear": bool(chars.sublinear_tf),
+                "word_idf": np.asarray(words.idf_, dtype=np.float64),
+                "char_idf": np.asarray(chars.idf_, dtype=np.float64),
+                "coef": np.asarray(model.linear_.coef_[0], dtype=np.float64),
+                "intercept": float(model.linear_.intercept_[0]),
+                "platt": (float(model.calibrator_.coef_[0, 0]), float(model.calibrator_.intercept_[0])),
+                "char_weight": float(model.char_weight),
+                "cue_weight": float(model.cue_weight),
+                "pitch_threshold": float(model.pitch_threshold),
+                "borderline_threshold": float(model.borderline_threshold),
+                "stop_words": frozenset(ENGLISH_STOP_WORDS),
+                "sklearn_version": getattr(model, "sklearn_version_", None),
+            }
+        )
+
+    def predict_proba(self, texts: Iterable[str]) -> np.ndarray:
+        """Probabilities of ``classes_`` for drafts ``texts``: shape ``(n, 2)``, as ``PitchModel.predict_proba``."""
+        drafts = [prepare(t) for t in texts]
+        pitch, _rows = self.score(drafts, [cues.find(d.own) for d in drafts])
+        return np.column_stack([1 - pitch, pitch])
 
     # -- vectorising ----------------------------------------------------------------------------------
     def _word_columns(self, normalised: str) -> list[int]:
@@ -160,15 +213,47 @@ _built: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def scorer(model) -> FastScorer | None:
-    """The ``FastScorer`` of a fitted ``model``, built on first use and rebuilt after a refit or ``set_params``;
-    ``None`` when the model's vectorisers use settings the fast path does not reproduce. Raises scikit-learn's
-    ``NotFittedError`` before ``fit``."""
-    check_is_fitted(model, "calibrator_")
-    key = (model.linear_, model.calibrator_, model.vectorizers_, model.char_weight, model.cue_weight)
+    """The ``FastScorer`` of ``model``: ``model`` itself when it is one; for a fitted ``PitchModel``, built on
+    first use and rebuilt after a refit or ``set_params``, or ``None`` when its vectorisers use settings the fast
+    path does not reproduce. Raises scikit-learn's ``NotFittedError`` before ``fit``."""
+    if isinstance(model, FastScorer):
+        return model
+    if not hasattr(model, "calibrator_"):
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(model, "calibrator_")
+    key = (model.linear_, model.calibrator_, model.vectorizers_, model.char_weight, model.cue_weight,
+           model.pitch_threshold, model.borderline_threshold)  # fmt: skip
     entry = _built.get(model)
     if entry is not None and all(a is b or a == b for a, b in zip(entry[0], key, strict=True)):
         return entry[1]
     words, chars = model.vectorizers_
-    fast = FastScorer(model) if _supported(words, "word") and _supported(chars, "char_wb") else None
+    fast = FastScorer.from_model(model) if _supported(words, "word") and _supported(chars, "char_wb") else None
     _built[model] = (key, fast)
     return fast
+
+
+def save(fast: FastScorer, path: Path, source_sha256: str) -> None:
+    """Write ``fast`` to ``path`` atomically: a gzip-compressed pickle (protocol 5) of a dict of plain data
+    (``FastScorer.FIELDS``, ``format``, and ``source_sha256``: the SHA-256 of the scikit-learn model file it
+    was built from, which ``read`` callers compare)."""
+    data = {**fast.state, "format": FORMAT, "source_sha256": source_sha256}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with open(tmp, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as f:
+        pickle.dump(data, f, protocol=5)
+    os.replace(tmp, path)
+
+
+def read(path: Path) -> tuple[FastScorer, str]:
+    """A ``FastScorer`` saved by ``save``, and the SHA-256 of the model file it was built from. Raises
+    ``ValueError`` (with the reason) for a missing, damaged or other-format file."""
+    try:
+        with open(path, "rb") as f:
+            data = pickle.loads(gzip.decompress(f.read()))
+    except FileNotFoundError:
+        raise ValueError("the file is missing") from None
+    except Exception as exc:  # gzip/pickle raise many types for a damaged file
+        raise ValueError(f"the file is damaged ({type(exc).__name__})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError("the file is not a Rapport fast model of this version")
+    return FastScorer(data), str(data.get("source_sha256"))

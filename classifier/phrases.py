@@ -137,6 +137,7 @@ _NAME_AFTER_GREETING = re.compile(
     r"\b(?i:hi|hey|hello|dear|morning|thanks|thank you|congrats),?\s+(?:(?i:dr|mr|ms|mrs|prof)\.?\s+)?([A-Z][\w'-]+)"
 )
 _TOKEN = re.compile(r"[\w'-]+")
+_WORD_START = re.compile(r"\w")
 # The sender's self-introduction ("I'm on the partnerships team at Ledgerly"): in a sales draft it names their
 # own team and company, not the reader's topic.
 _SELF_INTRO = re.compile(
@@ -170,7 +171,18 @@ def _is_name(token: str, text: str) -> bool:
     """A capitalised word (not an acronym) that is never at the start of a sentence in ``text``."""
     if not token[:1].isupper() or _is_acronym(token):
         return False
-    return all(not _at_sentence_start(text, m.start()) for m in re.finditer(rf"\b{re.escape(token)}\b", text))
+    return all(not _at_sentence_start(text, m.start()) for m in _whole_word(token).finditer(text))
+
+
+@lru_cache(maxsize=4096)
+def _whole_word(token: str) -> re.Pattern[str]:
+    """``re.compile(rf"\\b{re.escape(token)}\\b")``, written to start with the token itself when it starts with a
+    word character (the look-behind then says what the leading ``\\b`` said), so ``re`` finds it with a
+    substring search instead of trying every position."""
+    escaped = re.escape(token)
+    if _WORD_START.match(token):
+        return re.compile(rf"{escaped}(?<!\w{escaped})\b")
+    return re.compile(rf"\b{escaped}\b")
 
 
 def _at_sentence_start(text: str, at: int) -> bool:
@@ -195,6 +207,16 @@ def _usable(tokens: list[str], plain: str, names: set[str]) -> bool:
     return not any(_is_name(t, plain) or _is_gerund(t) or (t.isupper() and len(t) > 5) for t in tokens)
 
 
+def _best(window: str, n: int = 10) -> list[str]:
+    """YAKE's ``n`` best phrases of ``window``, best first, the same on every call. yake_rust sums scores in
+    hash-map order, so equal scores come back a few ulps apart and tied phrases swap places from one call to
+    the next; scores are compared to 9 decimals here, ties broken by where the phrase first appears."""
+    scored = _extractor().get_n_best(window, n=n + 3)
+    low = window.lower()
+    ranked = sorted(scored, key=lambda ps: (round(ps[1], 9), low.find(ps[0].lower()), ps[0]))
+    return [phrase for phrase, _score in ranked[:n]]
+
+
 def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, ...]:
     """The key phrases of the draft's first ``KEY_PHRASE_WINDOW`` words, best first.
 
@@ -210,7 +232,7 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
     intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling else []
     window = " ".join(plain.split()[:KEY_PHRASE_WINDOW])
     out: list[str] = []
-    for phrase, _score in _extractor().get_n_best(window, n=10):
+    for phrase in _best(window):
         tokens = _TOKEN.findall(phrase)
         if not _usable(tokens, plain, names):
             continue

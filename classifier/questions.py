@@ -11,7 +11,6 @@ talking about themselves.
 
 from __future__ import annotations
 
-import re
 import tomllib
 import zlib
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from pathlib import Path
 from classifier import cues
 from classifier.cues import lower
 from classifier.phrases import key_phrases
+from classifier.scan import Alternation
 
 #: First words that make a question closed (answerable with yes or no).
 CLOSED_OPENERS: tuple[str, ...] = (
@@ -31,7 +31,7 @@ CLOSED_OPENERS: tuple[str, ...] = (
 _DATA = tomllib.loads((Path(__file__).parent / "questions.toml").read_text(encoding="utf-8"))
 #: Intents in priority order, each with the phrases that show it (matched on lower-cased text).
 INTENT_PATTERNS: tuple[tuple[str, str], ...] = tuple((i["name"], i["pattern"]) for i in _DATA["intents"])
-_INTENT_RE = tuple((name, re.compile(pattern)) for name, pattern in INTENT_PATTERNS)
+_INTENT_RE = tuple((name, Alternation(pattern, fine=True)) for name, pattern in INTENT_PATTERNS)
 #: Question patterns per intent: (with a key phrase ``{kp}``/``{the_kp}``, without one). All are open.
 PATTERNS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     intent: (tuple(p["with_phrase"]), tuple(p["without"])) for intent, p in _DATA["patterns"].items()

@@ -10,28 +10,35 @@ vocabulary values stored as Python ``int`` (scikit-learn fits them as ``numpy.in
 rebuilds one Python call at a time). It loads in tens of milliseconds; ``joblib.load`` still reads it, and
 ``read`` still reads files ``joblib.dump`` wrote. ``tests/classifier/test_store.py`` holds the probabilities
 bitwise equal across the formats.
+
+Beside it, ``save`` writes ``pitch.fast``: the model's ``classifier.fast.FastScorer`` (plain dicts and numpy
+arrays) with the SHA-256 of the model file it was built from. ``load_checker()``, what ``rapport check``
+uses, reads that file when its hash matches the model file, without importing scikit-learn or SciPy; otherwise
+it loads the model with ``load_model()`` and builds the same scorer from it. ``tests/classifier/test_fast.py``
+holds the shipped ``pitch.fast`` equal to the shipped model's scikit-learn objects.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
 import os
 import pickle
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
-import sklearn
-from platformdirs import user_cache_dir
-from sklearn.exceptions import InconsistentVersionWarning
+from classifier import coaching, fast
 
-from classifier import coaching, corpus
-from classifier.model import PitchModel
+if TYPE_CHECKING:  # scikit-learn, joblib and the model class load only when a PitchModel is read or trained
+    from classifier.model import PitchModel
 
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "pitch.joblib"
+#: Suffix of the fast model written beside a model file (``pitch.joblib`` -> ``pitch.fast``).
+FAST_SUFFIX = ".fast"
 _PACKAGE_DIR = Path(__file__).parent
 REPO_MODELS_DIR = _PACKAGE_DIR.parent / "models"
 
@@ -44,6 +51,9 @@ def shipped_model_path() -> Path:
 
 def cache_path() -> Path:
     """Where a model rebuilt from the corpus is kept: the user cache directory, per scikit-learn version."""
+    import sklearn
+    from platformdirs import user_cache_dir
+
     return Path(user_cache_dir("rapport")) / f"pitch-sklearn-{sklearn.__version__}.joblib"
 
 
@@ -61,9 +71,31 @@ def save(model: PitchModel, path: Path) -> None:
     with gzip.open(tmp, "wb", compresslevel=6) as f:
         pickle.dump(model, f, protocol=5)
     os.replace(tmp, path)
+    write_fast(model, path)
+
+
+def fast_path(path: Path) -> Path:
+    """Where the fast model of the model file ``path`` lives."""
+    return Path(path).with_suffix(FAST_SUFFIX)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def write_fast(model: PitchModel, path: Path) -> None:
+    """Write the fast model of ``model`` (already saved at ``path``) to ``fast_path(path)``; remove a stale one
+    when the model's vectorisers cannot take the fast path."""
+    scorer = fast.scorer(model)
+    if scorer is None:
+        fast_path(path).unlink(missing_ok=True)
+        return
+    fast.save(scorer, fast_path(path), _sha256(path))
 
 
 def _load(path: Path):
+    import joblib
+
     with open(path, "rb") as f:
         head = f.read(2)
         if head != _GZIP_MAGIC:  # written by joblib.dump (Rapport before issue 18, or by hand)
@@ -74,6 +106,11 @@ def _load(path: Path):
 
 def read(path: Path) -> PitchModel:
     """Load a model file; raise ``ValueError`` with the reason if it is unusable."""
+    import sklearn
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    from classifier.model import PitchModel
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", InconsistentVersionWarning)
@@ -94,6 +131,9 @@ def read(path: Path) -> PitchModel:
 
 def rebuild(path: Path) -> PitchModel:
     """Train a model from the packaged corpus with default parameters and try to save it to ``path``."""
+    from classifier import corpus
+    from classifier.model import PitchModel
+
     examples = corpus.load()
     model = PitchModel().fit(
         [e.text for e in examples], [e.label for e in examples], groups=[e.source for e in examples]
@@ -132,3 +172,28 @@ def load_model(path: str | os.PathLike[str] | None = None) -> PitchModel:
             model = rebuild(fallback)
     _loaded[target] = model
     return model
+
+
+_checkers: dict[Path, fast.FastScorer | PitchModel] = {}
+
+
+def load_checker(path: str | os.PathLike[str] | None = None) -> fast.FastScorer | PitchModel:
+    """What ``check`` needs, as fast to load as it can be (cached per process): the ``FastScorer`` saved beside
+    the model file (same place as ``load_model``) when it was built from that very file, read without importing
+    scikit-learn; otherwise the scorer built from ``load_model(path)`` (or that ``PitchModel`` itself when its
+    settings have no fast path). Raises ``ValueError`` as ``load_model`` does."""
+    explicit = path or os.environ.get("RAPPORT_MODEL")
+    target = Path(explicit) if explicit else shipped_model_path()
+    if target in _checkers:
+        return _checkers[target]
+    try:
+        checker, source = fast.read(fast_path(target))
+        if source != _sha256(target):
+            raise ValueError("it was built from another model file")
+        coaching.warm_up(checker)
+    except (ValueError, OSError) as problem:
+        log.info("not using the fast model beside %s (%s): loading the model itself", target, problem)
+        model = load_model(target if explicit else None)
+        checker = fast.scorer(model) or model
+    _checkers[target] = checker
+    return checker

@@ -17,8 +17,9 @@ from classifier.model import PitchModel
 def train(
     corpus_dir: Path = corpus.CORPUS_DIR, out_dir: Path = store.REPO_MODELS_DIR, folds: int = 5, progress=None
 ) -> dict:
-    """Cross-validate (writer-held-out first, then stratified), fit on everything, write ``pitch.joblib``,
-    ``metrics.json`` and ``MODEL_CARD.md``, and refresh the counts in the corpus's ``DATASHEET.md``.
+    """Cross-validate (writer-held-out first, then stratified), fit on everything, write ``pitch.joblib``
+    (with ``pitch.fast`` beside it, see ``classifier.store``), ``metrics.json`` and ``MODEL_CARD.md``, and
+    refresh the counts in the corpus's ``DATASHEET.md``.
 
     Deterministic: fixed seeds, stable corpus order. ``progress``, if given, is called with no arguments
     after each fitted model (one per writer, ``folds`` stratified, one final). Returns the metrics written.

@@ -166,10 +166,10 @@ def main(ctx: click.Context, verbose: bool) -> None:
 def model_coach() -> Coach:
     """A coach with its model loaded, or a clear one-line error."""
     from bot.coach import Coach
-    from classifier import load_model
+    from classifier import load_checker
 
     try:
-        return Coach(load_model())
+        return Coach(load_checker())
     except ValueError as exc:  # RAPPORT_MODEL names no usable model: a setting
         fail(str(exc))
 

@@ -56,10 +56,10 @@ def discord_command(ctx: click.Context, reminder_interval: float, reply_within: 
     from bot.coach import Coach
     from bot.ledger.db import LedgerError
     from bot.types import StartupError
-    from classifier import load_model
+    from classifier import load_checker
 
     try:
-        coach = Coach.open(config.database_url, load_model())
+        coach = Coach.open(config.database_url, load_checker())
     except (LedgerError, ValueError) as exc:
         fail(str(exc), code=1)
     try:

@@ -137,7 +137,7 @@ def _progress(what: str):
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where to write pitch.joblib, metrics.json and MODEL_CARD.md. [default: models/ of this checkout]",
+    help="Where to write pitch.joblib, pitch.fast, metrics.json and MODEL_CARD.md. [default: models/ of this checkout]",
 )
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 20), help="Cross-validation folds.")
 def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
@@ -164,7 +164,7 @@ def train(corpus_dir: Path | None, out_dir: Path | None, folds: int) -> None:
         fail(str(exc))
     held, cv = metrics["writer_held_out"], metrics["stratified"]
     click.echo(f"Trained on {held['n']} drafts by {held['writers']} writers in {metrics['train_seconds']} s.")
-    click.echo(f"Wrote {out_dir}/pitch.joblib, metrics.json and MODEL_CARD.md.")
+    click.echo(f"Wrote {out_dir}/pitch.joblib, pitch.fast, metrics.json and MODEL_CARD.md.")
     click.echo("writer-held-out: " + figures_line(held))
     click.echo("stratified:      " + figures_line(cv))
 

@@ -135,7 +135,7 @@ def test_train_writes_model_metrics_and_card(tmp_path):
     out = tmp_path / "models"
     r = rapport("train", "--corpus", str(small), "--out", str(out), "--folds", "3")
     assert r.returncode == 0, r.stderr
-    assert {p.name for p in out.iterdir()} == {"pitch.joblib", "metrics.json", "MODEL_CARD.md"}
+    assert {p.name for p in out.iterdir()} == {"pitch.joblib", "pitch.fast", "metrics.json", "MODEL_CARD.md"}
     m = json.loads((out / "metrics.json").read_text())
     files = len(list(small.iterdir()))
     assert m["stratified"]["folds"] == 3 and m["stratified"]["n"] == 40 * files

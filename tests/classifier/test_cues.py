@@ -79,8 +79,12 @@ def test_counts_people_and_questions():
 
 
 def test_lowering_keeps_offsets_for_any_text():
-    for text in ("Book A Demo", "İstanbul ÉTÉ Straße", "🙂 Ω Sign UP"):
+    import string
+
+    ascii_only = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+    for text in ("Book A Demo", "İstanbul ÉTÉ Straße", "🙂 Ω Sign UP", "ÀBC\u0130Z\nQ", "", "é"):
         low = cues.lower(text)
         assert len(low) == len(text)
+        assert low == text.translate(ascii_only)  # A-Z lowered, nothing else touched
     found = cues.find("İİİ Sign up today!")
     assert [(f.text, f.reason) for f in found.flags] == [("Sign up today", "call_to_action")]

@@ -101,3 +101,19 @@ def test_reading_a_model_builds_its_fast_path_and_word_terms(tmp_path, model):
     assert _word_terms.cache_info().misses == before + 1
     _word_terms(fresh)
     assert _word_terms.cache_info().misses == before + 1  # already built at load
+
+
+def test_the_shipped_fast_model_equals_the_scikit_learn_model(model, drafts):
+    """``models/pitch.fast`` (what ``rapport check`` loads) gives the scikit-learn objects' probabilities and
+    verdicts."""
+    from classifier import store
+
+    shipped, _source = fast.read(store.fast_path(store.shipped_model_path()))
+    prepared = [prepare(t) for t in drafts]
+    found = [cues.find(d.own) for d in prepared]
+    quick, _rows = shipped.score(prepared, found)
+    exact, _rows = _reference_scores(model, prepared, found)
+    assert np.max(np.abs(quick - exact)) <= 1e-12
+    assert np.allclose(shipped.predict_proba(drafts[:50]), model.predict_proba(drafts[:50]), rtol=0, atol=1e-12)
+    sample = drafts[::8] + ADVERSARIAL
+    assert check_many(shipped, sample) == check_many(model, sample, reference=True)

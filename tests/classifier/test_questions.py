@@ -52,3 +52,26 @@ def test_tip_follows_the_most_important_reason_and_what_the_draft_does():
     assert questions.tip("conversation", set(), read("congrats on the new role!")) == questions.TIP_CELEBRATE
     assert questions.tip("borderline", set()) == questions.TIP_BORDERLINE
     assert questions.tip("unscored", set()) == questions.TIP_UNSCORED
+
+
+def test_key_phrases_are_the_same_on_every_call():
+    # yake_rust's scores for tied phrases differ by a few ulps from call to call; the order must not.
+    from classifier.phrases import key_phrases
+
+    text = (
+        "Plan for the 2.0 release week, please shout if anything looks off:\n\n- Mon: feature freeze, branch cut\n"
+        "- Tue–Wed: RC1 to PyPI, call for testing (Oona)\n- Thu: docs freeze, migration guide final review (Nadia)"
+    )
+    assert len({key_phrases(text) for _ in range(60)}) == 1
+
+
+def test_whole_word_search_finds_what_the_plain_pattern_finds():
+    import re
+
+    from classifier.phrases import _TOKEN, _whole_word
+
+    texts = [*[e.text for e in load()][::20], "Ana ana_Ana éAna Ana's -Ana- 'Ana' x-Ana", "İstanbul İstanbul'u"]
+    for text in texts:
+        for token in {*_TOKEN.findall(text)[:30], "Ana", "-Ana", "'Ana", "Ana's", "İstanbul"}:
+            expected = [m.span() for m in re.finditer(rf"\b{re.escape(token)}\b", text)]
+            assert [m.span() for m in _whole_word(token).finditer(text)] == expected, (token, text[:60])

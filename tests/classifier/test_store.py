@@ -95,3 +95,42 @@ def test_the_fast_format_and_joblib_give_bitwise_equal_probabilities(tmp_path, m
 
 def test_the_shipped_model_is_in_the_fast_format():
     assert store.shipped_model_path().read_bytes()[:2] == b"\x1f\x8b", "re-save it with classifier.store.save"
+
+
+def test_saving_writes_the_fast_model_and_the_checker_reads_it(tmp_path, model, monkeypatch):
+    from classifier import fast
+
+    path = tmp_path / "m.joblib"
+    store.save(model, path)
+    monkeypatch.setattr(store, "_checkers", {})
+    checker = store.load_checker(path)
+    assert isinstance(checker, fast.FastScorer) and checker is not fast.scorer(model)
+    text = "We help teams like yours cut churn 30%. Book a 15-min demo this week?"
+    assert check(checker, text) == check(model, text)
+
+
+def test_a_stale_or_damaged_fast_model_is_not_used(tmp_path, model, monkeypatch, caplog):
+    from classifier import fast
+
+    path = tmp_path / "m.joblib"
+    store.save(model, path)
+    path.write_bytes(path.read_bytes() + b"\0")  # the model file changed after the fast model was written
+    monkeypatch.setattr(store, "_checkers", {})
+    with caplog.at_level(logging.INFO):
+        checker = store.load_checker(path)
+    assert "another model file" in caplog.text
+    assert checker is fast.scorer(store.load_model(path))  # built from the model file itself
+
+    store.fast_path(path).write_bytes(b"junk")
+    monkeypatch.setattr(store, "_checkers", {})
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        store.load_checker(path)
+    assert "damaged" in caplog.text
+
+
+def test_the_shipped_fast_model_was_built_from_the_shipped_model():
+    from classifier import fast
+
+    _scorer, source = fast.read(store.fast_path(store.shipped_model_path()))
+    assert source == store._sha256(store.shipped_model_path()), "rebuild it: store.write_fast(model, path)"
