@@ -57,10 +57,12 @@ def known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, 
     return owner, who
 
 
-def add_check(session: Session, user: UserRef, at: datetime, source: str, score: float, label: str) -> int:
-    """Store a check (probability 0-1 and label, never the text); returns its id."""
+def add_check(
+    session: Session, user: UserRef, at: datetime, source: str, score: float, label: str, led: bool | None = None
+) -> int:
+    """Store a check (probability 0-1, label, whether it led with a question; never the text); returns its id."""
     owner = repo.get_or_create_user(session, user, at)
-    check = Check(owner_id=owner.id, at=at, source=source, score=score, label=label)
+    check = Check(owner_id=owner.id, at=at, source=source, score=score, label=label, question_led=led)
     session.add(check)
     session.flush()
     return check.id
@@ -237,7 +239,7 @@ def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, ch
     if fields.get("pitch_score") is None and check_id is not None:
         check = session.get(Check, check_id)
         if check is not None and check.owner_id == owner.id:
-            fields.update(pitch_score=check.score, pitch_label=check.label)
+            fields.update(pitch_score=check.score, pitch_label=check.label, question_led=check.question_led)
     mine = (Outreach.owner_id == owner.id, Outreach.contact_id == who.id)
     same = session.scalar(
         select(Outreach).where(*mine, Outreach.at.between(at - SAME_SEND, at + SAME_SEND)).order_by(Outreach.at)

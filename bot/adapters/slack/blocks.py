@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 
 from bot import commands, wording
 from bot.adapters.slack.text import escape as _escape
-from bot.types import SETTING_RANGES
+from bot.types import SETTING_RANGES, TOGGLES
 
 #: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
 _TEXT_MAX = 3000
@@ -267,7 +267,7 @@ def settings_modal(current: dict) -> dict:
             "close": _plain("Cancel"),
             "blocks": [
                 *(number(name, wording.SETTING_LABELS[name]) for name in SETTING_RANGES),
-                *(toggle(name, wording.SETTING_LABELS[name]) for name in ("daily_digest", "channel_coaching")),
+                *(toggle(name, wording.SETTING_LABELS[name]) for name in TOGGLES),
             ],
         }
     )
@@ -287,7 +287,7 @@ def settings_from_view(state: dict) -> dict:
                 changes[name] = int(raw)
             except ValueError:
                 changes[name] = raw
-    for name in ("daily_digest", "channel_coaching"):
+    for name in TOGGLES:
         if name in state:
             changes[name] = bool(state[name]["value"].get("selected_options"))
     return changes
