@@ -55,10 +55,7 @@ def rate_text(name: str, rate: Rate) -> str:
     if not rate.sent:
         return f"{name}: no sends yet"
     low, high = rate.interval
-    return (
-        f"{name}: {rate.replied} of {rate.sent} replied, {rate.rate:.0%} "
-        f"(95% CI {low * 100:.0f}-{high * 100:.0f}%)"
-    )
+    return f"{name}: {rate.replied} of {rate.sent} replied, {rate.rate:.0%} (95% CI {low * 100:.0f}-{high * 100:.0f}%)"
 
 
 def compare(name_a: str, a: Rate, name_b: str, b: Rate) -> str | None:

@@ -8,7 +8,8 @@ Rules (``make_plan``):
 - most overdue first, then closest circle first; each is taken while its action fits what is left of the budget,
   the rest waits for next week;
 - never starved: someone already due when the week starts (they waited a week, or the plan was not followed) is
-  taken even when their action does not fit: as a message, over the budget if need be. So whoever acts on each
+  taken even when their action does not fit: as the richest action that fits (a call instead of a coffee), else
+  as a message, over the budget if need be. So whoever acts on each
   week's plan reaches everyone within their circle's period plus a week.
 """
 
@@ -23,6 +24,8 @@ from bot.types import PlanItem, Standing, WeeklyPlan
 CIRCLE_DAYS = {"close": 14, "regular": 30, "wider": 90}
 #: The actions a plan proposes and the setting that holds each one's minutes.
 ACTIONS = {"message": "cost_message", "call": "cost_call", "coffee": "cost_coffee"}
+#: What an action may shrink to when it does not fit, richest first.
+LIGHTER = {"coffee": ("call", "message"), "call": ("message",), "message": ()}
 
 
 def week_start(now: datetime) -> datetime:
@@ -68,7 +71,10 @@ def make_plan(relationships: Iterable[Standing], start: datetime, budget: int, c
             if when > start:
                 waiting += 1
                 continue
-            action = "message"  # already due when the week began: it does not wait another week
+            # Already due when the week began: it does not wait another week. The richest action that fits,
+            # else a message even over the budget.
+            lighter = [a for a in LIGHTER[action] if costs[a] <= left]
+            action = lighter[0] if lighter else "message"
         items.append(PlanItem(s.contact, action, costs[action], when, s.circle, s.stage))
         left -= costs[action]
     return WeeklyPlan(start, budget, items, budget - left, waiting)

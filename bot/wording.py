@@ -283,9 +283,9 @@ def ladder_lines(standings) -> list[str]:
 def plan_lines(plan) -> list[str]:
     """A weekly plan: its title, one line per contact, then what waits; the title says the minutes."""
     if not plan.items:
-        return [f"Nobody is due this week (week of {plan.week_start:%d %b}). Enjoy it."]
+        return [f"Nobody is due this week (week of {plan.week_start:%a %d %b}). Enjoy it."]
     head = (
-        f"Your week of {plan.week_start:%d %b}: {len(plan.items)} to reach, about {plan.minutes} of your "
+        f"Your week of {plan.week_start:%a %d %b}: {len(plan.items)} to reach, about {plan.minutes} of your "
         f"{plan.budget} minutes."
     )
     lines = [head]

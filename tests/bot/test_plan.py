@@ -96,3 +96,8 @@ def test_acting_on_every_week_s_plan_reaches_everyone_within_their_circle_plus_a
     for name, (circle, _, last) in people.items():
         assert start - last <= timedelta(days=CIRCLE_DAYS[circle] + 7), name
     assert over_budget_weeks < 78  # the budget holds in most weeks; it gives only to keep someone from starving
+
+
+def test_someone_due_who_does_not_fit_gets_the_richest_action_that_does():
+    plan = make_plan([_s("A", "close", "met", 20), _s("B", "close", "met", 20)], MONDAY, 85, COSTS)
+    assert [(i.contact, i.action) for i in plan.items] == [("A", "coffee"), ("B", "call")]
