@@ -58,9 +58,10 @@ def rate_text(name: str, rate: Rate) -> str:
     return f"{name}: {rate.replied} of {rate.sent} replied, {rate.rate:.0%} (95% CI {low * 100:.0f}-{high * 100:.0f}%)"
 
 
-def compare(name_a: str, a: Rate, name_b: str, b: Rate) -> str | None:
-    """One sentence comparing two reply rates, or None until each side has ``ENOUGH`` sends. Says "about the
-    same" when the intervals overlap, since the data cannot tell them apart."""
+def compare(name_a: str, a: Rate, name_b: str, b: Rate, whose: str = "your") -> str | None:
+    """One sentence comparing two reply rates, or None until each side has ``ENOUGH`` sends. Says "about as
+    often" when the intervals overlap, since the data cannot tell them apart. ``whose``: "your", "the team's"."""
+    owner = whose[0].upper() + whose[1:]
     if a.sent < ENOUGH or b.sent < ENOUGH:
         return None
     (a_low, a_high), (b_low, b_high) = a.interval, b.interval
@@ -68,5 +69,5 @@ def compare(name_a: str, a: Rate, name_b: str, b: Rate) -> str | None:
         better, worse = (name_a, name_b) if a.rate > b.rate else (name_b, name_a)
         high, low = max(a.rate, b.rate), min(a.rate, b.rate)
         times = f"{high / low:.1f} times as often as" if low else "more often than"
-        return f"Your {better} got replies {times} your {worse}."
-    return f"Your {name_a} and {name_b} got replies about as often (the intervals overlap)."
+        return f"{owner} {better} got replies {times} {whose} {worse}."
+    return f"{owner} {name_a} and {name_b} got replies about as often (the intervals overlap)."

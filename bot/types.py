@@ -279,6 +279,8 @@ class ChannelDigest:
     replied: int
     replied_pitches: int
     replied_with_question: int
+    #: The workspace's users' evidence, summed (``bot.ledger.ladder.team_totals``); None when there is none.
+    team: Stats | None = None
 
 
 class Notifier(Protocol):

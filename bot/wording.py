@@ -68,29 +68,31 @@ def stats_line(stats) -> str:
     return "\n".join([line, *evidence_lines(stats)])
 
 
-def evidence_lines(stats) -> list[str]:
-    """The lines of ``stats_line`` after the totals (see there); empty when nothing was checked or climbed."""
+def evidence_lines(stats, whose: str = "your") -> list[str]:
+    """The lines of ``stats_line`` after the totals (see there); empty when nothing was checked or climbed.
+    ``whose`` names the drafts (``"your"``; a team digest says ``"the team's"``)."""
     lines = []
     labels = {k: evidence.Rate(*stats.by_draft_label[k]) for k in HEADLINES if k in stats.by_draft_label}
     if labels:
-        lines.append("Reply rate by how your checked draft read:")
+        lines.append(f"Reply rate by how {whose} checked drafts read:")
         lines += [f"  • {evidence.rate_text(HEADLINES[k], r)}" for k, r in labels.items()]
         said = evidence.compare(
             "conversations",
             labels.get("conversation", evidence.Rate(0, 0)),
             "pitches",
             labels.get("pitch", evidence.Rate(0, 0)),
+            whose,
         )
         lines.append(f"  {said}" if said else f"  (No comparison until each side has {evidence.ENOUGH} sends.)")
     led = {k: evidence.Rate(*v) for k, v in getattr(stats, "by_question", {}).items()}
     if led:
         question, other = led.get(True, evidence.Rate(0, 0)), led.get(False, evidence.Rate(0, 0))
         lines += [
-            "Reply rate by how your checked draft began:",
+            f"Reply rate by how {whose} checked drafts began:",
             f"  • {evidence.rate_text('led with a question', question)}",
             f"  • {evidence.rate_text('did not', other)}",
         ]
-        said = evidence.compare("question-led messages", question, "other messages", other)
+        said = evidence.compare("question-led messages", question, "other messages", other, whose)
         lines.append(f"  {said}" if said else f"  (No comparison until each side has {evidence.ENOUGH} sends.)")
     rungs, before = getattr(stats, "rungs", {}), getattr(stats, "rungs_before", {})
     if any(rungs.values()):
@@ -119,6 +121,14 @@ def channel_digest_text(d) -> str:
     ]
     if d.posts_with_question and d.replied_with_question / d.posts_with_question > (d.replied / d.posts):
         lines.append("Questions are getting answered: keep asking.")
+    team = getattr(d, "team", None)
+    if team is not None:
+        rate = f"{team.reply_rate:.0%}" if team.reply_rate is not None else "n/a"
+        lines.append(
+            f"Across the team's own outreach (totals, nobody named): {team.replied} of {team.reached} "
+            f"people reached replied ({rate})."
+        )
+        lines += evidence_lines(team, whose="the team's")
     return "\n".join(lines)
 
 

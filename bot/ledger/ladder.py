@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.ledger import repo
 from bot.ledger.schema import Contact, Outreach, Reply, Step, User
-from bot.types import MEET_HOW, Standing, UnknownContactError, UserRef
+from bot.types import MEET_HOW, Standing, Stats, UnknownContactError, UserRef
 
 STAGES = ("connected", "in_conversation", "off_feed", "met")
 #: What each step records, and the rung it reaches.
@@ -227,3 +227,39 @@ def reply_counts(session: Session, owner: User) -> dict[bool, tuple[int, int]]:
         n, ok = out.get(led, (0, 0))
         out[led] = (n + 1, ok + any(t >= at for t in replies.get(cid, [])))
     return out
+
+
+def team_totals(session: Session, platform: str, workspace: str, now: datetime) -> Stats | None:
+    """The evidence of every user of a workspace, summed: sends and replies by how the checked draft read and by
+    whether it led with a question, and relationships on each rung now and 30 days before. Totals only: nobody
+    is named. None when no one there has logged anything."""
+    from bot.ledger import queries
+
+    owners = session.scalars(select(User).where(User.platform == platform, User.workspace == workspace)).all()
+    by_label: dict[str, tuple[int, int]] = {}
+    by_question: dict[bool, tuple[int, int]] = {}
+    rungs_now, rungs_before = dict.fromkeys(STAGES, 0), dict.fromkeys(STAGES, 0)
+    reached = replied = 0
+    for owner in owners:
+        mine = queries.stats(session, UserRef(owner.platform, owner.workspace, owner.user_id))
+        reached, replied = reached + mine.reached, replied + mine.replied
+        for totals, counts in ((by_label, mine.by_draft_label), (by_question, reply_counts(session, owner))):
+            for key, (n, ok) in counts.items():
+                total = totals.get(key, (0, 0))
+                totals[key] = (total[0] + n, total[1] + ok)
+        here, before = rungs(session, owner, now)
+        for stage in STAGES:
+            rungs_now[stage] += here[stage]
+            rungs_before[stage] += before[stage]
+    if not reached and not any(rungs_now.values()):
+        return None
+    return Stats(
+        reached,
+        replied,
+        replied / reached if reached else None,
+        None,
+        by_label,
+        by_question=by_question,
+        rungs=rungs_now,
+        rungs_before=rungs_before,
+    )

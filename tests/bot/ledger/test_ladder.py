@@ -242,3 +242,29 @@ def test_two_worker_processes_send_each_weekly_plan_once(coach, ledger_url, tmp_
     assert [w.wait(timeout=120) for w in workers] == [0, 0]
     plans = [line for line in log.read_text().split() if line.startswith("plan:")]
     assert sorted(plans) == sorted(f"plan:{u.user_id}" for u in users)
+
+
+def test_a_team_digest_shows_the_team_s_evidence_as_totals_only(coach, model):
+    from bot.channel_digests import deliver as deliver_channel_digests
+    from bot.wording import channel_digest_text
+
+    coach._model = model
+    asks, _ = model_verdicts(coach)
+    coach.watch("slack", "T1", "C1", by="U_ANA", at=T0)
+    coach.observe(Message("slack", "T1", "C1", "p1", "U_CY", "What are you all reading this week?", T0))
+    for user, name in ((ANA, "<@U_DANA>"), (BO, "<@U_LEE>")):
+        coach.record_outreach(user, name, T0, verdict=asks)
+    coach.record_reply(ANA, "<@U_DANA>", T0 + timedelta(hours=2), now=T0 + timedelta(days=1))
+    coach.log_step(BO, "<@U_LEE>", "met", T0 + timedelta(days=1), how="coffee")
+    coach.record_outreach(UserRef("slack", "T2", "U_ELSEWHERE"), "Zed", T0)  # another workspace: not counted
+    posted = []
+    deliver_channel_digests(coach.sessions, posted.append, T0 + timedelta(days=7), "slack")
+    [digest] = posted
+    team = digest.team
+    assert (team.reached, team.replied) == (2, 1)
+    assert team.by_question == {True: (2, 1)}
+    assert team.rungs == {"connected": 0, "in_conversation": 1, "off_feed": 0, "met": 1}
+    text = channel_digest_text(digest)
+    assert "Across the team's own outreach (totals, nobody named): 1 of 2 people reached replied (50%)." in text
+    assert "Relationships: connected 0, in conversation 1 (+1 in 30 days), talked off the feed 0, met 1 (+1" in text
+    assert "U_ANA" not in text and "U_BO" not in text and "U_DANA" not in text and "U_LEE" not in text
