@@ -155,10 +155,10 @@ def seed_demo(coach) -> tuple[UserRef, datetime]:
     coach.log_step(me, "Dana Lee", "met", monday - 16 * day, how="coffee")  # close: due 2 days ago
     talk("Sam Ortiz", 40, rounds=2)
     coach.log_step(me, "Sam Ortiz", "called", monday - 33 * day)  # regular: due 3 days ago -> a call
-    talk("Priya Nair", 95)  # wider: due 3 days ago -> a message
-    talk("Lee Chen", 28, rounds=2)  # in conversation, back and forth: regular, due in 2 days
+    talk("Priya Nair", 95)  # wider: due a week ago -> a message
+    talk("Lee Chen", 28, rounds=2)  # in conversation, back and forth: regular, due as the week begins
     talk("Marta Rossi", 10)
     coach.log_step(me, "Marta Rossi", "met", monday - 9 * day, how="lunch")  # close: due in 5 days -> waits
-    talk("Jo Park", 200)  # wider, long overdue: first
+    talk("Jo Park", 200)  # wider, months overdue: first
     coach.record_outreach(me, "Alex Kim", monday - 5 * day)  # connected, no reply yet: follow-ups, not the plan
     return me, monday
