@@ -216,3 +216,21 @@ def test_the_ladder_the_circle_and_the_plan_from_the_command_line(rapport):
     )
     demo = rapport("plan", "--demo")
     assert demo.returncode == 0 and demo.stdout.startswith("Your week of Mon 30 Nov: 5 to reach")
+
+
+def test_remind_prints_the_weekly_plan_once_and_check_to_says_where_you_stand(rapport):
+    assert rapport("settings", "--weekly-plan", "--quiet-hours", "0-0").returncode == 0
+    assert rapport("log", "sent", "Dana Lee", "--at", "2026-08-01T10:00").returncode == 0
+    assert rapport("log", "replied", "Dana Lee", "--at", "2026-08-01T12:00").returncode == 0
+    first = rapport("remind", "--now", "2026-11-23T09:00")
+    assert first.stdout == (
+        "Your week of Mon 23 Nov: 1 to reach, about 3 of your 60 minutes.\n"
+        "  • Dana Lee: a message (3 min, in conversation)\n"
+    )
+    assert rapport("remind", "--now", "2026-11-24T09:00").stdout == ""  # once a week
+    checked = rapport("check", "--to", "Dana Lee", "How did the launch go?")
+    assert checked.returncode == 0
+    assert checked.stdout.splitlines()[-1] == (
+        "You've traded 2 messages with Dana Lee (in conversation); a call might be next. "
+        "Ask if they'd be up for a 20-minute call about what they're working on?"
+    )
