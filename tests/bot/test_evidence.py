@@ -32,8 +32,10 @@ def test_a_rate_reads_with_its_count_and_interval():
 
 
 def test_nothing_is_compared_until_each_side_has_ten_sends():
-    assert compare("questions", Rate(ENOUGH, 8), "pitches", Rate(ENOUGH - 1, 0)) is None
-    assert compare("questions", Rate(ENOUGH - 1, 8), "pitches", Rate(40, 0)) is None
+    assert ENOUGH == 10
+    assert compare("questions", Rate(10, 8), "pitches", Rate(9, 0)) is None
+    assert compare("questions", Rate(9, 8), "pitches", Rate(40, 0)) is None
+    assert compare("questions", Rate(10, 8), "pitches", Rate(10, 0)) is not None
     said = compare("question-led messages", Rate(20, 16), "pitches", Rate(20, 4))
     assert said == "Your question-led messages got replies 4.0 times as often as your pitches."
     assert "about as often" in compare("a", Rate(10, 5), "b", Rate(10, 4))
