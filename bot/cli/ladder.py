@@ -34,7 +34,7 @@ def _step(kind: str, contact: str, how: str | None, at, user: str | None) -> Non
     click.echo(step_text(kind, standing, how))
 
 
-@log.command(name="met")
+@log.command(name="met", short_help="Record that you met CONTACT.")
 @click.argument("contact")
 @click.option("--how", type=click.Choice(MEET_HOW), help="How you met.")
 @at_option
@@ -70,7 +70,7 @@ def log_emailed(contact: str, at, user: str | None) -> None:
     _step("emailed", contact, None, at, user)
 
 
-@main.command()
+@main.command(short_help="Where each relationship stands.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
 @user_option
 @ledger_errors
@@ -92,7 +92,7 @@ def _plain(standing) -> dict:
     return data
 
 
-@main.command()
+@main.command(short_help="How often to keep in touch with CONTACT.")
 @click.argument("contact")
 @click.argument("circle", type=click.Choice([*CIRCLE_NAMES, "default"]))
 @user_option
@@ -107,7 +107,7 @@ def circle(contact: str, circle: str, user: str | None) -> None:
     click.echo(circle_text(standing))
 
 
-@main.command()
+@main.command(short_help="Whom to reach this week, within your budget.")
 @click.option(
     "--demo", is_flag=True, help="Show a week's plan on seeded data (a throwaway database; yours is untouched)."
 )

@@ -23,6 +23,7 @@ from bot.ledger.schema import (
     ProcessedEvent,
     Reminder,
     Reply,
+    Step,
     User,
     WatchedChannel,
 )
@@ -353,17 +354,21 @@ def _ref(user: UserRef) -> dict:
 
 
 def export(session: Session, user: UserRef) -> dict:
-    """Everything held about ``user`` as JSON-ready data: settings, and per contact outreach, replies, reminders."""
+    """Everything held about ``user`` as JSON-ready data: settings, and per contact their circle, steps off the feed,
+    outreach, replies and reminders."""
     owner = repo.get_user(session, user)
     if owner is None:
         return {"user": _ref(user), "contacts": []}
     data = {"user": _ref(user), "settings": repo.settings_of(owner), "contacts": []}
     for c in session.scalars(select(Contact).where(Contact.owner_id == owner.id)).all():
         outreach = session.scalars(select(Outreach).where(Outreach.contact_id == c.id))
-        fields = ("channel", "thread_ref", "pitch_score", "pitch_label", "note")
+        fields = ("channel", "thread_ref", "pitch_score", "pitch_label", "question_led", "note")
+        steps = session.scalars(select(Step).where(Step.contact_id == c.id))
         data["contacts"].append(
             {
                 "contact": c.display,
+                "circle": c.circle,
+                "steps": [{"at": s.at.isoformat(), "kind": s.kind, "how": s.how} for s in steps],
                 "outreach": [{"at": o.at.isoformat(), **{k: getattr(o, k) for k in fields}} for o in outreach],
                 "replies": [r.at.isoformat() for r in session.scalars(select(Reply).where(Reply.contact_id == c.id))],
                 "reminders": [

@@ -53,8 +53,13 @@ def as_due(session: Session, reminder: Reminder) -> tuple[DueReminder, User]:
     contact = session.get(Contact, reminder.contact_id)
     ref = UserRef(user.platform, user.workspace, user.user_id)
     due_at = reminder.due_at.astimezone(zone(user.timezone))
-    step = nudge_stage(session, user, contact) if reminder.kind == KEEP_IN_TOUCH else None
+    step = _next_stage(session, reminder) if reminder.kind == KEEP_IN_TOUCH else None
     return DueReminder(reminder.id, ref, contact.display, reminder.kind, reminder.seq, due_at, step), user
+
+
+def _next_stage(session: Session, reminder: Reminder) -> str | None:
+    """For a keep-in-touch nudge: the rung it proposes (``bot.ledger.ladder.nudge_stage``), or None."""
+    return nudge_stage(session, session.get(User, reminder.owner_id), session.get(Contact, reminder.contact_id))
 
 
 def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[DueReminder]:
@@ -73,7 +78,18 @@ def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[
                 return []
             query = query.where(Reminder.owner_id == owner.id)
         rows = session.execute(query.order_by(Reminder.due_at, Reminder.id)).all()
-        return [as_due(session, r)[0] for r, *_ in rows]
+        return [
+            DueReminder(
+                r.id,
+                UserRef(platform, workspace, user_id),
+                display,
+                r.kind,
+                r.seq,
+                r.due_at.astimezone(zone(tz)),
+                _next_stage(session, r) if r.kind == KEEP_IN_TOUCH else None,
+            )
+            for r, display, platform, workspace, user_id, tz in rows
+        ]
 
 
 def due_ids(

@@ -268,3 +268,18 @@ def test_a_team_digest_shows_the_team_s_evidence_as_totals_only(coach, model):
     assert "Across the team's own outreach (totals, nobody named): 1 of 2 people reached replied (50%)." in text
     assert "Relationships: connected 0, in conversation 1 (+1 in 30 days), talked off the feed 0, met 1 (+1" in text
     assert "U_ANA" not in text and "U_BO" not in text and "U_DANA" not in text and "U_LEE" not in text
+
+
+def test_export_holds_steps_and_circles_and_forget_deletes_them(coach, sessions):
+    from sqlalchemy import func
+
+    from bot.ledger.schema import Step
+
+    coach.log_step(ANA, "Dana", "met", T0, how="coffee")
+    coach.set_circle(ANA, "Dana", "regular")
+    [contact] = coach.export(ANA)["contacts"]
+    assert contact["circle"] == "regular"
+    assert contact["steps"] == [{"at": T0.isoformat(), "kind": "met", "how": "coffee"}]
+    assert coach.forget(ANA)
+    with sessions() as session:
+        assert session.scalar(select(func.count(Step.id))) == 0
