@@ -142,6 +142,8 @@ def deliver_plans(
             continue
         start = week_start(now.astimezone(zone(owner.timezone)))
         previous = owner.last_plan_at
+        if previous is not None and previous >= start:  # this week's went out already (as read): no write
+            continue
         if not queue.claim_week(sessions, owner.id, start, now):
             continue
         ref = UserRef(owner.platform, owner.workspace, owner.user_id)
