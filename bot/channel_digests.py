@@ -1,19 +1,22 @@
 """Watched channels' digests: how conversations went in a channel over its period, posted once per period.
 
-A digest holds totals only (posts, questions, pitches, replies), never who posted what. The period is claimed
-first (a conditional UPDATE of ``last_digest_at`` from the value read), so two workers never post the same digest;
-if posting fails the claim is undone and a later round retries. A period without posts is skipped quietly.
+A digest holds totals only (posts, questions, pitches, replies, and the team's own evidence summed over its
+users: reply rates by how drafts read and by question-led, relationships on each rung), never who posted what.
+The period is claimed first (a conditional UPDATE of ``last_digest_at`` from the value read), so two workers
+never post the same digest; if posting fails the claim is undone and a later round retries. A period without
+posts is skipped quietly.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ledger import queries
+from bot.ledger import ladder, queries
 from bot.types import ChannelDigest
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ def deliver(
                 continue
         with sessions() as session:
             digest = queries.channel_digest(session, channel, since, now)
+            team = ladder.team_totals(session, channel.platform, channel.workspace, now)
+            digest = replace(digest, team=team)
         if digest.posts == 0:
             continue
         try:

@@ -6,18 +6,19 @@ written, and nothing of SQLAlchemy leaks out: adapters catch ``Unavailable`` and
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 import classifier  # scikit-learn loads with the first check, not here (classifier/__init__.py)
 from bot import reminders
 from bot.ledger import queries, repo
 from bot.ledger.db import describe, open_ledger
+from bot.relationships import Relationships, leads_with_question
+from bot.relationships import ledger_guard as _ledger
 from bot.types import (
     DEFAULT_LEASE,
     DEFAULT_RETRY,
@@ -29,7 +30,6 @@ from bot.types import (
     Notifier,
     Observation,
     RecentCheck,
-    Stats,
     Unavailable,
     UnknownContactError,
     UserRef,
@@ -43,25 +43,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Coach", "Message", "Unavailable", "UnknownContactError"]
 
-F = TypeVar("F", bound=Callable)
 
-
-def _ledger(method: F) -> F:
-    """The database's failures (down, read-only, full) become ``Unavailable``; the coach's own errors pass."""
-
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except IntegrityError:
-            raise
-        except DBAPIError as exc:
-            raise Unavailable(describe(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-class Coach:
+class Coach(Relationships):
     """Checks drafts, records outreach, replies and channel posts, and reports on them, for any adapter.
 
     ``model`` is loaded on first use when not given; ``sessions`` is the ledger (``Coach.open(url)`` makes one).
@@ -115,20 +98,23 @@ class Coach:
         return classifier.check_many(self.model, texts)
 
     @_ledger
-    def check(self, user: UserRef, text: str, at: datetime, source: str) -> Checked:
-        """Check ``user``'s draft and record the check (score and label, never the text): the verdict and its id.
+    def check(self, user: UserRef, text: str, at: datetime, source: str, to: str | None = None) -> Checked:
+        """Check ``user``'s draft and record the check (score and label, never the text): the verdict and its id,
+        and, for a draft ``to`` someone in the user's ledger, where that relationship stands.
 
         ``source`` says where: ``"command"``, ``"shortcut"``, ``"context_menu"`` or ``"channel"``.
         """
         verdict = self.check_draft(text)
-        return Checked(verdict, self.record_check(user, verdict, at, source))
+        standing = self.standing(user, to) if to else None
+        return Checked(verdict, self.record_check(user, verdict, at, source), standing)
 
     @_ledger
     def record_check(self, user: UserRef, verdict: Verdict, at: datetime, source: str) -> int:
         """Remember that ``user`` checked a draft with this ``verdict``; returns the check's id."""
         self.ensure_user(user, at)
         with self.sessions.begin() as session:
-            return queries.add_check(session, user, at, source, verdict.pitch_probability, verdict.label)
+            led = leads_with_question(verdict.text)
+            return queries.add_check(session, user, at, source, verdict.pitch_probability, verdict.label, led)
 
     @_ledger
     def dispute(self, user: UserRef, check_id: int, at: datetime) -> bool:
@@ -281,8 +267,10 @@ class Coach:
         """
         self.ensure_user(user, at)
         fields = {"note": note, "channel": channel, "thread_ref": thread_ref, "pitch_score": None, "pitch_label": None}
+        fields["question_led"] = None
         if verdict is not None:
             fields.update(pitch_score=verdict.pitch_probability, pitch_label=verdict.label)
+            fields["question_led"] = leads_with_question(verdict.text)
         for attempt in range(2):  # the same new contact logged twice at once: the other insert won, use its row
             try:
                 with self.sessions.begin() as session:
@@ -365,12 +353,6 @@ class Coach:
             if owner is None or owner.timezone_by_hand:
                 return False
             return owner.timezone_checked_at is None or now - owner.timezone_checked_at >= every
-
-    @_ledger
-    def stats(self, user: UserRef) -> Stats:
-        """The user's reply figures (see ``Stats``)."""
-        with self.sessions() as session:
-            return queries.stats(session, user)
 
     @_ledger
     def export(self, user: UserRef) -> dict:

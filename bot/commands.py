@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.types import MENTION, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE
+from bot.types import CIRCLE_NAMES, MEET_HOW, MENTION, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE
 
 __all__ = ["MENTION", "Command", "parse"]
 #: How far "snooze" pushes reminders when no number of days is given.
@@ -39,9 +39,37 @@ class Hint:
 
 @dataclass(frozen=True, slots=True)
 class Check:
-    """Check a draft (``draft`` is the whole text to score)."""
+    """Check a draft (``draft`` is the whole text to score); ``to``: whom it is for (``check to @dana: <draft>``)."""
 
     draft: str
+    to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """Log a step off the feed with ``contact``: ``kind`` emailed | called | met, ``how`` (met only) coffee..."""
+
+    kind: str
+    contact: str
+    how: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Circle:
+    """Put ``contact`` in a circle (close | regular | wider), or back to the default (``circle`` None)."""
+
+    contact: str
+    circle: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """This week's plan: whom to reach and how, within the weekly budget."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ladder:
+    """Every relationship and its rung."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +142,10 @@ Command = (
     Help
     | Hint
     | Check
+    | Step
+    | Circle
+    | Plan
+    | Ladder
     | Sent
     | Replied
     | Done
@@ -143,6 +175,12 @@ GRAMMAR: tuple[Entry, ...] = (
     Entry("replied", "@someone", "log that they answered (ends the follow-ups)"),
     Entry("done", "@someone", "stop follow-up reminders for them"),
     Entry("snooze", f"@someone [days, default {SNOOZE_DAYS}]", "push their reminders back"),
+    Entry("met", f"@someone [{'|'.join(MEET_HOW)}]", "log that you met them (the top of the ladder)"),
+    Entry("called", "@someone", "log that you talked on the phone (off the feed)"),
+    Entry("emailed", "@someone", "log that you emailed them (off the feed)"),
+    Entry("ladder", "", "where each relationship stands"),
+    Entry("plan", "", "whom to reach this week, and how, within your time budget"),
+    Entry("circle", f"@someone {'|'.join(CIRCLE_NAMES)}|default", "how often to keep in touch with them"),
     Entry("followups", "", "who is waiting on you"),
     Entry("stats", "", "who replied, and how fast"),
     Entry("settings", "", "follow-up delay, how often, quiet hours, time zone"),
@@ -153,7 +191,15 @@ GRAMMAR: tuple[Entry, ...] = (
 )
 WORDS = frozenset(e.word for e in GRAMMAR) | {"quit", "exit"}
 #: Commands that take no argument: followed by more text, the whole text is a draft that starts with that word.
-_BARE = {"followups": Followups, "stats": Stats, "settings": Settings, "forget": Forget, "unwatch": Unwatch}
+_BARE = {
+    "followups": Followups,
+    "stats": Stats,
+    "settings": Settings,
+    "forget": Forget,
+    "unwatch": Unwatch,
+    "plan": Plan,
+    "ladder": Ladder,
+}
 #: A number where a snooze takes its days (a bad one gets ``SNOOZE_DAYS_ERROR``, never a contact named "sam -2").
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d*)?")
 _ABOUT_CONTACT = {"sent": Sent, "replied": Replied, "done": Done}
@@ -200,6 +246,35 @@ def _names_someone(rest: str) -> bool:
     return not rest or " " not in rest or rest.startswith("@") or MENTION.search(rest) is not None
 
 
+def _check(rest: str, names: bool) -> Command:
+    """``check <draft>``, or ``check to <contact>: <draft>`` for a draft to someone (a mention, or a name)."""
+    head, colon, draft = rest.partition(":")
+    if rest.lower().startswith("to ") and colon and draft.strip():
+        contact = _contact(head[3:].strip(), names)
+        if contact is not None:
+            return Check(draft.strip(), contact)
+    return Check(rest)
+
+
+def _about_step(word: str, rest: str, names: bool, text: str) -> Command:
+    """``met @x [how]``, ``called @x``, ``emailed @x``, ``circle @x close|regular|wider|default``."""
+    name, _, last = rest.rpartition(" ")
+    last_word = last.lower().removeprefix("--how=")
+    extra = None
+    if word == "met" and name and last_word in MEET_HOW:
+        rest, extra = name.removesuffix("--how").strip(), last_word
+    if word == "circle":
+        if not name or last_word not in (*CIRCLE_NAMES, "default"):
+            return Hint(f"Which circle? `circle @someone {'|'.join(CIRCLE_NAMES)}|default`.")
+        rest, extra = name.strip(), (None if last_word == "default" else last_word)
+    contact = _contact(rest, names)
+    if contact is None:
+        if _names_someone(rest) or word == "circle":
+            return Hint(contact_hint(word, rest))
+        return Check(text)
+    return Circle(contact, extra) if word == "circle" else Step(word, contact, extra)
+
+
 def parse(text: str, *, names: bool = False) -> Command:
     """The command ``text`` asks for. Never raises: anything else is a draft to check, a hint or the help.
 
@@ -218,7 +293,9 @@ def parse(text: str, *, names: bool = False) -> Command:
     if word in ("quit", "exit") and not rest:
         return Quit()
     if word == "check":
-        return Check(rest) if rest else Hint("Give me a draft to check: `check <your message>`.")
+        return _check(rest, names) if rest else Hint("Give me a draft to check: `check <your message>`.")
+    if word in ("met", "called", "emailed", "circle"):
+        return _about_step(word, rest, names, text)
     if word in _ABOUT_CONTACT or word == "snooze":
         days = SNOOZE_DAYS
         if word == "snooze":

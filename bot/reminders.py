@@ -29,6 +29,8 @@ from bot.ledger import queue
 from bot.ledger.db import describe
 from bot.ledger.queue import claim, due, release, worker_name
 from bot.ledger.repo import outside_quiet_hours, zone
+from bot.plan import week_start
+from bot.relationships import weekly_plan
 from bot.types import (
     DEFAULT_LEASE,
     DEFAULT_RETRY,
@@ -39,6 +41,7 @@ from bot.types import (
     Unavailable,
     Undeliverable,
     UserRef,
+    WeeklyPlan,
 )
 
 __all__ = [
@@ -120,7 +123,46 @@ def deliver_due(
             delivered.append(item)
     if stop is not None and stop.is_set():
         return delivered
-    return delivered + _deliver_digests(sessions, notifier, now, worker, lease, user, platform)
+    delivered += _deliver_digests(sessions, notifier, now, worker, lease, user, platform)
+    if stop is None or not stop.is_set():
+        deliver_plans(sessions, notifier, now, user, platform)
+    return delivered
+
+
+def deliver_plans(
+    sessions: sessionmaker[Session], notifier: Notifier, now: datetime, only: UserRef | None, platform: str | None
+) -> list[WeeklyPlan]:
+    """One weekly plan per user who chose it, at the first round of their week (Monday, their zone) outside their
+    quiet hours. A worker first claims the user's week (a conditional UPDATE of ``last_plan_at``: of two workers,
+    one wins); a failed send gives the week back so a later round retries. A week with nobody due sends nothing.
+    Returns the plans sent."""
+    sent: list[WeeklyPlan] = []
+    for owner in queue.plan_users(sessions, only, platform):
+        if outside_quiet_hours(owner, now) > now:
+            continue
+        start = week_start(now.astimezone(zone(owner.timezone)))
+        previous = owner.last_plan_at
+        if previous is not None and previous >= start:  # this week's went out already (as read): no write
+            continue
+        if not queue.claim_week(sessions, owner.id, start, now):
+            continue
+        ref = UserRef(owner.platform, owner.workspace, owner.user_id)
+        with sessions() as session:
+            weekly = weekly_plan(session, ref, now)
+        if not weekly.items:
+            continue
+        try:
+            notifier.send_plan(ref, weekly)
+        except Undeliverable:
+            log.warning("weekly plan for user %s cannot reach them; they will be told", owner.id)
+            queue.set_notice(sessions, owner.id, "dm_closed")
+            continue
+        except Exception:
+            log.exception("weekly plan for user %s could not be delivered; a later round retries", owner.id)
+            queue.give_back_week(sessions, owner.id, previous)
+            continue
+        sent.append(weekly)
+    return sent
 
 
 def _deliver_digests(

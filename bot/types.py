@@ -64,7 +64,13 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "keep_in_touch_days": (1, 365),
     "quiet_start_hour": (0, 23),
     "quiet_end_hour": (0, 23),
+    "weekly_budget_minutes": (10, 1200),
+    "cost_message": (1, 120),
+    "cost_call": (1, 240),
+    "cost_coffee": (1, 480),
 }
+#: Settings that are on or off.
+TOGGLES: tuple[str, ...] = ("daily_digest", "channel_coaching", "weekly_plan")
 #: The settings a new user starts with.
 DEFAULTS: dict[str, object] = {
     "timezone": "UTC",
@@ -75,7 +81,15 @@ DEFAULTS: dict[str, object] = {
     "quiet_end_hour": 8,
     "daily_digest": False,
     "channel_coaching": True,
+    "weekly_plan": False,
+    "weekly_budget_minutes": 60,
+    "cost_message": 3,
+    "cost_call": 20,
+    "cost_coffee": 60,
 }
+#: Ways to meet someone (``log met --how``), and the circles a contact may be put in.
+MEET_HOW: tuple[str, ...] = ("coffee", "lunch", "video", "drinks", "event")
+CIRCLE_NAMES: tuple[str, ...] = ("close", "regular", "wider")
 #: How many days a snooze may push reminders back (inclusive), everywhere: CLI, chat, buttons.
 SNOOZE_DAYS_RANGE: tuple[int, int] = (1, 365)
 #: The one line for a snooze of a bad number of days, the same in every adapter.
@@ -100,6 +114,8 @@ class Checked:
 
     verdict: Verdict
     check_id: int
+    #: For a draft to someone in the user's ledger: where that relationship stands.
+    standing: Standing | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +145,52 @@ class Stats:
     checks: int = 0
     pitch_checks: int = 0
     disputed: int = 0
+    #: whether the checked draft led with a question -> (outreach count, how many got a reply)
+    by_question: dict[bool, tuple[int, int]] = field(default_factory=dict)
+    #: stage of the ladder -> relationships on it now, and 30 days ago (``bot.ledger.ladder.STAGES``)
+    rungs: dict[str, int] = field(default_factory=dict)
+    rungs_before: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a relationship stands: its rung (``bot.ledger.ladder.STAGES``), messages traded both ways, its circle
+    (close | regular | wider) and whether the user chose it, the last interaction (user's zone) and the next rung
+    (None at the top)."""
+
+    contact: str
+    stage: str
+    messages: int
+    circle: str
+    circle_chosen: bool
+    last_at: datetime | None
+    next_stage: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanItem:
+    """One contact in a weekly plan: how to reach them (message | call | coffee), its minutes, when they fell due
+    (user's zone) and their circle and rung."""
+
+    contact: str
+    action: str
+    minutes: int
+    due_at: datetime
+    circle: str
+    stage: str
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyPlan:
+    """A user's plan for the week starting ``week_start`` (user's zone): ``items`` in order, their total minutes
+    against the budget, and how many due contacts wait for next week. ``minutes`` exceeds ``budget`` only to keep
+    someone from waiting beyond their circle's period plus a week (``bot.plan``)."""
+
+    week_start: datetime
+    budget: int
+    items: list[PlanItem]
+    minutes: int
+    waiting: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +259,8 @@ class DueReminder:
     kind: str
     seq: int
     due_at: datetime
+    #: For a keep-in-touch nudge after a few messages back and forth: the next rung to propose (``Standing``).
+    next_stage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +279,8 @@ class ChannelDigest:
     replied: int
     replied_pitches: int
     replied_with_question: int
+    #: The workspace's users' evidence, summed (``bot.ledger.ladder.team_totals``); None when there is none.
+    team: Stats | None = None
 
 
 class Notifier(Protocol):
@@ -225,6 +291,9 @@ class Notifier(Protocol):
 
     def send_digest(self, user: UserRef, items: list[DueReminder]) -> None:
         """Deliver a user's daily digest (all their due reminders in one message); raise to retry later."""
+
+    def send_plan(self, user: UserRef, plan: WeeklyPlan) -> None:
+        """Deliver a user's weekly plan (one message); raise to retry later."""
 
     def delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether a message for this reminder (alone or in a digest) reached its user since ``since``.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot import evidence
+
 #: How far the reminder buttons' "Snooze" pushes a contact's reminders.
 SNOOZE = timedelta(days=3)
 
@@ -42,6 +44,9 @@ def reminder_line(r) -> str:
             f"Follow up with {r.contact}: no reply yet (reminder {r.seq}). "
             "Ask how things are going, not whether they read it."
         )
+    step = getattr(r, "next_stage", None)
+    if step is not None:
+        return f"Keep in touch with {r.contact}: you've gone back and forth a few times. {next_rung_text(step)}"
     return f"Keep in touch with {r.contact}: it's been a while. What are they working on these days?"
 
 
@@ -51,16 +56,52 @@ def digest_text(items) -> str:
 
 
 def stats_line(stats) -> str:
-    """The user's reply figures in one paragraph."""
+    """The user's reply figures: the totals, then (when there are any) reply rates by how the checked draft read
+    and by whether it led with a question, each with its count and Wilson 95% interval, a comparison only once
+    each side has 10 sends (``bot.evidence``), and the relationships on each rung with their 30-day movement."""
     rate = f"{stats.reply_rate:.0%}" if stats.reply_rate is not None else "n/a"
     median = f"{stats.median_hours_to_reply:g} h" if stats.median_hours_to_reply is not None else "n/a"
     line = f"Reached {stats.reached}, {stats.replied} replied ({rate}); median time to reply {median}."
-    for label, (n, ok) in sorted(stats.by_draft_label.items()):
-        line += f" Checked drafts that read as {label}: {ok} of {n} got a reply."
     if stats.checks:
         line += f" Drafts checked: {stats.checks}, {stats.pitch_checks} read as a pitch"
         line += f", {stats.disputed} of those you marked 'Not a pitch'." if stats.disputed else "."
-    return line
+    return "\n".join([line, *evidence_lines(stats)])
+
+
+def evidence_lines(stats, whose: str = "your") -> list[str]:
+    """The lines of ``stats_line`` after the totals (see there); empty when nothing was checked or climbed.
+    ``whose`` names the drafts (``"your"``; a team digest says ``"the team's"``)."""
+    lines = []
+    labels = {k: evidence.Rate(*stats.by_draft_label[k]) for k in HEADLINES if k in stats.by_draft_label}
+    if labels:
+        lines.append(f"Reply rate by how {whose} checked drafts read:")
+        lines += [f"  • {evidence.rate_text(HEADLINES[k], r)}" for k, r in labels.items()]
+        said = evidence.compare(
+            "conversations",
+            labels.get("conversation", evidence.Rate(0, 0)),
+            "pitches",
+            labels.get("pitch", evidence.Rate(0, 0)),
+            whose,
+        )
+        lines.append(f"  {said}" if said else f"  (No comparison until each side has {evidence.ENOUGH} sends.)")
+    led = {k: evidence.Rate(*v) for k, v in getattr(stats, "by_question", {}).items()}
+    if led:
+        question, other = led.get(True, evidence.Rate(0, 0)), led.get(False, evidence.Rate(0, 0))
+        lines += [
+            f"Reply rate by how {whose} checked drafts began:",
+            f"  • {evidence.rate_text('led with a question', question)}",
+            f"  • {evidence.rate_text('did not', other)}",
+        ]
+        said = evidence.compare("question-led messages", question, "other messages", other, whose)
+        lines.append(f"  {said}" if said else f"  (No comparison until each side has {evidence.ENOUGH} sends.)")
+    rungs, before = getattr(stats, "rungs", {}), getattr(stats, "rungs_before", {})
+    if any(rungs.values()):
+        parts = []
+        for stage, n in rungs.items():
+            moved = n - before.get(stage, 0)
+            parts.append(f"{STAGE_NAMES[stage]} {n}" + (f" ({moved:+d} in 30 days)" if moved else ""))
+        lines.append("Relationships: " + ", ".join(parts) + ".")
+    return lines
 
 
 def channel_digest_text(d) -> str:
@@ -80,6 +121,14 @@ def channel_digest_text(d) -> str:
     ]
     if d.posts_with_question and d.replied_with_question / d.posts_with_question > (d.replied / d.posts):
         lines.append("Questions are getting answered: keep asking.")
+    team = getattr(d, "team", None)
+    if team is not None:
+        rate = f"{team.reply_rate:.0%}" if team.reply_rate is not None else "n/a"
+        lines.append(
+            f"Across the team's own outreach (totals, nobody named): {team.replied} of {team.reached} "
+            f"people reached replied ({rate})."
+        )
+        lines += evidence_lines(team, whose="the team's")
     return "\n".join(lines)
 
 
@@ -171,4 +220,95 @@ SETTING_LABELS = {
     "timezone": "Your time zone, e.g. Europe/Berlin",
     "daily_digest": "One reminder digest a day instead of separate messages",
     "channel_coaching": "Private coaching notes on my posts in watched channels",
+    "weekly_plan": "One weekly plan of whom to reach instead of separate keep-in-touch nudges",
+    "weekly_budget_minutes": "Minutes a week for keeping in touch",
+    "cost_message": "Minutes a message takes",
+    "cost_call": "Minutes a call takes",
+    "cost_coffee": "Minutes a coffee takes",
 }
+
+
+# -- the ladder and the weekly plan --------------------------------------------------------------------------------
+#: The rungs of the ladder as users read them.
+STAGE_NAMES = {
+    "connected": "connected",
+    "in_conversation": "in conversation",
+    "off_feed": "talked off the feed",
+    "met": "met",
+}
+#: For each rung: what would reach it, and a concrete open question to propose it with.
+NEXT_RUNG = {
+    "in_conversation": ("a reply", "Ask one open question about what they're working on, and listen."),
+    "off_feed": ("a call", "Ask if they'd be up for a 20-minute call about what they're working on?"),
+    "met": ("coffee", "Ask what they're working on these days, over coffee?"),
+}
+#: What each action of a weekly plan says.
+ACTION_TEXT = {"message": "a message", "call": "a call", "coffee": "a coffee"}
+CIRCLE_TEXT = {"close": "close, every 2 weeks", "regular": "regular, monthly", "wider": "wider, quarterly"}
+STEP_TEXT = {"emailed": "emailed", "called": "called", "met": "met"}
+
+
+def next_rung_text(stage: str | None) -> str:
+    """What to propose to reach ``stage`` (the next rung), with its open question; the top rung keeps meeting."""
+    if stage is None:
+        return "Keep meeting: ask how what you talked about last time turned out?"
+    what, question = NEXT_RUNG[stage]
+    return f"{what[0].upper()}{what[1:]} might be next. {question}"
+
+
+def standing_text(s) -> str:
+    """Where a relationship stands (``Standing``): "You've traded 4 messages with Dana (in conversation); a call
+    might be next. Ask if ..."."""
+    where = STAGE_NAMES[s.stage]
+    traded = f"You've traded {s.messages} message{'s' * (s.messages != 1)} with {s.contact} ({where})"
+    if s.next_stage is None:
+        return f"{traded}. {next_rung_text(None)}"
+    what, question = NEXT_RUNG[s.next_stage]
+    return f"{traded}; {what} might be next. {question}"
+
+
+def step_text(kind: str, s, how: str | None = None) -> str:
+    """After logging a step off the feed."""
+    done = f"{STEP_TEXT[kind]} {s.contact}" + (f" ({how})" if how else "")
+    return f"Logged: you {done}. Now {STAGE_NAMES[s.stage]}. {next_rung_text(s.next_stage)}"
+
+
+def circle_text(s) -> str:
+    """After choosing a circle."""
+    chosen = "" if s.circle_chosen else " (the default for where you are)"
+    return f"{s.contact} is in your {CIRCLE_TEXT[s.circle]} circle{chosen}."
+
+
+def ladder_lines(standings) -> list[str]:
+    """One line per relationship: rung, messages, circle."""
+    if not standings:
+        return ["No relationships yet. Log a message with `sent`, or a step with `met`, `called` or `emailed`."]
+    return [
+        f"{s.contact}: {STAGE_NAMES[s.stage]}, {s.messages} message{'s' * (s.messages != 1)}, "
+        f"{CIRCLE_TEXT[s.circle]}" + ("" if s.circle_chosen else " (default)")
+        for s in standings
+    ]
+
+
+def plan_lines(plan) -> list[str]:
+    """A weekly plan: its title, one line per contact, then what waits; the title says the minutes."""
+    if not plan.items:
+        return [f"Nobody is due this week (week of {plan.week_start:%a %d %b}). Enjoy it."]
+    head = (
+        f"Your week of {plan.week_start:%a %d %b}: {len(plan.items)} to reach, about {plan.minutes} of your "
+        f"{plan.budget} minutes."
+    )
+    lines = [head]
+    for item in plan.items:
+        lines.append(f"{item.contact}: {ACTION_TEXT[item.action]} ({item.minutes} min, {STAGE_NAMES[item.stage]})")
+    if plan.minutes > plan.budget:
+        lines.append("Over budget on purpose: they have waited long enough already.")
+    if plan.waiting:
+        lines.append(f"{plan.waiting} more can wait until next week.")
+    return lines
+
+
+def plan_text(plan) -> str:
+    """A weekly plan as plain text, one contact a line."""
+    lines = plan_lines(plan)
+    return "\n".join([lines[0], *(f"  • {line}" for line in lines[1:])])

@@ -13,16 +13,21 @@ from bot.types import UnknownContactError, utcnow
 from bot.wording import (
     NOTHING_DUE,
     REWRITE_INTRO,
+    circle_text,
     digest_text,
     done_text,
     headline,
+    ladder_lines,
     logged_text,
     nothing_pending_text,
+    plan_text,
     questions_intro,
     reminder_line,
     replied_text,
     snoozed_text,
+    standing_text,
     stats_line,
+    step_text,
 )
 from classifier import Signal, Verdict  # light: scikit-learn loads with the first check
 
@@ -87,6 +92,10 @@ class ConsoleChat:
         """Print a daily digest: every due reminder of the user at once."""
         self.echo(click.style(f"⏰ {digest_text(items)}", fg="cyan"))
 
+    def send_plan(self, user, plan) -> None:
+        """Print the weekly plan."""
+        self.echo(click.style(f"🗓 {plan_text(plan)}", fg="cyan"))
+
     def delivered(self, reminder, since) -> bool:
         """The terminal keeps no record to look in: a reminder whose printing was cut off prints again."""
         return False
@@ -105,9 +114,20 @@ class ConsoleChat:
                     return False
                 case commands.Hint(text=hint):
                     self.echo(hint)
-                case commands.Check(draft=draft):
+                case commands.Check(draft=draft, to=to):
                     self.last_verdict = self.coach.check_draft(draft)
                     self.echo(render_verdict(self.last_verdict))
+                    standing = self.coach.standing(self.user, to) if to else None
+                    if standing is not None:
+                        self.echo(click.style(standing_text(standing), fg="cyan"))
+                case commands.Step(kind=kind, contact=contact, how=how):
+                    self.echo(step_text(kind, self.coach.log_step(self.user, contact, kind, now, how), how))
+                case commands.Circle(contact=contact, circle=circle):
+                    self.echo(circle_text(self.coach.set_circle(self.user, contact, circle)))
+                case commands.Ladder():
+                    self.echo("\n".join(f"  {line}" for line in ladder_lines(self.coach.ladder(self.user))))
+                case commands.Plan():
+                    self.echo(plan_text(self.coach.plan(self.user, now)))
                 case commands.Sent(contact=contact):
                     logged = self.coach.record_outreach(self.user, contact, now, verdict=self.last_verdict)
                     self.last_verdict = None
@@ -126,7 +146,7 @@ class ConsoleChat:
                     items = self.coach.followups(self.user, now)
                     self.echo("\n".join(f"  {reminder_line(r)}" for r in items) or NOTHING_DUE)
                 case commands.Stats():
-                    self.echo(stats_line(self.coach.stats(self.user)))
+                    self.echo(stats_line(self.coach.stats(self.user, now)))
                 case commands.Settings() | commands.Forget() | commands.Watch() | commands.Unwatch():
                     self.echo("That one is a command of its own here: see 'rapport --help'.")
                 case _:

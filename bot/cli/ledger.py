@@ -25,7 +25,7 @@ from bot.cli.base import (
     user_option,
 )
 from bot.types import SNOOZE_DAYS_ERROR, UnknownContactError
-from bot.wording import NOTHING_DUE, NOTHING_TO_FORGET, digest_text, reminder_line, stats_line
+from bot.wording import NOTHING_DUE, NOTHING_TO_FORGET, digest_text, plan_text, reminder_line, stats_line
 
 
 @main.group()
@@ -160,7 +160,7 @@ def stats(everyone: bool, as_json: bool, user: str | None) -> None:
             f"{fb.disputed} of those marked 'Not a pitch' ({rate})."
         )
         return
-    result = coach.stats(local_user(user))
+    result = coach.stats(local_user(user), parse_time(None))
     click.echo(json.dumps(asdict(result)) if as_json else stats_line(result))
 
 
@@ -194,6 +194,13 @@ def remind(now: str | None, as_json: bool) -> None:
                     click.echo(json.dumps({**reminder_json(reminder), "digest": True}))
             else:
                 click.echo(digest_text(items))
+
+        def send_plan(self, user, plan) -> None:
+            if as_json:
+                items = [{"contact": i.contact, "action": i.action, "minutes": i.minutes} for i in plan.items]
+                click.echo(json.dumps({"user": user.user_id, "plan": items, "minutes": plan.minutes}))
+            else:
+                click.echo(plan_text(plan))
 
         def delivered(self, reminder, since) -> bool:
             """Standard output keeps no record to look in: a reminder whose printing was cut off prints again."""
@@ -257,10 +264,22 @@ def snooze(contact: str, days: str, now: str | None, user: str | None) -> None:
 @click.option(
     "--daily-digest/--separate-reminders", default=None, help="One message a day instead of one per reminder."
 )
+@click.option("--weekly-plan/--no-weekly-plan", default=None, help="One plan a week instead of keep-in-touch nudges.")
+@click.option("--budget", "weekly_budget_minutes", type=int, help="Minutes a week for keeping in touch (10-1200).")
+@click.option("--cost-message", type=int, help="Minutes a message takes, for the plan (1-120).")
+@click.option("--cost-call", type=int, help="Minutes a call takes (1-240).")
+@click.option("--cost-coffee", type=int, help="Minutes a coffee takes (1-480).")
 @user_option
 @ledger_errors
 def settings_command(
-    follow_up_days, max_follow_ups, keep_in_touch_days, quiet_hours, timezone, daily_digest, user: str | None
+    follow_up_days,
+    max_follow_ups,
+    keep_in_touch_days,
+    quiet_hours,
+    timezone,
+    daily_digest,
+    user: str | None,
+    **plan_settings,
 ) -> None:
     """Show or change your reminder settings.
 
@@ -274,6 +293,7 @@ def settings_command(
         "keep_in_touch_days": keep_in_touch_days,
         "timezone": timezone,
         "daily_digest": daily_digest,
+        **plan_settings,
     }
     if quiet_hours is not None:
         try:

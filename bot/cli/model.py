@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from bot import wording
 from bot.cli.base import (
     fail,
     main,
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     type=click.IntRange(1, 256),
     help="Worker processes for --jsonl. [default: the number of CPUs]",
 )
-def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None) -> None:
+@click.option("--to", "to", help="Whom the draft is for: says where that relationship stands in your log.")
+@click.option("--user", help="Whose log --to looks in. [default: your login name]")
+def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None, to: str | None, user) -> None:
     """Check a DRAFT for pitchiness ("-": read stdin).
 
     A very long draft is checked up to a limit, with a note; binary input is refused.
@@ -57,10 +60,21 @@ def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None) 
     from bot.adapters.console import render_verdict
 
     verdict = model_coach().check_draft(text)
+    standing = _standing(to, user) if to else None
     if as_json:
-        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        extra = {"standing": wording.standing_text(standing)} if standing else {}
+        click.echo(json.dumps({**verdict.to_dict(), **extra}, ensure_ascii=False))
     else:
         click.echo(render_verdict(verdict))
+        if standing is not None:
+            click.echo(wording.standing_text(standing))
+
+
+def _standing(to: str, user: str | None):
+    """Where the relationship with ``to`` stands in the user's log (None if not there); database errors: one line."""
+    from bot.cli.base import ledger_coach, ledger_errors, local_user
+
+    return ledger_errors(lambda: ledger_coach().standing(local_user(user), to))()
 
 
 def _check_jsonl(coach: Coach, jobs: int | None) -> None:

@@ -23,6 +23,7 @@ from bot.ledger.schema import (
     ProcessedEvent,
     Reminder,
     Reply,
+    Step,
     User,
     WatchedChannel,
 )
@@ -57,10 +58,12 @@ def known_contact(session: Session, user: UserRef, contact: str) -> tuple[User, 
     return owner, who
 
 
-def add_check(session: Session, user: UserRef, at: datetime, source: str, score: float, label: str) -> int:
-    """Store a check (probability 0-1 and label, never the text); returns its id."""
+def add_check(
+    session: Session, user: UserRef, at: datetime, source: str, score: float, label: str, led: bool | None = None
+) -> int:
+    """Store a check (probability 0-1, label, whether it led with a question; never the text); returns its id."""
     owner = repo.get_or_create_user(session, user, at)
-    check = Check(owner_id=owner.id, at=at, source=source, score=score, label=label)
+    check = Check(owner_id=owner.id, at=at, source=source, score=score, label=label, question_led=led)
     session.add(check)
     session.flush()
     return check.id
@@ -237,7 +240,7 @@ def add_outreach(session: Session, user: UserRef, contact: str, at: datetime, ch
     if fields.get("pitch_score") is None and check_id is not None:
         check = session.get(Check, check_id)
         if check is not None and check.owner_id == owner.id:
-            fields.update(pitch_score=check.score, pitch_label=check.label)
+            fields.update(pitch_score=check.score, pitch_label=check.label, question_led=check.question_led)
     mine = (Outreach.owner_id == owner.id, Outreach.contact_id == who.id)
     same = session.scalar(
         select(Outreach).where(*mine, Outreach.at.between(at - SAME_SEND, at + SAME_SEND)).order_by(Outreach.at)
@@ -351,17 +354,21 @@ def _ref(user: UserRef) -> dict:
 
 
 def export(session: Session, user: UserRef) -> dict:
-    """Everything held about ``user`` as JSON-ready data: settings, and per contact outreach, replies, reminders."""
+    """Everything held about ``user`` as JSON-ready data: settings, and per contact their circle, steps off the feed,
+    outreach, replies and reminders."""
     owner = repo.get_user(session, user)
     if owner is None:
         return {"user": _ref(user), "contacts": []}
     data = {"user": _ref(user), "settings": repo.settings_of(owner), "contacts": []}
     for c in session.scalars(select(Contact).where(Contact.owner_id == owner.id)).all():
         outreach = session.scalars(select(Outreach).where(Outreach.contact_id == c.id))
-        fields = ("channel", "thread_ref", "pitch_score", "pitch_label", "note")
+        fields = ("channel", "thread_ref", "pitch_score", "pitch_label", "question_led", "note")
+        steps = session.scalars(select(Step).where(Step.contact_id == c.id))
         data["contacts"].append(
             {
                 "contact": c.display,
+                "circle": c.circle,
+                "steps": [{"at": s.at.isoformat(), "kind": s.kind, "how": s.how} for s in steps],
                 "outreach": [{"at": o.at.isoformat(), **{k: getattr(o, k) for k in fields}} for o in outreach],
                 "replies": [r.at.isoformat() for r in session.scalars(select(Reply).where(Reply.contact_id == c.id))],
                 "reminders": [

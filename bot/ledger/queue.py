@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.ledger.repo import FOLLOW_UP, get_user, schedule_follow_up, zone
+from bot.ledger.ladder import nudge_stage
+from bot.ledger.repo import FOLLOW_UP, KEEP_IN_TOUCH, get_user, schedule_follow_up, zone
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
 from bot.types import DueReminder, UserRef
 
@@ -40,13 +41,25 @@ def claimable(now: datetime):
     return (Reminder.status == "pending") & or_(Reminder.claimed_by.is_(None), Reminder.claimed_until < now)
 
 
+def not_planned():
+    """The SQL condition for a reminder sent on its own: not a keep-in-touch nudge of a user who chose the weekly
+    plan (the plan replaces those)."""
+    return or_(User.weekly_plan.is_(False), Reminder.kind != KEEP_IN_TOUCH)
+
+
 def as_due(session: Session, reminder: Reminder) -> tuple[DueReminder, User]:
     """A reminder row as the plain ``DueReminder`` a notifier gets, with its owner's row."""
     user = session.get(User, reminder.owner_id)
     contact = session.get(Contact, reminder.contact_id)
     ref = UserRef(user.platform, user.workspace, user.user_id)
     due_at = reminder.due_at.astimezone(zone(user.timezone))
-    return DueReminder(reminder.id, ref, contact.display, reminder.kind, reminder.seq, due_at), user
+    step = _next_stage(session, reminder) if reminder.kind == KEEP_IN_TOUCH else None
+    return DueReminder(reminder.id, ref, contact.display, reminder.kind, reminder.seq, due_at, step), user
+
+
+def _next_stage(session: Session, reminder: Reminder) -> str | None:
+    """For a keep-in-touch nudge: the rung it proposes (``bot.ledger.ladder.nudge_stage``), or None."""
+    return nudge_stage(session, session.get(User, reminder.owner_id), session.get(Contact, reminder.contact_id))
 
 
 def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[DueReminder]:
@@ -67,7 +80,13 @@ def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[
         rows = session.execute(query.order_by(Reminder.due_at, Reminder.id)).all()
         return [
             DueReminder(
-                r.id, UserRef(platform, workspace, user_id), display, r.kind, r.seq, r.due_at.astimezone(zone(tz))
+                r.id,
+                UserRef(platform, workspace, user_id),
+                display,
+                r.kind,
+                r.seq,
+                r.due_at.astimezone(zone(tz)),
+                _next_stage(session, r) if r.kind == KEEP_IN_TOUCH else None,
             )
             for r, display, platform, workspace, user_id, tz in rows
         ]
@@ -82,7 +101,7 @@ def due_ids(
         query = (
             select(Reminder.id)
             .join(User, User.id == Reminder.owner_id)
-            .where(Reminder.due_at <= now, claimable(now), User.daily_digest.is_(False))
+            .where(Reminder.due_at <= now, claimable(now), User.daily_digest.is_(False), not_planned())
         )
         if user is not None:
             owner = get_user(session, user)
@@ -205,7 +224,7 @@ def digest_users(sessions: Sessions, now: datetime, only: UserRef | None, platfo
         query = (
             select(User)
             .join(Reminder, Reminder.owner_id == User.id)
-            .where(User.daily_digest.is_(True), Reminder.due_at <= now, claimable(now))
+            .where(User.daily_digest.is_(True), Reminder.due_at <= now, claimable(now), not_planned())
             .distinct()
         )
         if only is not None:
@@ -242,6 +261,7 @@ def claim_all_due(sessions: Sessions, owner_id: int, worker: str, now: datetime,
         session.execute(
             update(Reminder)
             .where(Reminder.owner_id == owner_id, Reminder.due_at <= now, claimable(now))
+            .where(Reminder.id.in_(select(Reminder.id).join(User, User.id == Reminder.owner_id).where(not_planned())))
             .values(claimed_by=worker, claimed_until=now + lease)
         )
     with sessions() as session:
@@ -251,3 +271,43 @@ def claim_all_due(sessions: Sessions, owner_id: int, worker: str, now: datetime,
             .order_by(Reminder.due_at, Reminder.id)
         )
         return [as_due(session, r)[0] for r in mine]
+
+
+# -- the weekly plan: a user's week is claimed, like a digest's day -----------------------------------------------
+def plan_users(sessions: Sessions, only: UserRef | None, platform: str | None) -> list[User]:
+    """Users who chose the weekly plan (all, one platform's, or one)."""
+    with sessions() as session:
+        query = select(User).where(User.weekly_plan.is_(True))
+        if only is not None:
+            query = query.where(
+                User.platform == only.platform, User.workspace == only.workspace, User.user_id == only.user_id
+            )
+        if platform is not None:
+            query = query.where(User.platform == platform)
+        return list(session.scalars(query))
+
+
+def claim_week(sessions: Sessions, owner_id: int, start_of_week: datetime, now: datetime) -> bool:
+    """Take the user's plan for the week that began at ``start_of_week``; False if it was already taken (by this
+    or another worker): a conditional UPDATE whose row count says who won."""
+    with sessions.begin() as session:
+        return (
+            session.execute(
+                update(User)
+                .where(User.id == owner_id, or_(User.last_plan_at.is_(None), User.last_plan_at < start_of_week))
+                .values(last_plan_at=now)
+            ).rowcount
+            == 1
+        )
+
+
+def give_back_week(sessions: Sessions, owner_id: int, previous: datetime | None) -> None:
+    """Undo ``claim_week`` after a failed send, so a later run retries."""
+    with sessions.begin() as session:
+        session.execute(update(User).where(User.id == owner_id).values(last_plan_at=previous))
+
+
+def set_notice(sessions: Sessions, owner_id: int, notice: str) -> None:
+    """Leave the user a one-time ``notice`` (e.g. ``"dm_closed"``) for their next interaction."""
+    with sessions.begin() as session:
+        session.execute(update(User).where(User.id == owner_id).values(notice=notice))

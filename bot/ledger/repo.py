@@ -28,8 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot.ledger.schema import Contact, Outreach, Reminder, Reply, User
-from bot.types import DEFAULTS, MENTION, SETTING_RANGES, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE, UserRef
+from bot.ledger.schema import Contact, Outreach, Reminder, Reply, Step, User
+from bot.types import DEFAULTS, MENTION, SETTING_RANGES, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE, TOGGLES, UserRef
 
 __all__ = ["SETTING_RANGES", "UserRef"]  # re-exported for callers of the ledger
 
@@ -165,7 +165,7 @@ def cancel_follow_ups(session: Session, user: User, contact: Contact) -> int:
 
 
 def last_interaction(session: Session, user: User, contact: Contact) -> datetime | None:
-    """The latest outreach to or reply from the contact, or None."""
+    """The latest interaction with the contact (outreach, reply or step off the feed), or None."""
     last_out = session.scalar(
         select(Outreach.at)
         .where(Outreach.owner_id == user.id, Outreach.contact_id == contact.id)
@@ -174,12 +174,18 @@ def last_interaction(session: Session, user: User, contact: Contact) -> datetime
     last_in = session.scalar(
         select(Reply.at).where(Reply.owner_id == user.id, Reply.contact_id == contact.id).order_by(Reply.at.desc())
     )
-    return max((t for t in (last_out, last_in) if t is not None), default=None)
+    last_step = session.scalar(
+        select(Step.at).where(Step.owner_id == user.id, Step.contact_id == contact.id).order_by(Step.at.desc())
+    )
+    return max((t for t in (last_out, last_in, last_step) if t is not None), default=None)
 
 
 def has_replied(session: Session, user: User, contact: Contact) -> bool:
-    """Whether the contact ever replied."""
-    return session.scalar(select(Reply.id).where(Reply.owner_id == user.id, Reply.contact_id == contact.id)) is not None
+    """Whether the contact ever replied, or the user logged a step off the feed with them (a relationship to keep)."""
+    mine = (Reply.owner_id == user.id, Reply.contact_id == contact.id)
+    if session.scalar(select(Reply.id).where(*mine)) is not None:
+        return True
+    return session.scalar(select(Step.id).where(Step.owner_id == user.id, Step.contact_id == contact.id)) is not None
 
 
 def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> None:
@@ -217,8 +223,7 @@ def settings_of(user: User) -> dict:
     return {
         "timezone": user.timezone,
         **{name: getattr(user, name) for name in SETTING_RANGES},
-        "daily_digest": user.daily_digest,
-        "channel_coaching": user.channel_coaching,
+        **{name: getattr(user, name) for name in TOGGLES},
     }
 
 
@@ -237,7 +242,7 @@ def apply_settings(user: User, changes: dict) -> None:
             low, high = SETTING_RANGES[name]
             if not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name}: must be a whole number from {low} to {high}")
-        elif name in ("daily_digest", "channel_coaching"):
+        elif name in TOGGLES:
             if not isinstance(value, bool):
                 raise ValueError(f"{name}: must be true or false")
         else:

@@ -70,6 +70,15 @@ class User(Base):
     channel_coaching: Mapped[bool] = mapped_column(Boolean, default=True, server_default=text("true"))
     #: Something to tell the user once, at their next interaction (e.g. "your DMs are closed").
     notice: Mapped[str | None] = mapped_column(String(32))
+    #: One weekly plan instead of separate keep-in-touch nudges (``bot.plan``).
+    weekly_plan: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    #: Minutes a week for keeping in touch, and the rough minutes each kind of action takes.
+    weekly_budget_minutes: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    cost_message: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    cost_call: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    cost_coffee: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    #: When this user's last weekly plan went out (claimed), so there is one a week at most.
+    last_plan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -83,6 +92,8 @@ class Contact(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     key: Mapped[str] = mapped_column(String(200))
     display: Mapped[str] = mapped_column(String(200))
+    #: close | regular | wider, chosen by the user; None: from the stage and the history (``bot.ledger.ladder``).
+    circle: Mapped[str | None] = mapped_column(String(16))
 
 
 class Outreach(Base):
@@ -99,6 +110,8 @@ class Outreach(Base):
     thread_ref: Mapped[str | None] = mapped_column(String(200))
     pitch_score: Mapped[float | None] = mapped_column(Float)
     pitch_label: Mapped[str | None] = mapped_column(String(16))
+    #: Whether the checked draft's first sentence was a question (None: not checked).
+    question_led: Mapped[bool | None] = mapped_column(Boolean)
     note: Mapped[str | None] = mapped_column(Text)
 
 
@@ -112,6 +125,20 @@ class Reply(Base):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Step(Base):
+    """A step off the feed with a contact: ``kind`` emailed | called | met (``how``: coffee, lunch, video...)."""
+
+    __tablename__ = "steps"
+    __table_args__ = (Index("ix_steps_owner_contact_at", "owner_id", "contact_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    kind: Mapped[str] = mapped_column(String(16))
+    how: Mapped[str | None] = mapped_column(String(16))
 
 
 class Reminder(Base):
@@ -171,6 +198,7 @@ class Check(Base):
     source: Mapped[str] = mapped_column(String(16))  # command | shortcut | channel | cli
     score: Mapped[float] = mapped_column(Float)
     label: Mapped[str] = mapped_column(String(16))
+    question_led: Mapped[bool | None] = mapped_column(Boolean)
     disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -185,3 +185,52 @@ def test_a_missing_folder_is_named_and_reading_commands_work_read_only(rapport, 
         r = subprocess.run([*CMD, *command], capture_output=True, text=True, env=env, timeout=120, cwd=tmp_path)
         assert r.returncode == 0 and ("Dana" in r.stdout or "Reached 1" in r.stdout), (command, r.stderr)
     assert not (tmp_path / "file:").exists()  # the URI made no stray folder
+
+
+def test_the_ladder_the_circle_and_the_plan_from_the_command_line(rapport):
+    for at in ("2026-11-02T10:00", "2026-11-03T10:00"):
+        assert rapport("log", "sent", "Dana Lee", "--at", at).returncode == 0
+        assert rapport("log", "replied", "Dana Lee", "--at", at.replace("T10", "T12")).returncode == 0
+    called = rapport("log", "called", "Dana Lee", "--at", "2026-11-04T10:00")
+    assert called.stdout.startswith("Logged: you called Dana Lee. Now talked off the feed. Coffee might be next.")
+    met = rapport("log", "met", "Dana Lee", "--how", "coffee", "--at", "2026-11-05T10:00")
+    assert met.returncode == 0 and "you met Dana Lee (coffee). Now met." in met.stdout
+    assert rapport("log", "emailed", "Sam", "--at", "2026-11-05T10:00").returncode == 0
+    bad = rapport("log", "met", "Dana Lee", "--how", "skydiving")
+    assert bad.returncode == 2 and "'skydiving' is not one of" in bad.stderr
+    assert rapport("circle", "Sam", "close").stdout == "Sam is in your close, every 2 weeks circle.\n"
+    missing = rapport("circle", "Nobody", "close")
+    assert missing.returncode == 2 and "Nobody is not in your log yet" in missing.stderr
+    rows = json.loads(rapport("ladder", "--json").stdout)
+    assert [(r["contact"], r["stage"], r["circle"]) for r in rows] == [
+        ("Dana Lee", "met", "close"),
+        ("Sam", "off_feed", "close"),
+    ]
+    assert "--budget" in rapport("settings", "--help").stdout
+    assert "weekly budget minutes: 45" in rapport("settings", "--weekly-plan", "--budget", "45").stdout
+    plan = rapport("plan", "--now", "2026-11-23T09:00")
+    assert plan.stdout == (
+        "Your week of Mon 23 Nov: 2 to reach, about 40 of your 45 minutes.\n"
+        "  • Dana Lee: a call (20 min, met)\n"  # a coffee (60) would not fit, and Dana has waited: a call
+        "  • Sam: a call (20 min, talked off the feed)\n"
+    )
+    demo = rapport("plan", "--demo")
+    assert demo.returncode == 0 and demo.stdout.startswith("Your week of Mon 30 Nov: 5 to reach")
+
+
+def test_remind_prints_the_weekly_plan_once_and_check_to_says_where_you_stand(rapport):
+    assert rapport("settings", "--weekly-plan", "--quiet-hours", "0-0").returncode == 0
+    assert rapport("log", "sent", "Dana Lee", "--at", "2026-08-01T10:00").returncode == 0
+    assert rapport("log", "replied", "Dana Lee", "--at", "2026-08-01T12:00").returncode == 0
+    first = rapport("remind", "--now", "2026-11-23T09:00")
+    assert first.stdout == (
+        "Your week of Mon 23 Nov: 1 to reach, about 3 of your 60 minutes.\n"
+        "  • Dana Lee: a message (3 min, in conversation)\n"
+    )
+    assert rapport("remind", "--now", "2026-11-24T09:00").stdout == ""  # once a week
+    checked = rapport("check", "--to", "Dana Lee", "How did the launch go?")
+    assert checked.returncode == 0
+    assert checked.stdout.splitlines()[-1] == (
+        "You've traded 2 messages with Dana Lee (in conversation); a call might be next. "
+        "Ask if they'd be up for a 20-minute call about what they're working on?"
+    )

@@ -36,7 +36,7 @@ def test_a_session_with_reminders(tmp_path, model):
     text = "\n".join(out)
     assert "reads as a pitch" in text
     assert "I'll remind you to follow up with Dana Lee on Thu 05 Nov" in text
-    assert "Reached 1, 0 replied" in text and "read as pitch: 0 of 1" in text
+    assert "Reached 1, 0 replied" in text and "reads as a pitch: 0 of 1 replied, 0% (95% CI 0-79%)" in text
     assert click.unstyle(out[-1]).endswith(
         "Follow up with Dana Lee: no reply yet (reminder 1). Ask how things are going, not whether they read it."
     )
@@ -66,3 +66,30 @@ def test_rapport_chat_in_a_terminal(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "Commands (the same the Slack and Discord apps take)" in r.stdout
     assert "I'll remind you to follow up with Dana" in r.stdout and "Nothing due. Nice." in r.stdout
+
+
+def test_the_ladder_and_the_plan_in_the_console(tmp_path, model):
+    coach = Coach(model=model, sessions=open_ledger(f"sqlite:///{tmp_path / 'chat.db'}"))
+    now = [datetime(2026, 11, 2, 10, 0, tzinfo=UTC)]
+    out: list[str] = []
+    chat = ConsoleChat(coach, UserRef("cli", "local", "me"), echo=out.append, clock=lambda: now[0])
+    for line in ["sent Dana Lee", "replied Dana Lee", "sent Dana Lee", "replied Dana Lee"]:
+        assert chat.handle(line)
+    chat.handle("check to Dana Lee: How did the launch go?")
+    assert click.unstyle(out[-1]).startswith("You've traded 4 messages with Dana Lee (in conversation); a call")
+    chat.handle("called Dana Lee")
+    assert out[-1].startswith("Logged: you called Dana Lee. Now talked off the feed. Coffee might be next.")
+    chat.handle("met Dana Lee --how coffee")
+    assert out[-1].startswith("Logged: you met Dana Lee (coffee). Now met.")
+    chat.handle("circle Dana Lee close")
+    assert out[-1] == "Dana Lee is in your close, every 2 weeks circle."
+    chat.handle("ladder")
+    assert out[-1] == "  Dana Lee: met, 4 messages, close, every 2 weeks"
+    now[0] += timedelta(days=15)
+    chat.handle("plan")
+    assert (
+        out[-1]
+        == "Your week of Mon 16 Nov: 1 to reach, about 60 of your 60 minutes.\n  • Dana Lee: a coffee (60 min, met)"
+    )
+    chat.handle("circle Nobody wider")
+    assert out[-1].startswith("Hmm: Nobody is not in your log yet")

@@ -213,8 +213,21 @@ class RapportBot(discord.AutoShardedClient):
         now = self.clock()
         try:
             match command:
-                case commands.Check(draft=draft):
-                    return self.check(user, draft, "command")
+                case commands.Check(draft=draft, to=to):
+                    reply = self.check(user, draft, "command")
+                    standing = self.coach.standing(user, to) if to else None
+                    if standing is not None and reply.embed is not None:
+                        where = wording.standing_text(standing)
+                        reply.embed.add_field(name="Where you stand", value=where, inline=False)
+                    return reply
+                case commands.Step(kind=kind, contact=contact, how=how):
+                    return Reply(wording.step_text(kind, self.coach.log_step(user, contact, kind, now, how), how))
+                case commands.Circle(contact=contact, circle=circle):
+                    return Reply(wording.circle_text(self.coach.set_circle(user, contact, circle)))
+                case commands.Plan():
+                    return Reply(render.plan_text(self.coach.plan(user, now)))
+                case commands.Ladder():
+                    return Reply(render.ladder_text(self.coach.ladder(user)))
                 case commands.Sent(contact=contact):
                     return Reply(render.logged_text(self.coach.record_outreach(user, contact, now, channel=channel)))
                 case commands.Replied(contact=contact):
@@ -231,7 +244,7 @@ class RapportBot(discord.AutoShardedClient):
                 case commands.Followups():
                     return Reply(render.followups_text(self.coach.followups(user, now)))
                 case commands.Stats():
-                    return Reply(wording.stats_line(self.coach.stats(user)))
+                    return Reply(render.clip(wording.stats_line(self.coach.stats(user, now))))
                 case commands.Forget():
                     return Reply(wording.FORGET_ASK, view=lambda: view_of(ForgetButton("yes"), ForgetButton("no")))
                 case commands.Hint(text=hint):

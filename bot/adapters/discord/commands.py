@@ -12,7 +12,7 @@ from bot import commands, wording
 from bot.adapters.discord import render, text
 from bot.adapters.discord.components import bot_of, user_of
 from bot.adapters.discord.render import Reply
-from bot.types import SETTING_RANGES, SNOOZE_DAYS_RANGE
+from bot.types import CIRCLE_NAMES, MEET_HOW, SETTING_RANGES, SNOOZE_DAYS_RANGE
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +21,8 @@ Days = app_commands.Range[int, *SETTING_RANGES["follow_up_days"]]
 MaxFollowUps = app_commands.Range[int, *SETTING_RANGES["max_follow_ups"]]
 KeepInTouchDays = app_commands.Range[int, *SETTING_RANGES["keep_in_touch_days"]]
 Hour = app_commands.Range[int, 0, 23]
+Budget = app_commands.Range[int, *SETTING_RANGES["weekly_budget_minutes"]]
+Minutes = app_commands.Range[int, 1, 480]
 DigestDays = app_commands.Range[int, *commands.DIGEST_DAYS_RANGE]
 SnoozeDays = app_commands.Range[int, SNOOZE_DAYS_RANGE[0], SNOOZE_DAYS_RANGE[1]]
 
@@ -30,7 +32,7 @@ async def answer_command(
 ):
     """Answer a ``/rapport`` subcommand: the options map onto the one chat grammar's command (``bot.commands``)."""
     bot, me = bot_of(interaction), user_of(interaction)
-    if isinstance(command, commands.Sent) and about is not None:
+    if isinstance(command, commands.Sent | commands.Step) and about is not None:
         if about.id == interaction.user.id:
             await bot.answer(interaction, lambda: Reply(wording.NOT_YOURSELF))
             return
@@ -48,10 +50,46 @@ class RapportGroup(app_commands.Group):
         super().__init__(name="rapport", description="Start conversations, not pitches")
 
     @app_commands.command(description="Check a draft privately before you send it")
-    @app_commands.describe(draft="The message you are about to send")
-    async def check(self, interaction: discord.Interaction, draft: str) -> None:
-        """``/rapport check draft:``"""
-        await answer_command(interaction, commands.Check(text.decode(draft)))
+    @app_commands.describe(draft="The message you are about to send", to="Who it is for (I'll say where you stand)")
+    async def check(self, interaction: discord.Interaction, draft: str, to: discord.User | None = None) -> None:
+        """``/rapport check draft: [to:]``"""
+        await answer_command(interaction, commands.Check(text.decode(draft), f"<@{to.id}>" if to else None))
+
+    @app_commands.command(description="Log that you met someone: coffee, lunch, a video call (the top rung)")
+    @app_commands.describe(user="Who you met", how="How you met")
+    @app_commands.choices(how=[app_commands.Choice(name=h, value=h) for h in MEET_HOW])
+    async def met(self, interaction: discord.Interaction, user: discord.User, how: str | None = None) -> None:
+        """``/rapport met user: [how:]``"""
+        await answer_command(interaction, commands.Step("met", f"<@{user.id}>", how), about=user)
+
+    @app_commands.command(description="Log that you talked on the phone (off the feed)")
+    @app_commands.describe(user="Who you called")
+    async def called(self, interaction: discord.Interaction, user: discord.User) -> None:
+        """``/rapport called user:``"""
+        await answer_command(interaction, commands.Step("called", f"<@{user.id}>"), about=user)
+
+    @app_commands.command(description="Log that you emailed someone (off the feed)")
+    @app_commands.describe(user="Who you emailed")
+    async def emailed(self, interaction: discord.Interaction, user: discord.User) -> None:
+        """``/rapport emailed user:``"""
+        await answer_command(interaction, commands.Step("emailed", f"<@{user.id}>"), about=user)
+
+    @app_commands.command(description="How often to keep in touch with someone")
+    @app_commands.describe(user="Who", circle="close: every 2 weeks, regular: monthly, wider: quarterly")
+    @app_commands.choices(circle=[app_commands.Choice(name=c, value=c) for c in (*CIRCLE_NAMES, "default")])
+    async def circle(self, interaction: discord.Interaction, user: discord.User, circle: str) -> None:
+        """``/rapport circle user: circle:``"""
+        await answer_command(interaction, commands.Circle(f"<@{user.id}>", None if circle == "default" else circle))
+
+    @app_commands.command(description="Whom to reach this week, and how, within your time budget")
+    async def plan(self, interaction: discord.Interaction) -> None:
+        """``/rapport plan``"""
+        await answer_command(interaction, commands.Plan())
+
+    @app_commands.command(description="Where each relationship stands")
+    async def ladder(self, interaction: discord.Interaction) -> None:
+        """``/rapport ladder``"""
+        await answer_command(interaction, commands.Ladder())
 
     @app_commands.command(description="Log that you reached out to someone (I'll remind you to follow up)")
     @app_commands.describe(user="Who you sent your message to")
@@ -105,6 +143,11 @@ class RapportGroup(app_commands.Group):
         timezone: str | None = None,
         daily_digest: bool | None = None,
         channel_coaching: bool | None = None,
+        weekly_plan: bool | None = None,
+        weekly_budget_minutes: Budget | None = None,
+        cost_message: Minutes | None = None,
+        cost_call: Minutes | None = None,
+        cost_coffee: Minutes | None = None,
     ) -> None:
         """``/rapport settings``: shows the settings; any option given changes it (validated by the coach)."""
         bot, me = bot_of(interaction), user_of(interaction)
@@ -119,6 +162,11 @@ class RapportGroup(app_commands.Group):
                 "timezone": timezone.strip() if timezone else None,
                 "daily_digest": daily_digest,
                 "channel_coaching": channel_coaching,
+                "weekly_plan": weekly_plan,
+                "weekly_budget_minutes": weekly_budget_minutes,
+                "cost_message": cost_message,
+                "cost_call": cost_call,
+                "cost_coffee": cost_coffee,
             }.items()
             if value is not None
         }

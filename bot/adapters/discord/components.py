@@ -188,14 +188,17 @@ class StopNotes(discord.ui.DynamicItem[discord.ui.Button], template=r"rapport:op
 
 class ReminderButton(
     discord.ui.DynamicItem[discord.ui.Button],
-    template=r"rapport:reminder:(?P<action>done|snooze|replied):(?P<ws>dm|[0-9]+):(?P<contact>[0-9]+)",
+    template=r"rapport:reminder:(?P<action>done|snooze|replied|emailed|called|met):(?P<ws>dm|[0-9]+):(?P<contact>[0-9]+)",
 ):
-    """Done / Snooze / They replied, on a reminder DM."""
+    """Done / Snooze / They replied, and the ladder's Emailed / Called / Met, on a reminder DM."""
 
     LOOK: ClassVar[dict[str, tuple[str, discord.ButtonStyle]]] = {
         "done": ("Done", discord.ButtonStyle.primary),
         "snooze": ("Snooze 3 days", discord.ButtonStyle.secondary),
         "replied": ("They replied", discord.ButtonStyle.success),
+        "emailed": ("Emailed", discord.ButtonStyle.secondary),
+        "called": ("Called", discord.ButtonStyle.secondary),
+        "met": ("Met", discord.ButtonStyle.secondary),
     }
 
     def __init__(self, action: str, workspace: str, contact_id: str):
@@ -210,7 +213,8 @@ class ReminderButton(
         return cls(match["action"], match["ws"], match["contact"])
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        """Done / Snooze 3 days / They replied, then the reminder message loses its buttons."""
+        """Done / Snooze 3 days / They replied / Emailed / Called / Met, then the reminder message loses its
+        buttons."""
         bot = bot_of(interaction)
         user = user_of(interaction, self.workspace)
 
@@ -220,6 +224,8 @@ class ReminderButton(
                 if self.action == "done":
                     bot.coach.mark_done(user, self.contact)
                     text = wording.done_text(self.contact)
+                elif self.action in ("emailed", "called", "met"):
+                    text = wording.step_text(self.action, bot.coach.log_step(user, self.contact, self.action, now))
                 elif self.action == "snooze":
                     moved = bot.coach.snooze(user, self.contact, wording.SNOOZE.days, now)
                     when = moved[0] if moved else now + wording.SNOOZE

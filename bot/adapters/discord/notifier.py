@@ -22,7 +22,7 @@ from bot import wording
 from bot.adapters.discord import PLATFORM, render
 from bot.adapters.discord.components import reminder_view
 from bot.coach import Coach
-from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef
+from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef, WeeklyPlan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -133,6 +133,11 @@ class DiscordNotifier:
         for part, embed in render.digest_embeds(items):
             fallback = f"{wording.digest_text(part)}\n" + " ".join(f"Reminder #{r.id}" for r in part)
             self._run(self._dm(user.user_id, fallback=fallback, embed=embed, nonce=f"digest-{part[0].id}"))
+
+    def send_plan(self, user: UserRef, plan: WeeklyPlan) -> None:
+        """DM the user's weekly plan (one message); ``Undeliverable`` if DMs are closed."""
+        text = render.plan_text(plan)
+        self._run(self._dm(user.user_id, fallback=text, content=text))
 
     def delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether the DM holds a message of ours since ``since`` whose footer names this reminder."""

@@ -219,6 +219,22 @@ def followups_text(items, limit: int = CONTENT_MAX) -> str:
     return _clip("\n".join([head, *lines]), limit)
 
 
+def clip(text: str, limit: int = CONTENT_MAX) -> str:
+    """``text`` within a message's ``limit`` characters (cut with "…")."""
+    return _clip(text, limit)
+
+
+def plan_text(plan, limit: int = CONTENT_MAX) -> str:
+    """A weekly plan as message content: bold title, a line per contact, within ``limit``."""
+    lines = wording.plan_lines(plan)
+    return _clip("\n".join([f"**{lines[0]}**", *(f"• {line}" for line in lines[1:])]), limit)
+
+
+def ladder_text(standings, limit: int = CONTENT_MAX) -> str:
+    """Every relationship and its rung, a line each, within ``limit``."""
+    return _clip("\n".join(f"• {line}" for line in wording.ladder_lines(standings)), limit)
+
+
 def settings_text(current: dict, changed: bool) -> str:
     """The settings in force (``changed``: just saved)."""
     quiet = (
@@ -234,6 +250,9 @@ def settings_text(current: dict, changed: bool) -> str:
         f"• quiet hours **{quiet}** ({current['timezone']})",
         f"• daily digest **{'on' if current['daily_digest'] else 'off'}**",
         f"• private notes on my posts in watched channels **{'on' if current['channel_coaching'] else 'off'}**",
+        f"• weekly plan **{'on' if current['weekly_plan'] else 'off'}**, **{current['weekly_budget_minutes']}** "
+        f"minutes a week (message {current['cost_message']}, call {current['cost_call']}, "
+        f"coffee {current['cost_coffee']})",
     ]
     return "\n".join(lines)
 

@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 
 from bot import commands, wording
 from bot.adapters.slack.text import escape as _escape
-from bot.types import SETTING_RANGES
+from bot.types import SETTING_RANGES, TOGGLES
 
 #: Slack limits: section text 3000 characters, button value 2000, plain-text input 3000.
 _TEXT_MAX = 3000
@@ -148,8 +148,13 @@ def verdict_modal(verdict, draft: str) -> dict:
     return _checked_view(view)
 
 
+#: The ladder's buttons on a reminder: (label, the step it logs).
+STEP_BUTTONS = (("Emailed", "emailed"), ("Called", "called"), ("Met", "met"))
+
+
 def reminder_blocks(reminder) -> list[dict]:
-    """A reminder with Done / Snooze / They replied; its actions block is ``reminder:<id>``."""
+    """A reminder with Done / Snooze / They replied and the ladder's Emailed / Called / Met; its actions block is
+    ``reminder:<id>``."""
     value = reminder.contact
     return checked(
         [
@@ -161,6 +166,7 @@ def reminder_blocks(reminder) -> list[dict]:
                     _button("Done", "reminder_done", value, "primary"),
                     _button("Snooze 3 days", "reminder_snooze", value),
                     _button("They replied", "reminder_replied", value),
+                    *(_button(label, f"reminder_{kind}", value) for label, kind in STEP_BUTTONS),
                 ],
             },
         ]
@@ -206,13 +212,35 @@ def stats_blocks(stats) -> list[dict]:
     return checked([section(wording.stats_line(stats))])
 
 
-def home_view(followups, stats, recent) -> dict:
-    """App Home: follow-ups due (as many as fit), reply figures, recent checks; at most 100 blocks."""
+def plan_blocks(plan) -> list[dict]:
+    """A weekly plan: its title, then one line per contact (names escaped), in one section when it fits."""
+    lines = wording.plan_lines(plan)
+    body = "\n".join(f"• {line}" for line in lines[1:])  # contacts here are mentions (``<@U123>``): kept as such
+    return checked([section(f"*{lines[0]}*"), *([section(body)] if body else [])])
+
+
+def ladder_blocks(standings) -> list[dict]:
+    """Every relationship and its rung, one line each (cut to one section)."""
+    return checked([section("\n".join(f"• {line}" for line in wording.ladder_lines(standings)))])
+
+
+def standing_block(standing) -> dict:
+    """Where the relationship a checked draft is for stands (a context line under the verdict)."""
+    return {"type": "context", "elements": [_mrkdwn(wording.standing_text(standing))]}
+
+
+def home_view(followups, stats, recent, plan=None, ladder=None) -> dict:
+    """App Home: this week's plan and the ladder (when given), follow-ups due (as many as fit), reply figures,
+    recent checks; at most 100 blocks."""
     top = [
         {"type": "header", "text": {"type": "plain_text", "text": "Rapport"}},
         section("Check drafts with `/rapport <draft>`; log who you reached out to, and I'll remind you."),
-        {"type": "header", "text": {"type": "plain_text", "text": "Follow-ups due"}},
     ]
+    if plan is not None:
+        top += [{"type": "header", "text": {"type": "plain_text", "text": "This week"}}, *plan_blocks(plan)]
+    if ladder is not None:
+        top += [{"type": "header", "text": {"type": "plain_text", "text": "Relationships"}}, *ladder_blocks(ladder)]
+    top.append({"type": "header", "text": {"type": "plain_text", "text": "Follow-ups due"}})
     bottom = [
         {"type": "header", "text": {"type": "plain_text", "text": "Replies"}},
         *stats_blocks(stats),
@@ -267,7 +295,7 @@ def settings_modal(current: dict) -> dict:
             "close": _plain("Cancel"),
             "blocks": [
                 *(number(name, wording.SETTING_LABELS[name]) for name in SETTING_RANGES),
-                *(toggle(name, wording.SETTING_LABELS[name]) for name in ("daily_digest", "channel_coaching")),
+                *(toggle(name, wording.SETTING_LABELS[name]) for name in TOGGLES),
             ],
         }
     )
@@ -287,7 +315,7 @@ def settings_from_view(state: dict) -> dict:
                 changes[name] = int(raw)
             except ValueError:
                 changes[name] = raw
-    for name in ("daily_digest", "channel_coaching"):
+    for name in TOGGLES:
         if name in state:
             changes[name] = bool(state[name]["value"].get("selected_options"))
     return changes

@@ -11,7 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import wording
 from bot.adapters.slack import blocks
-from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef
+from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef, WeeklyPlan
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,10 @@ class SlackNotifier:
         """
         for part, body in blocks.digest_messages(items):
             self._post(user, body, wording.digest_text(part))
+
+    def send_plan(self, user: UserRef, plan: WeeklyPlan) -> None:
+        """DM the user's weekly plan (one message); ``Undeliverable`` if DMs are closed."""
+        self._post(user, blocks.plan_blocks(plan), wording.plan_text(plan))
 
     def post_channel_digest(self, digest: ChannelDigest) -> None:
         """Post a watched channel's digest in the channel (totals only)."""

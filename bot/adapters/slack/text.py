@@ -73,7 +73,7 @@ def command(raw: str) -> commands.Command:
     ``sent <@U1|dana>`` keeps its id and a draft is checked as the person typed it (``AT&T``, ``@dana``)."""
     asked = commands.parse(decode(raw))
     if isinstance(asked, commands.Check):
-        return commands.Check(readable(asked.draft))
+        return commands.Check(readable(asked.draft), asked.to)
     if isinstance(asked, commands.Hint):
         return commands.Hint(escape(asked.text))
     return asked

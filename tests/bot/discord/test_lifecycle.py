@@ -124,7 +124,7 @@ def test_without_the_content_intent_watch_says_so_and_slow_answers_are_deferred(
             assert commands["Check with Rapport"]["type"] == 3  # the message context menu
             assert {o["name"] for o in commands["rapport"]["options"]} == {
                 *("check", "sent", "replied", "done", "snooze", "followups", "stats", "settings", "forget", "help"),
-                *("watch", "unwatch"),
+                *("watch", "unwatch", "met", "called", "emailed", "circle", "plan", "ladder"),
             }
 
             admin = "1600000000000000401"
@@ -184,7 +184,10 @@ def test_reminders_and_digests_go_out_once_across_a_restart_and_their_buttons_st
         (reminder,) = wait_for(lambda: sent_to(me))
         assert reminder.body["embeds"][0]["description"].startswith(f"⏰ Follow up with <@{contact}>: no reply yet")
         buttons = [c["custom_id"] for row in reminder.body["components"] for c in row["components"]]
-        assert buttons == [f"rapport:reminder:{a}:{d.GUILD_ID}:{contact}" for a in ("done", "snooze", "replied")]
+        assert buttons == [
+            f"rapport:reminder:{a}:{d.GUILD_ID}:{contact}"
+            for a in ("done", "snooze", "replied", "emailed", "called", "met")
+        ]
         wait_for(lambda: sent_to(closed, 403))
         (digest,) = stand_in.wait_for(
             "POST", re.escape(f"/channels/{channel}/messages"), where=lambda c: c.status == 200

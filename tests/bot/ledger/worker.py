@@ -28,6 +28,13 @@ class FileNotifier:
         for reminder in items:
             self.send(reminder)
 
+    def send_plan(self, user, plan) -> None:
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"plan:{user.user_id}\n".encode())
+        finally:
+            os.close(fd)
+
     def delivered(self, reminder, since) -> bool:
         if not os.path.exists(self.path):
             return False

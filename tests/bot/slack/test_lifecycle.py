@@ -53,6 +53,9 @@ def test_a_reminder_dm_is_delivered_once_across_a_restart(tmp_path):
                 "reminder_done",
                 "reminder_snooze",
                 "reminder_replied",
+                "reminder_emailed",
+                "reminder_called",
+                "reminder_met",
             ]
             app.stop()
             app.start()

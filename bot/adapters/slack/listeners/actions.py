@@ -21,7 +21,7 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
     app.action("check_again")(actions.check_again)
     app.action("check_rewrite")(actions.check_rewrite)
     app.action("not_a_pitch")(actions.not_a_pitch)
-    app.action(re.compile(r"^reminder_(done|snooze|replied)$"))(actions.reminder_button)
+    app.action(re.compile(r"^reminder_(done|snooze|replied|emailed|called|met)$"))(actions.reminder_button)
     app.action(re.compile(r"^forget_(confirm|cancel)$"))(actions.forget_button)
 
 
@@ -69,7 +69,7 @@ class Actions(Listener):
         respond(response_type="ephemeral", replace_original=False, text=text)
 
     def reminder_button(self, ack, body, context, client, respond) -> None:
-        """Done / Snooze / They replied, on a reminder DM or in App Home."""
+        """Done / Snooze / They replied / Emailed / Called / Met, on a reminder DM or in App Home."""
         ack()
         user = user_of(context)
         action = body["actions"][0]
@@ -79,6 +79,9 @@ class Actions(Listener):
             if action["action_id"] == "reminder_done":
                 self.coach.mark_done(user, contact)
                 text = wording.done_text(contact)
+            elif action["action_id"] in ("reminder_emailed", "reminder_called", "reminder_met"):
+                kind = action["action_id"].removeprefix("reminder_")
+                text = wording.step_text(kind, self.coach.log_step(user, contact, kind, now))
             elif action["action_id"] == "reminder_snooze":
                 self.coach.snooze(user, contact, wording.SNOOZE.days, now)
                 text = wording.snoozed_text(contact, f"in {wording.SNOOZE.days} days")

@@ -65,9 +65,22 @@ class Commands(Listener):
         match command:
             case commands.Hint(text=hint):
                 return [blocks.section(hint)]
-            case commands.Check(draft=draft):
-                checked = self.coach.check(user, draft, now, "command")
-                return blocks.verdict_blocks(checked.verdict, checked.check_id, draft)
+            case commands.Check(draft=draft, to=to):
+                checked = self.coach.check(user, draft, now, "command", to=to)
+                answer = blocks.verdict_blocks(checked.verdict, checked.check_id, draft)
+                return answer + ([blocks.standing_block(checked.standing)] if checked.standing else [])
+            case commands.Step(kind=kind, contact=contact, how=how):
+                standing = self.coach.log_step(user, contact, kind, now, how)
+                return [blocks.section(wording.step_text(kind, standing, how))]
+            case commands.Circle(contact=contact, circle=circle):
+                try:
+                    return [blocks.section(wording.circle_text(self.coach.set_circle(user, contact, circle)))]
+                except UnknownContactError:
+                    return [blocks.section(wording.no_outreach_text(contact))]
+            case commands.Plan():
+                return blocks.plan_blocks(self.coach.plan(user, now))
+            case commands.Ladder():
+                return blocks.ladder_blocks(self.coach.ladder(user))
             case commands.Sent(contact=contact):
                 return [blocks.section(logged_text(self.coach.record_outreach(user, contact, now, channel=channel)))]
             case commands.Replied() | commands.Done() | commands.Snooze():

@@ -53,8 +53,13 @@ class Listener:
 
     def publish_home(self, client: WebClient, user: UserRef) -> None:
         """Publish the user's App Home: follow-ups due, reply stats, recent checks."""
+        now = self.clock()
         view = blocks.home_view(
-            self.coach.followups(user, self.clock()), self.coach.stats(user), self.coach.recent_checks(user)
+            self.coach.followups(user, now),
+            self.coach.stats(user, now),
+            self.coach.recent_checks(user),
+            plan=self.coach.plan(user, now),
+            ladder=self.coach.ladder(user),
         )
         client.views_publish(user_id=user.user_id, view=view)
 
