@@ -125,42 +125,50 @@ def deliver_due(
         return delivered
     delivered += _deliver_digests(sessions, notifier, now, worker, lease, user, platform)
     if stop is None or not stop.is_set():
-        deliver_plans(sessions, notifier, now, user, platform)
+        deliver_plans(sessions, notifier, now, user, platform, lease)
     return delivered
 
 
 def deliver_plans(
-    sessions: sessionmaker[Session], notifier: Notifier, now: datetime, only: UserRef | None, platform: str | None
+    sessions: sessionmaker[Session],
+    notifier: Notifier,
+    now: datetime,
+    only: UserRef | None,
+    platform: str | None,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> list[WeeklyPlan]:
     """One weekly plan per user who chose it, at the first round of their week (Monday, their zone) outside their
-    quiet hours. A worker first claims the user's week (a conditional UPDATE of ``last_plan_at``: of two workers,
-    one wins); a failed send gives the week back so a later round retries. A week with nobody due sends nothing.
+    quiet hours. A worker first leases the user's week for ``lease`` (a conditional UPDATE: of two workers, one
+    wins); after the send it records the week as done. A failed send ends the lease so a later round retries; a
+    crash leaves the lease to run out, and a later round sends the plan. A week with nobody due sends nothing.
     Returns the plans sent."""
     sent: list[WeeklyPlan] = []
     for owner in queue.plan_users(sessions, only, platform):
         if outside_quiet_hours(owner, now) > now:
             continue
         start = week_start(now.astimezone(zone(owner.timezone)))
-        previous = owner.last_plan_at
-        if previous is not None and previous >= start:  # this week's went out already (as read): no write
+        if owner.last_plan_at is not None and owner.last_plan_at >= start:  # this week's went out (as read)
             continue
-        if not queue.claim_week(sessions, owner.id, start, now):
+        if not queue.claim_week(sessions, owner.id, start, now, lease):
             continue
         ref = UserRef(owner.platform, owner.workspace, owner.user_id)
         with sessions() as session:
             weekly = weekly_plan(session, ref, now)
         if not weekly.items:
+            queue.week_done(sessions, owner.id, now)
             continue
         try:
             notifier.send_plan(ref, weekly)
         except Undeliverable:
             log.warning("weekly plan for user %s cannot reach them; they will be told", owner.id)
             queue.set_notice(sessions, owner.id, "dm_closed")
+            queue.week_done(sessions, owner.id, now)
             continue
         except Exception:
             log.exception("weekly plan for user %s could not be delivered; a later round retries", owner.id)
-            queue.give_back_week(sessions, owner.id, previous)
+            queue.give_back_week(sessions, owner.id)
             continue
+        queue.week_done(sessions, owner.id, now)
         sent.append(weekly)
     return sent
 

@@ -287,24 +287,36 @@ def plan_users(sessions: Sessions, only: UserRef | None, platform: str | None) -
         return list(session.scalars(query))
 
 
-def claim_week(sessions: Sessions, owner_id: int, start_of_week: datetime, now: datetime) -> bool:
-    """Take the user's plan for the week that began at ``start_of_week``; False if it was already taken (by this
-    or another worker): a conditional UPDATE whose row count says who won."""
+def claim_week(sessions: Sessions, owner_id: int, start_of_week: datetime, now: datetime, lease: timedelta) -> bool:
+    """Lease the user's plan for the week that began at ``start_of_week`` until ``now + lease``; False if that
+    week's plan went out already or another worker holds an unexpired lease on it: a conditional UPDATE whose row
+    count says who won. A worker that crashes before ``week_done`` loses the lease when it ends, so a later
+    round sends the plan (at least once, never lost)."""
     with sessions.begin() as session:
         return (
             session.execute(
                 update(User)
-                .where(User.id == owner_id, or_(User.last_plan_at.is_(None), User.last_plan_at < start_of_week))
-                .values(last_plan_at=now)
+                .where(
+                    User.id == owner_id,
+                    or_(User.last_plan_at.is_(None), User.last_plan_at < start_of_week),
+                    or_(User.plan_claimed_until.is_(None), User.plan_claimed_until <= now),
+                )
+                .values(plan_claimed_until=now + lease)
             ).rowcount
             == 1
         )
 
 
-def give_back_week(sessions: Sessions, owner_id: int, previous: datetime | None) -> None:
-    """Undo ``claim_week`` after a failed send, so a later run retries."""
+def week_done(sessions: Sessions, owner_id: int, now: datetime) -> None:
+    """Record that this week's plan went out (or had nobody in it) at ``now`` and end the lease."""
     with sessions.begin() as session:
-        session.execute(update(User).where(User.id == owner_id).values(last_plan_at=previous))
+        session.execute(update(User).where(User.id == owner_id).values(last_plan_at=now, plan_claimed_until=None))
+
+
+def give_back_week(sessions: Sessions, owner_id: int) -> None:
+    """End the lease of ``claim_week`` after a failed send, so a later round retries at once."""
+    with sessions.begin() as session:
+        session.execute(update(User).where(User.id == owner_id).values(plan_claimed_until=None))
 
 
 def set_notice(sessions: Sessions, owner_id: int, notice: str) -> None:

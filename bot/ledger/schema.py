@@ -77,8 +77,10 @@ class User(Base):
     cost_message: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     cost_call: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     cost_coffee: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
-    #: When this user's last weekly plan went out (claimed), so there is one a week at most.
+    #: When this user's last weekly plan went out (or the week was found empty), so there is one a week at most.
     last_plan_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: A worker's lease on this week's plan: another worker may take it over once it has passed (a crash).
+    plan_claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

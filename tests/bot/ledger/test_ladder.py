@@ -207,6 +207,24 @@ def test_a_failed_plan_is_retried_and_a_user_without_the_plan_gets_none(coach, s
     assert [u for u, _ in box.plans] == [ANA]
 
 
+def test_a_plan_whose_worker_crashed_after_claiming_it_goes_out_when_the_lease_ends(coach, sessions):
+    from bot.ledger import queue
+    from bot.reminders import DEFAULT_LEASE
+
+    coach.update_settings(ANA, T0, weekly_plan=True)
+    _relationship(coach, ANA, "Dana", T0 - timedelta(days=100))
+    (owner,) = queue.plan_users(sessions, ANA, None)
+    start = T0 - timedelta(days=T0.weekday())
+    assert queue.claim_week(sessions, owner.id, start, T0, DEFAULT_LEASE)  # a worker took the week, then died
+    box = Collect()
+    deliver_due(sessions, box, T0 + DEFAULT_LEASE / 2)
+    assert box.plans == []  # its lease still holds
+    deliver_due(sessions, box, T0 + DEFAULT_LEASE)
+    assert [u for u, _ in box.plans] == [ANA]
+    deliver_due(sessions, box, T0 + DEFAULT_LEASE * 3)
+    assert len(box.plans) == 1
+
+
 def test_the_plan_replaces_keep_in_touch_nudges_but_not_follow_ups(coach, sessions):
     for user in (ANA, BO):
         _relationship(coach, user, "Dana", T0 - timedelta(days=100))

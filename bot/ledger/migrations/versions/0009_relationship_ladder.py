@@ -35,6 +35,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("cost_call", sa.Integer(), nullable=False, server_default="20"))
         batch_op.add_column(sa.Column("cost_coffee", sa.Integer(), nullable=False, server_default="60"))
         batch_op.add_column(sa.Column("last_plan_at", sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column("plan_claimed_until", sa.DateTime(), nullable=True))
     for table in ("checks", "outreach"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(sa.Column("question_led", sa.Boolean(), nullable=True))
@@ -45,7 +46,7 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("question_led")
     with op.batch_alter_table("users", schema=None) as batch_op:
-        names = ("last_plan_at", "cost_coffee", "cost_call", "cost_message", "weekly_budget_minutes", "weekly_plan")
+        names = ("plan_claimed_until", "last_plan_at", "cost_coffee", "cost_call", "cost_message", "weekly_budget_minutes", "weekly_plan")
         for name in names:
             batch_op.drop_column(name)
     with op.batch_alter_table("contacts", schema=None) as batch_op:
