@@ -46,7 +46,15 @@ def downgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("question_led")
     with op.batch_alter_table("users", schema=None) as batch_op:
-        names = ("plan_claimed_until", "last_plan_at", "cost_coffee", "cost_call", "cost_message", "weekly_budget_minutes", "weekly_plan")
+        names = (
+            "plan_claimed_until",
+            "last_plan_at",
+            "cost_coffee",
+            "cost_call",
+            "cost_message",
+            "weekly_budget_minutes",
+            "weekly_plan",
+        )
         for name in names:
             batch_op.drop_column(name)
     with op.batch_alter_table("contacts", schema=None) as batch_op:
