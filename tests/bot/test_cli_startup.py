@@ -3,6 +3,7 @@ line editing in ``rapport chat``, the hint of ``check -`` and the progress bar o
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -209,10 +210,8 @@ def test_chat_leaves_on_ctrl_c_with_exit_0(terminal):
     deadline = time.monotonic() + 30
     while chat.proc.poll() is None and time.monotonic() < deadline:
         chat.send("\x03")
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             chat.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            pass
     assert chat.exit_code() == 0 and "Aborted" not in chat.seen and "Traceback" not in chat.seen
 
 
