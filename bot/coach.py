@@ -7,15 +7,15 @@ written, and nothing of SQLAlchemy leaks out: adapters catch ``Unavailable`` and
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-import classifier  # scikit-learn loads with the first check, not here (classifier/__init__.py)
 from bot import reminders
+from bot.drafts import DraftChecker
 from bot.ledger import queries, repo
 from bot.ledger.db import describe, open_ledger
 from bot.types import (
@@ -60,28 +60,21 @@ def _ledger(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-class Coach:
-    """Checks drafts, records outreach, replies and channel posts, and reports on them, for any adapter.
+class Coach(DraftChecker):
+    """Checks drafts (``DraftChecker``), records outreach, replies and channel posts, and reports on them.
 
     ``model`` is loaded on first use when not given; ``sessions`` is the ledger (``Coach.open(url)`` makes one).
     Times passed in (``at``, ``now``) must be timezone-aware.
     """
 
     def __init__(self, model: PitchModel | None = None, sessions: sessionmaker[Session] | None = None):
-        self._model = model
+        super().__init__(model)
         self._sessions = sessions
 
     @classmethod
     def open(cls, database_url: str, model: PitchModel | None = None) -> Coach:
         """A coach on the ledger at ``database_url`` (migrated first); ``LedgerError`` (one line) if it cannot be."""
         return cls(model, open_ledger(database_url))
-
-    @property
-    def model(self) -> PitchModel:
-        """The classifier (the shipped one unless given); loading it the first time takes a moment."""
-        if self._model is None:
-            self._model = classifier.load_model()
-        return self._model
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -104,15 +97,7 @@ class Coach:
         if self._sessions is not None:
             self._sessions.kw["bind"].dispose()
 
-    # -- drafts ----------------------------------------------------------------------------------------
-    def check_draft(self, text: str) -> Verdict:
-        """Score a draft and say why, with open questions to lead with instead (nothing is recorded)."""
-        return classifier.check(self.model, text)
-
-    def check_drafts(self, texts: Sequence[str]) -> list[Verdict]:
-        """``check_draft`` for many drafts at once, in order (faster than one by one)."""
-        return classifier.check_many(self.model, texts)
-
+    # -- drafts (check_draft and check_drafts come from DraftChecker) --------------------------------------
     @_ledger
     def check(self, user: UserRef, text: str, at: datetime, source: str) -> Checked:
         """Check ``user``'s draft and record the check (score and label, never the text): the verdict and its id.

@@ -21,6 +21,7 @@ from bot.types import UserRef, utcnow
 
 if TYPE_CHECKING:
     from bot.coach import Coach
+    from bot.drafts import DraftChecker
 
 #: Exit codes: what was typed or configured is wrong (a usage error, bad input, a malformed setting) ...
 EXIT_BAD_INPUT = 2
@@ -163,13 +164,13 @@ def main(ctx: click.Context, verbose: bool) -> None:
         fail(str(exc))
 
 
-def model_coach() -> Coach:
-    """A coach with its model loaded, or a clear one-line error."""
-    from bot.coach import Coach
+def model_coach() -> DraftChecker:
+    """A draft checker with its model loaded (no ledger: nothing of SQLAlchemy is imported), or one line."""
+    from bot.drafts import DraftChecker
     from classifier import load_model
 
     try:
-        return Coach(load_model())
+        return DraftChecker(load_model())
     except ValueError as exc:  # RAPPORT_MODEL names no usable model: a setting
         fail(str(exc))
 
@@ -201,16 +202,15 @@ def parse_time(value: datetime | str | None) -> datetime:
 
 
 def ledger_coach() -> Coach:
-    """A coach on the configured ledger (migrated), or exit with one line (2: a setting, 1: the database)."""
-    from bot import settings
+    """A coach on the configured ledger (migrated), or exit with one line (2: a setting, 1: the database).
+
+    Reads only ``RAPPORT_DATABASE_URL`` (``bot.env``), so the ledger commands do not import pydantic."""
+    from bot import env
     from bot.coach import Coach
     from bot.ledger.db import LedgerError, open_ledger
 
     try:
-        url = check_database_url(settings.load().database())
-        return Coach(sessions=open_ledger(url))
-    except settings.SettingsError as exc:
-        fail(str(exc))
+        return Coach(sessions=open_ledger(check_database_url(env.database_url())))
     except LedgerError as exc:
         fail(str(exc), code=EXIT_ENVIRONMENT)
 
@@ -234,11 +234,9 @@ def ledger_errors(command):
         except (SQLAlchemyError, Unavailable) as exc:
             reason = str(exc) if isinstance(exc, Unavailable) else describe(exc)
             if any(sign in reason for sign in STORAGE_TROUBLE):
-                from bot import settings
+                from bot import env
 
-                reason += (
-                    f" (check free space and write permission where the database is: {settings.load().database()})"
-                )
+                reason += f" (check free space and write permission where the database is: {env.database_url()})"
             fail(f"the database refused: {reason}", code=EXIT_ENVIRONMENT)
 
     return wrapper

@@ -20,7 +20,7 @@ from bot.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from bot.coach import Coach
+    from bot.drafts import DraftChecker
 
 
 @main.command()
@@ -63,7 +63,7 @@ def check(draft: tuple[str, ...], as_json: bool, jsonl: bool, jobs: int | None) 
         click.echo(render_verdict(verdict))
 
 
-def _check_jsonl(coach: Coach, jobs: int | None) -> None:
+def _check_jsonl(coach: DraftChecker, jobs: int | None) -> None:
     from collections import deque
 
     from classifier import batch

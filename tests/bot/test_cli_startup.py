@@ -55,6 +55,20 @@ def test_ledger_commands_import_no_model_and_no_chat_sdk(tmp_path, args):
     assert not loaded & (HEAVY | {"numpy"}), loaded & HEAVY
 
 
+def test_ledger_commands_on_a_migrated_ledger_import_neither_alembic_nor_pydantic(tmp_path):
+    imported("log", "sent", "Dana", tmp_path=tmp_path)  # the first run creates and migrates the ledger
+    for args in (["log", "show"], ["followups"], ["log", "sent", "Sam"]):
+        loaded = imported(*args, tmp_path=tmp_path)
+        assert "sqlalchemy" in loaded and not loaded & {"alembic", "pydantic", "pydantic_settings"}, (args, loaded)
+
+
+def test_check_imports_the_classifier_and_nothing_of_the_ledger_or_the_settings(tmp_path):
+    loaded = imported("check", "Hi Dana, how did you pick your first metric?", tmp_path=tmp_path)
+    assert "classifier" in loaded  # the check can see the imports that matter: the classifier's own
+    assert not loaded & {"sqlalchemy", "alembic", "pydantic", "pydantic_settings"}, loaded
+    assert not loaded & (HEAVY - {"sklearn", "scipy"}), loaded
+
+
 def test_chat_opens_without_loading_the_model(tmp_path):
     assert not imported("chat", tmp_path=tmp_path, stdin="stats\nfollowups\n") & (HEAVY | {"numpy"})
 
