@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import socket
 import subprocess
 
 import click
@@ -42,6 +43,39 @@ def test_unwritable_storage_is_one_line_and_exit_1(rapport, args):
     env = {"RAPPORT_DATABASE_URL": "", "XDG_DATA_HOME": "/dev/null/data"}  # a folder that cannot be made
     err = one_line(rapport(*args, stdin=b"stats\n", **env), 1)
     assert "/dev/null/data" in err and "RAPPORT_DATABASE_URL" in err
+
+
+SLACK = {
+    "SLACK_BOT_TOKEN": "xoxb-1234567890-9876543210-AbCdEfGhIjKlMnOpQrStUvWx",
+    "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99aaabbb85a5",
+}
+PLATFORMS = {
+    "slack": ("Slack API", SLACK, "RAPPORT_SLACK_API_URL", "/api/"),
+    "slack-socket-mode": (
+        "Slack API",
+        {**SLACK, "SLACK_APP_TOKEN": "xapp-1-A0123456789-1234567890123-0123456789abcdef"},
+        "RAPPORT_SLACK_API_URL",
+        "/api/",
+    ),
+    "discord": (
+        "Discord",
+        {"DISCORD_TOKEN": "MTA4MjAxNTQ0NzY4ODU0NDE2MA.GcXyZa.abcdefghijklmnopqrstuvwxyz0123456789AB"},
+        "RAPPORT_DISCORD_API_URL",
+        "/api/v10",
+    ),
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_platform_api_that_cannot_be_reached_is_one_line_and_exit_1(rapport, platform):
+    what, credentials, setting, path = PLATFORMS[platform]
+    with socket.socket() as refusing:  # bound but not listening: every connection to it is refused at once
+        refusing.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{refusing.getsockname()[1]}{path}"
+        r = rapport(platform.removesuffix("-socket-mode"), **credentials, **{setting: url})
+    err = one_line(r, 1)  # no SDK log lines before it
+    assert err.startswith(f"rapport: cannot reach {'the ' if 'Slack' in what else ''}{what} at {url}: ")
+    assert f"Connection refused (check the network connection, or {setting} if it points elsewhere)" in err
 
 
 def test_any_oserror_of_a_command_is_one_line_and_exit_1(capsys):
