@@ -266,11 +266,12 @@ def reminder_json(r) -> dict:
     return {"id": r.id, "user": r.user.user_id, "contact": r.contact, "kind": r.kind, "due_at": r.due_at.isoformat()}
 
 
-def progress_bar(total: int, what: str):
-    """A tqdm bar on stderr when it is a terminal (disabled otherwise); use as a context manager, ``update(n)``."""
+def progress_bar(total: int | None, what: str, unit: str = "step"):
+    """A tqdm bar on stderr when it is a terminal (disabled otherwise): ``total`` steps (None: a running count of
+    ``unit``), labelled ``what``; use as a context manager and call ``update(n)``."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=what, unit="step", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
 
 
 reminder_interval_option = click.option(

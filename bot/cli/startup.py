@@ -9,9 +9,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import click
 
+from bot.cli.base import progress_bar
 from bot.cli.model import bench
 
 #: The commands timed: (label, arguments after ``rapport``, standard input).
@@ -36,16 +38,20 @@ def _seconds(argv: list[str], stdin: str | None, env: dict[str, str]) -> float:
     return elapsed
 
 
-def run(repeats: int = 5) -> list[dict]:
+def run(repeats: int = 5, progress: Callable[[], object] | None = None) -> list[dict]:
     """Median and first (cold-ish: the process's first run) wall time, in ms, of each command in ``COMMANDS``
     over ``repeats`` fresh processes, on a temporary SQLite ledger, with the ratio of the median to
-    ``python -c pass``."""
+    ``python -c pass``; ``progress()`` is called after each run."""
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{folder}/bench.db", "NO_COLOR": "1"}
         rows = []
         for label, args, stdin in COMMANDS:
             argv = [sys.executable, "-c", "pass"] if args is None else [sys.executable, "-m", "bot", *args]
-            times = [_seconds(argv, stdin, env) for _ in range(repeats)]
+            times = []
+            for _ in range(repeats):
+                times.append(_seconds(argv, stdin, env))
+                if progress:
+                    progress()
             rows.append({"command": label, "first_ms": times[0] * 1000, "median_ms": statistics.median(times) * 1000})
     base = rows[0]["median_ms"]
     for row in rows:
@@ -72,5 +78,6 @@ def bench_startup(repeats: int, as_json: bool) -> None:
     Example:
       rapport bench startup --repeats 5
     """
-    rows = run(repeats)
+    with progress_bar(len(COMMANDS) * repeats, "timing", unit="run") as bar:
+        rows = run(repeats, progress=bar.update)
     click.echo(json.dumps(rows, indent=2) if as_json else report(rows))

@@ -223,9 +223,26 @@ def test_eval_shows_its_progress_on_a_terminal_only(terminal, tmp_path):
     data = str(ROOT / "tests" / "data" / "unseen.jsonl")
     run = terminal("eval", data)
     run.expect("precision")
-    assert run.exit_code() == 0 and re.search(r"evaluated \d+ drafts", run.seen), run.seen[:500]
+    advanced = r"evaluating: +\d+%\|[^|]*\| *[1-9]\d*/\d+ \["  # a bar that has moved past 0
+    assert run.exit_code() == 0 and re.search(advanced, run.seen), run.seen[:800]
     piped = subprocess.run([sys.executable, "-m", "bot", "eval", data], capture_output=True, text=True, timeout=300)
-    assert piped.returncode == 0 and "evaluated" not in piped.stderr + piped.stdout
+    assert piped.returncode == 0 and "evaluating" not in piped.stderr + piped.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "bar", "done"),
+    [
+        (["bench", "startup", "--repeats", "1"], "timing", "python -c pass"),
+        (["bench", "ledger", "--users", "10", "--sizes", "100,5000,20000"], "growing and timing", "outreach rows"),
+    ],
+)
+def test_the_benchmarks_show_a_progress_bar_on_a_terminal_only(terminal, tmp_path, args, bar, done):
+    run = terminal(*args)
+    run.expect(done, timeout=120)
+    advanced = rf"{bar}: +\d+%\|[^|]*\| *[1-9]\d*/\d+ \["  # a bar that has moved past 0
+    assert run.exit_code() == 0 and re.search(advanced, run.seen), run.seen[:800]
+    piped = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and f"{bar}:" not in piped.stderr + piped.stdout
 
 
 def test_bench_startup_reports_ratios_to_python_c_pass():
