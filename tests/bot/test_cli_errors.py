@@ -125,6 +125,9 @@ def test_binary_stdin_is_refused_and_a_huge_draft_is_clamped_with_a_note(rapport
     assert r.returncode == 0 and any("first 40,000 characters" in n for n in verdict["notes"])
     grade = next(s for s in verdict["signals"] if s["name"] == "reading_grade")
     assert grade["value"] < 12, grade
+    run_on = rapport("check", "--json", "-", stdin=("hello there how are you " * 5000).encode())  # no full stop
+    grade = next(s for s in json.loads(run_on.stdout)["signals"] if s["name"] == "reading_grade")
+    assert run_on.returncode == 0 and grade["value"] == 20.0, grade  # the top of the scale, not grade 3000
 
 
 def test_settings_show_on_and_off_not_python_booleans(rapport):
