@@ -40,6 +40,10 @@ class Redacting(logging.Formatter):
         """``secrets`` holds ``(label, value)`` pairs; a value becomes ``[label]``."""
         super().__init__()
         self.inner = inner
+        self.hide(secrets)
+
+    def hide(self, secrets: list[tuple[str, str]]) -> None:
+        """Blank these ``(label, value)`` pairs from now on (in place of the ones given before)."""
         # Each value as written and as it reads inside a JSON string (quotes, backslashes, non-ASCII escaped);
         # longest first, so a secret that contains another is replaced whole.
         forms = {
@@ -95,9 +99,13 @@ def setup(verbose: bool = False, stream: TextIO | None = None) -> None:
     """Install the one handler (replacing any) on the root logger; INFO with ``verbose``, else WARNING."""
     stream = stream or sys.stderr
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(Redacting(formatter(stream), _secrets()))
+    redacting = Redacting(formatter(stream), [])
+    handler.setFormatter(redacting)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # Read the credentials after the handler is in place: a broken .env line is then reported in Rapport's
+    # format (a terminal line or JSON), not by Python's bare last-resort handler.
+    redacting.hide(_secrets())

@@ -11,6 +11,7 @@ import functools
 import getpass
 import importlib.util
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn
@@ -120,19 +121,27 @@ class RapportGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-class _Once(logging.Filter):
-    """Let each distinct message through once per process (a broken ``.env`` line is one warning, not three)."""
+class _EnvWarnings(logging.Filter):
+    """python-dotenv's warnings about ``.env``, once each per process (the file is read more than once) and in
+    Rapport's words: ``.env line 3 is not NAME=value and was skipped (fix or remove that line)``."""
+
+    UNPARSED = re.compile(r"could not parse statement starting at line (\d+)")
 
     def __init__(self) -> None:
         super().__init__()
         self.seen: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """True the first time a message is seen."""
+        """True the first time a message is seen; a parse failure is reworded."""
         message = record.getMessage()
-        first = message not in self.seen
+        if message in self.seen:
+            return False
         self.seen.add(message)
-        return first
+        unparsed = self.UNPARSED.search(message)
+        if unparsed:
+            record.msg = f".env line {unparsed.group(1)} is not NAME=value and was skipped (fix or remove that line)"
+            record.args = ()
+        return True
 
 
 @click.group(
@@ -155,7 +164,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)
-    logging.getLogger("dotenv.main").addFilter(_Once())  # .env is read more than once: warn about it once
+    logging.getLogger("dotenv.main").addFilter(_EnvWarnings())
     from bot import logs
 
     try:
