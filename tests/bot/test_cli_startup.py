@@ -256,3 +256,4 @@ def test_bench_startup_reports_ratios_to_python_c_pass():
     rows = {row["command"]: row for row in json.loads(r.stdout)}
     assert rows["python -c pass"]["ratio"] == 1.0
     assert rows["rapport --help"]["median_ms"] > 0 and rows['rapport check "..."']["ratio"] > 1
+    assert 0 < rows["python -c pass"]["cpu_ms"] < rows['rapport check "..."']["cpu_ms"]
