@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         text = value.get_secret_value().strip() if value is not None else ""
         if not text:
             if required:
-                raise SettingsError(f"{name} is not set")
+                raise SettingsError(f"{name} is not set (set it in the environment or in a .env file here)")
             return None
         wrong = credentials.problem(name, text)
         if wrong:

@@ -113,7 +113,7 @@ def test_database_urls_of_the_wrong_form_say_which_to_use(rapport):
 def test_a_malformed_setting_is_exit_2_and_an_unreachable_database_exit_1(rapport, tmp_path):
     assert "RAPPORT_LOG_FORMAT" in one_line(rapport("log", "show", RAPPORT_LOG_FORMAT="loud"), 2)
     one_line(rapport("check", "Hi Dana, how are you?", RAPPORT_MODEL=str(tmp_path / "none.joblib")), 2)
-    assert "DISCORD_TOKEN is not set" in one_line(rapport("discord", DISCORD_TOKEN=""), 2)
+    assert "DISCORD_TOKEN is not set (set it in the environment" in one_line(rapport("discord", DISCORD_TOKEN=""), 2)
     one_line(rapport("log", "show", RAPPORT_DATABASE_URL="postgresql+psycopg://u:p@127.0.0.1:1/none"), 1)
 
 

@@ -61,7 +61,8 @@ def _run_cli(env: dict, tmp_path) -> subprocess.CompletedProcess:
 def test_a_missing_token_stops_with_one_line(tmp_path):
     result = _run_cli({}, tmp_path)
     assert result.returncode == 2
-    assert result.stderr == "rapport: DISCORD_TOKEN is not set\n" and result.stdout == ""
+    assert result.stderr == "rapport: DISCORD_TOKEN is not set (set it in the environment or in a .env file here)\n"
+    assert result.stdout == ""
 
 
 def test_a_malformed_token_stops_with_one_line_without_showing_it(tmp_path):
