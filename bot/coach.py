@@ -6,15 +6,14 @@ written, and nothing of SQLAlchemy leaks out: adapters catch ``Unavailable`` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-import classifier  # scikit-learn loads with the first check, not here (classifier/__init__.py)
 from bot import reminders
+from bot.drafts import DraftChecker
 from bot.ledger import queries, repo
 from bot.ledger.db import describe, open_ledger
 from bot.relationships import Relationships, leads_with_question
@@ -44,28 +43,22 @@ if TYPE_CHECKING:
 __all__ = ["Coach", "Message", "Unavailable", "UnknownContactError"]
 
 
-class Coach(Relationships):
-    """Checks drafts, records outreach, replies and channel posts, and reports on them, for any adapter.
+class Coach(DraftChecker, Relationships):
+    """Checks drafts (``DraftChecker``), records outreach, replies and channel posts, and reports on them, for any
+    adapter.
 
     ``model`` is loaded on first use when not given; ``sessions`` is the ledger (``Coach.open(url)`` makes one).
     Times passed in (``at``, ``now``) must be timezone-aware.
     """
 
     def __init__(self, model: PitchModel | None = None, sessions: sessionmaker[Session] | None = None):
-        self._model = model
+        super().__init__(model)
         self._sessions = sessions
 
     @classmethod
     def open(cls, database_url: str, model: PitchModel | None = None) -> Coach:
         """A coach on the ledger at ``database_url`` (migrated first); ``LedgerError`` (one line) if it cannot be."""
         return cls(model, open_ledger(database_url))
-
-    @property
-    def model(self) -> PitchModel | FastScorer:
-        """The classifier (the shipped one's fast scorer, ``classifier.load_checker``, unless given)."""
-        if self._model is None:
-            self._model = classifier.load_checker()
-        return self._model
 
     @property
     def sessions(self) -> sessionmaker[Session]:
@@ -88,15 +81,7 @@ class Coach(Relationships):
         if self._sessions is not None:
             self._sessions.kw["bind"].dispose()
 
-    # -- drafts ----------------------------------------------------------------------------------------
-    def check_draft(self, text: str) -> Verdict:
-        """Score a draft and say why, with open questions to lead with instead (nothing is recorded)."""
-        return classifier.check(self.model, text)
-
-    def check_drafts(self, texts: Sequence[str]) -> list[Verdict]:
-        """``check_draft`` for many drafts at once, in order (faster than one by one)."""
-        return classifier.check_many(self.model, texts)
-
+    # -- drafts (check_draft and check_drafts come from DraftChecker) --------------------------------------
     @_ledger
     def check(self, user: UserRef, text: str, at: datetime, source: str, to: str | None = None) -> Checked:
         """Check ``user``'s draft and record the check (score and label, never the text): the verdict and its id,

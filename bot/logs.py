@@ -22,7 +22,8 @@ from urllib.parse import unquote, urlsplit
 
 from pythonjsonlogger.json import JsonFormatter
 
-from bot.settings import SECRET_NAMES as SECRETS  # the credentials whose values must never appear in a log line
+from bot import env
+from bot.credentials import SECRET_NAMES as SECRETS  # the credentials whose values must never appear in a log line
 
 #: Slack tokens of any kind, whoever's they are. No word boundary in front: in a JSON line a token that starts
 #: a line of a traceback follows the escape ``\n``, and one may follow ``_`` or ``=`` in someone's message.
@@ -39,6 +40,10 @@ class Redacting(logging.Formatter):
         """``secrets`` holds ``(label, value)`` pairs; a value becomes ``[label]``."""
         super().__init__()
         self.inner = inner
+        self.hide(secrets)
+
+    def hide(self, secrets: list[tuple[str, str]]) -> None:
+        """Blank these ``(label, value)`` pairs from now on (in place of the ones given before)."""
         # Each value as written and as it reads inside a JSON string (quotes, backslashes, non-ASCII escaped);
         # longest first, so a secret that contains another is replaced whole.
         forms = {
@@ -66,23 +71,10 @@ def _database_password(url: str) -> list[tuple[str, str]]:
 
 
 def _secrets() -> list[tuple[str, str]]:
-    """The credentials' values and the database password, from the environment and from a ``.env`` file if the
-    settings read one."""
-    found = {name: os.environ[name].strip() for name in SECRETS if os.environ.get(name, "").strip()}
-    database_url = os.environ.get("RAPPORT_DATABASE_URL", "")
-    try:
-        from bot import settings
-
-        current = settings.load()
-    except Exception:  # a malformed setting is reported by the command that needs it, not here
-        current = None
-    if current is not None:
-        for name in SECRETS:
-            value = getattr(current, name.lower())
-            if value is not None and value.get_secret_value().strip():
-                found.setdefault(name, value.get_secret_value().strip())
-        database_url = database_url or current.database_url or ""
-    return list(found.items()) + _database_password(database_url)
+    """The credentials' values and the database password, from the environment or ``.env`` (``bot.env``: no
+    pydantic, so every command starts quickly)."""
+    found = [(name, text) for name in SECRETS if (text := (env.value(name) or "").strip())]
+    return found + _database_password(env.value("RAPPORT_DATABASE_URL") or "")
 
 
 def formatter(stream: TextIO) -> logging.Formatter:
@@ -107,9 +99,13 @@ def setup(verbose: bool = False, stream: TextIO | None = None) -> None:
     """Install the one handler (replacing any) on the root logger; INFO with ``verbose``, else WARNING."""
     stream = stream or sys.stderr
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(Redacting(formatter(stream), _secrets()))
+    redacting = Redacting(formatter(stream), [])
+    handler.setFormatter(redacting)
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.INFO if verbose else logging.WARNING)
+    # Read the credentials after the handler is in place: a broken .env line is then reported in Rapport's
+    # format (a terminal line or JSON), not by Python's bare last-resort handler.
+    redacting.hide(_secrets())

@@ -6,29 +6,19 @@ everything else is ``RAPPORT_*``. A missing or malformed setting raises ``Settin
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 
-from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import credentials, env
 
 SLACK_API_URL = "https://slack.com/api/"
 DISCORD_API_URL = "https://discord.com/api/v10"
 
-_FORMATS = {
-    "SLACK_BOT_TOKEN": (re.compile(r"xoxb-[A-Za-z0-9-]+"), "a bot token starting with xoxb-"),
-    "SLACK_APP_TOKEN": (re.compile(r"xapp-[A-Za-z0-9-]+"), "an app-level token starting with xapp-"),
-    "SLACK_SIGNING_SECRET": (re.compile(r"[0-9a-f]{32}"), "the 32-character hex signing secret"),
-    # Three base64url parts joined by dots: user id, timestamp, HMAC.
-    "DISCORD_TOKEN": (re.compile(r"[A-Za-z0-9_-]{17,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}"), "a bot token"),
-}
-
-
-#: The platform credentials, by the names their platforms use: checked for format, never logged or shown.
-SECRET_NAMES = tuple(_FORMATS)
+#: The platform credentials, by the names their platforms use: checked for shape, never logged or shown.
+SECRET_NAMES = credentials.SECRET_NAMES
 
 
 class SettingsError(ValueError):
@@ -79,7 +69,7 @@ def _http_url(name: str, value: str) -> str:
 class Settings(BaseSettings):
     """Every setting, from the environment or ``.env`` (``RAPPORT_*``, and the platforms' own credential names)."""
 
-    model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="RAPPORT_", env_file=env.ENV_FILE, extra="ignore")
 
     #: SQLAlchemy URL; SQLite in the user's data directory when unset.
     database_url: str | None = None
@@ -102,9 +92,7 @@ class Settings(BaseSettings):
 
     def database(self) -> str:
         """The ledger's SQLAlchemy URL: ``RAPPORT_DATABASE_URL``, else SQLite in the user's data directory."""
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{Path(user_data_dir('rapport')) / 'rapport.db'}"
+        return self.database_url or env.default_database_url()
 
     def slack(self, reminder_interval: float = 60.0) -> SlackConfig:
         """The Slack app's configuration; ``SettingsError`` naming the first missing or malformed setting.
@@ -144,11 +132,11 @@ class Settings(BaseSettings):
         text = value.get_secret_value().strip() if value is not None else ""
         if not text:
             if required:
-                raise SettingsError(f"{name} is not set")
+                raise SettingsError(f"{name} is not set (set it in the environment or in a .env file here)")
             return None
-        pattern, what = _FORMATS[name]
-        if not pattern.fullmatch(text):
-            raise SettingsError(f"{name} is malformed: expected {what}")
+        wrong = credentials.problem(name, text)
+        if wrong:
+            raise SettingsError(f"{name} is malformed: {wrong}")
         return text
 
 

@@ -6,6 +6,7 @@ and nothing of the ledger.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,22 @@ def utcnow() -> datetime:
 
 class StartupError(RuntimeError):
     """A bot cannot start; the message says why in one line (never with a secret)."""
+
+
+def unreachable(what: str, url: str, exc: BaseException, setting: str) -> StartupError:
+    """The ``StartupError`` for a platform API that cannot be reached: ``cannot reach <what> at <url>: <reason>
+    (check the network connection, or <setting> if it points elsewhere)``. The reason is the system's own words
+    (``Connection refused``, ``Name or service not known``), read from ``urllib``'s ``reason`` or aiohttp's
+    ``os_error`` when ``exc`` wraps one."""
+    inner = getattr(exc, "os_error", None) or getattr(exc, "reason", None) or exc
+    number = getattr(inner, "errno", None)
+    if isinstance(number, int) and number > 0:  # asyncio words ECONNREFUSED "Connect call failed (...)"
+        reason = os.strerror(number)
+    else:
+        reason = getattr(inner, "strerror", None) or str(inner) or exc.__class__.__name__
+    return StartupError(
+        f"cannot reach {what} at {url}: {reason} (check the network connection, or {setting} if it points elsewhere)"
+    )
 
 
 class Unavailable(RuntimeError):  # noqa: N818 - it names the situation

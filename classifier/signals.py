@@ -125,13 +125,18 @@ def syllables(ws: list[str]) -> int:
     return len(_VOWEL_GROUPS.findall(joined)) + len(_NO_VOWEL_WORD.findall(joined)) - len(_SILENT_E.findall(joined))
 
 
+#: The highest reading grade reported: the scale ends in practice around 18 (postgraduate text), and a long
+#: draft without a full stop would otherwise read "grade 3000".
+MAX_GRADE = 20.0
+
+
 def reading_grade(text: str, ws: list[str]) -> float:
-    """Flesch-Kincaid grade level (0 for drafts without words)."""
+    """Flesch-Kincaid grade level, from 0 (also for drafts without words) to ``MAX_GRADE``."""
     if not ws:
         return 0.0
     sentences = max(1, sum(1 for s in _SENTENCE_END.split(text) if _LETTER.search(s)))
     grade = 0.39 * len(ws) / sentences + 11.8 * syllables(ws) / len(ws) - 15.59
-    return round(max(0.0, grade), 1)
+    return round(min(max(0.0, grade), MAX_GRADE), 1)
 
 
 def looks_english(ws: list[str]) -> bool:

@@ -134,7 +134,7 @@ def test_gunicorns_error_log_goes_through_the_one_handler_and_the_access_log_sta
 
 def test_the_slack_app_under_gunicorn_logs_json_without_draft_text(tmp_path):
     draft = "We help teams like yours cut cloud costs, grab a demo slot this Friday"
-    with SlackStandIn("xoxb-1111-2222-rapporttest") as stand_in:
+    with SlackStandIn("xoxb-1111111111-2222222222-rapporttest") as stand_in:
         stand_in.script("users.info", (200, {}, {"ok": False, "error": "user_not_found"}))  # a logged failure
         app = SlackApp(stand_in, f"sqlite:///{tmp_path / 'ledger.db'}", tmp_path).start()
         try:

@@ -11,6 +11,7 @@ import functools
 import getpass
 import importlib.util
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, NoReturn
@@ -21,6 +22,7 @@ from bot.types import UserRef, utcnow
 
 if TYPE_CHECKING:
     from bot.coach import Coach
+    from bot.drafts import DraftChecker
 
 #: Exit codes: what was typed or configured is wrong (a usage error, bad input, a malformed setting) ...
 EXIT_BAD_INPUT = 2
@@ -119,19 +121,27 @@ class RapportGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-class _Once(logging.Filter):
-    """Let each distinct message through once per process (a broken ``.env`` line is one warning, not three)."""
+class _EnvWarnings(logging.Filter):
+    """python-dotenv's warnings about ``.env``, once each per process (the file is read more than once) and in
+    Rapport's words: ``.env line 3 is not NAME=value and was skipped (fix or remove that line)``."""
+
+    UNPARSED = re.compile(r"could not parse statement starting at line (\d+)")
 
     def __init__(self) -> None:
         super().__init__()
         self.seen: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """True the first time a message is seen."""
+        """True the first time a message is seen; a parse failure is reworded."""
         message = record.getMessage()
-        first = message not in self.seen
+        if message in self.seen:
+            return False
         self.seen.add(message)
-        return first
+        unparsed = self.UNPARSED.search(message)
+        if unparsed:
+            record.msg = f".env line {unparsed.group(1)} is not NAME=value and was skipped (fix or remove that line)"
+            record.args = ()
+        return True
 
 
 @click.group(
@@ -154,7 +164,7 @@ def main(ctx: click.Context, verbose: bool) -> None:
     if ctx.invoked_subcommand is None:
         click.echo(ctx.get_help())
         ctx.exit(0)
-    logging.getLogger("dotenv.main").addFilter(_Once())  # .env is read more than once: warn about it once
+    logging.getLogger("dotenv.main").addFilter(_EnvWarnings())
     from bot import logs
 
     try:
@@ -163,13 +173,13 @@ def main(ctx: click.Context, verbose: bool) -> None:
         fail(str(exc))
 
 
-def model_coach() -> Coach:
-    """A coach with its model loaded, or a clear one-line error."""
-    from bot.coach import Coach
+def model_coach() -> DraftChecker:
+    """A draft checker with its model loaded (no ledger: nothing of SQLAlchemy is imported), or one line."""
+    from bot.drafts import DraftChecker
     from classifier import load_checker
 
     try:
-        return Coach(load_checker())
+        return DraftChecker(load_checker())
     except ValueError as exc:  # RAPPORT_MODEL names no usable model: a setting
         fail(str(exc))
 
@@ -201,16 +211,15 @@ def parse_time(value: datetime | str | None) -> datetime:
 
 
 def ledger_coach() -> Coach:
-    """A coach on the configured ledger (migrated), or exit with one line (2: a setting, 1: the database)."""
-    from bot import settings
+    """A coach on the configured ledger (migrated), or exit with one line (2: a setting, 1: the database).
+
+    Reads only ``RAPPORT_DATABASE_URL`` (``bot.env``), so the ledger commands do not import pydantic."""
+    from bot import env
     from bot.coach import Coach
     from bot.ledger.db import LedgerError, open_ledger
 
     try:
-        url = check_database_url(settings.load().database())
-        return Coach(sessions=open_ledger(url))
-    except settings.SettingsError as exc:
-        fail(str(exc))
+        return Coach(sessions=open_ledger(check_database_url(env.database_url())))
     except LedgerError as exc:
         fail(str(exc), code=EXIT_ENVIRONMENT)
 
@@ -234,11 +243,9 @@ def ledger_errors(command):
         except (SQLAlchemyError, Unavailable) as exc:
             reason = str(exc) if isinstance(exc, Unavailable) else describe(exc)
             if any(sign in reason for sign in STORAGE_TROUBLE):
-                from bot import settings
+                from bot import env
 
-                reason += (
-                    f" (check free space and write permission where the database is: {settings.load().database()})"
-                )
+                reason += f" (check free space and write permission where the database is: {env.database_url()})"
             fail(f"the database refused: {reason}", code=EXIT_ENVIRONMENT)
 
     return wrapper
@@ -268,11 +275,12 @@ def reminder_json(r) -> dict:
     return {"id": r.id, "user": r.user.user_id, "contact": r.contact, "kind": r.kind, "due_at": r.due_at.isoformat()}
 
 
-def progress_bar(total: int, what: str):
-    """A tqdm bar on stderr when it is a terminal (disabled otherwise); use as a context manager, ``update(n)``."""
+def progress_bar(total: int | None, what: str, unit: str = "step"):
+    """A tqdm bar on stderr when it is a terminal (disabled otherwise): ``total`` steps (None: a running count of
+    ``unit``), labelled ``what``; use as a context manager and call ``update(n)``."""
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=what, unit="step", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+    return tqdm(total=total, desc=what, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
 
 
 reminder_interval_option = click.option(

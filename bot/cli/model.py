@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +20,7 @@ from bot.cli.base import (
 )
 
 if TYPE_CHECKING:
-    from bot.coach import Coach
+    from bot.drafts import DraftChecker
 
 
 @main.command()
@@ -77,7 +76,7 @@ def _standing(to: str, user: str | None):
     return ledger_errors(lambda: ledger_coach().standing(local_user(user), to))()
 
 
-def _check_jsonl(coach: Coach, jobs: int | None) -> None:
+def _check_jsonl(coach: DraftChecker, jobs: int | None) -> None:
     from collections import deque
 
     from classifier import batch
@@ -109,8 +108,8 @@ def _check_jsonl(coach: Coach, jobs: int | None) -> None:
             errors += 1
             click.echo(json.dumps({"line": n, "error": error}, ensure_ascii=False))
 
-    with _progress("checked") as progress:
-        for verdict in batch.stream(coach.model, texts(), jobs or batch.default_jobs(), progress=progress):
+    with progress_bar(None, "checking", unit="draft") as bar:
+        for verdict in batch.stream(coach.model, texts(), jobs or batch.default_jobs(), progress=bar.update):
             flush_errors()
             entries.popleft()
             checked += 1
@@ -118,26 +117,6 @@ def _check_jsonl(coach: Coach, jobs: int | None) -> None:
     flush_errors()
     if errors:
         fail(f"{errors} of {errors + checked} lines could not be checked (see the error lines).")
-
-
-@contextmanager
-def _progress(what: str):
-    """A ``progress(n)`` callback: a running count on stderr when stderr is a terminal, else nothing."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    done = 0
-
-    def progress(n: int) -> None:
-        nonlocal done
-        done += n
-        click.echo(f"\r{what} {done:,} drafts", err=True, nl=False)
-
-    try:
-        yield progress
-    finally:
-        if done:
-            click.echo("", err=True)
 
 
 @main.command()
@@ -251,9 +230,9 @@ def evaluate(file: Path, model_path: Path | None, as_json: bool, jobs: int | Non
         model = load_model(model_path)
     except (corpus.CorpusError, ValueError) as exc:
         fail(str(exc))
-    with _progress("evaluated") as progress:
+    with progress_bar(len(examples), "evaluating", unit="draft") as bar:
         texts = (e.text for e in examples)
-        verdicts = list(batch.stream(model, texts, jobs or batch.default_jobs(), progress=progress))
+        verdicts = list(batch.stream(model, texts, jobs or batch.default_jobs(), progress=bar.update))
     m = figures(examples, np.array([v.pitch_probability for v in verdicts]), model, [v.label for v in verdicts])
     m["advice"] = advice_figures(verdicts)
     if as_json:
@@ -292,7 +271,8 @@ def bench(ctx: click.Context, repeats: int, as_json: bool) -> None:
         return
     from classifier import bench as b
 
-    result = b.run(repeats=repeats)
+    with progress_bar(len(b.STEPS), "benchmarking") as bar:
+        result = b.run(repeats=repeats, progress=lambda step: (bar.set_postfix_str(step), bar.update()))
     click.echo(json.dumps(result, indent=2) if as_json else b.report(result))
 
 
@@ -323,7 +303,8 @@ def bench_ledger(url: str | None, users: int, sizes: str) -> None:
     except ValueError:
         fail(f"--sizes takes whole numbers separated by commas, like 10000,100000; got {sizes!r}")
     try:
-        click.echo(lb.report(lb.run(url, users=users, sizes=counts)))
+        with progress_bar(len(counts), "growing and timing", unit="size") as bar:
+            click.echo(lb.report(lb.run(url, users=users, sizes=counts, progress=bar.update)))
     except ValueError as exc:
         fail(str(exc))
     except LedgerError as exc:

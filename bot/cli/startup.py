@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 
 import click
 
+from bot.cli.base import progress_bar
 from bot.cli.model import bench
 
 #: The commands timed: (label, arguments after ``rapport``, standard input).
@@ -26,27 +29,43 @@ COMMANDS = (
 )
 
 
-def _seconds(argv: list[str], stdin: str | None, env: dict[str, str]) -> float:
-    """Wall time of one run of ``argv`` in a fresh process, in seconds; exits 1 if the run fails."""
+def _seconds(argv: list[str], stdin: str | None, env: dict[str, str]) -> tuple[float, float]:
+    """(wall time, CPU time: user + system) of one run of ``argv`` in a fresh process, in seconds; exits 1 if
+    the run fails. CPU time moves less than wall time when other work shares the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     r = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, timeout=300)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if r.returncode != 0:
         raise click.ClickException(f"{' '.join(argv)} failed: {r.stderr.strip()[-300:]}")
-    return elapsed
+    return elapsed, (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
 
 
-def run(repeats: int = 5) -> list[dict]:
+def run(repeats: int = 5, progress: Callable[[], object] | None = None) -> list[dict]:
     """Median and first (cold-ish: the process's first run) wall time, in ms, of each command in ``COMMANDS``
     over ``repeats`` fresh processes, on a temporary SQLite ledger, with the ratio of the median to
-    ``python -c pass``."""
+    ``python -c pass``, and the median CPU time (``cpu_ms``); ``progress()`` is called after each run."""
     with tempfile.TemporaryDirectory() as folder:
         env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{folder}/bench.db", "NO_COLOR": "1"}
         rows = []
         for label, args, stdin in COMMANDS:
             argv = [sys.executable, "-c", "pass"] if args is None else [sys.executable, "-m", "bot", *args]
-            times = [_seconds(argv, stdin, env) for _ in range(repeats)]
-            rows.append({"command": label, "first_ms": times[0] * 1000, "median_ms": statistics.median(times) * 1000})
+            times, cpu = [], []
+            for _ in range(repeats):
+                wall, used = _seconds(argv, stdin, env)
+                times.append(wall)
+                cpu.append(used)
+                if progress:
+                    progress()
+            rows.append(
+                {
+                    "command": label,
+                    "first_ms": times[0] * 1000,
+                    "median_ms": statistics.median(times) * 1000,
+                    "cpu_ms": statistics.median(cpu) * 1000,
+                }
+            )
     base = rows[0]["median_ms"]
     for row in rows:
         row["ratio"] = row["median_ms"] / base
@@ -54,11 +73,14 @@ def run(repeats: int = 5) -> list[dict]:
 
 
 def report(rows: list[dict]) -> str:
-    """The figures as a table: median and first run in ms, and the ratio to ``python -c pass``."""
-    lines = [f"{'command':44} {'median':>9} {'first':>9} {'ratio':>7}"]
+    """The figures as a table: median and first run in ms, the ratio to ``python -c pass``, the median CPU time,
+    and the machine's load average (other work on it slows the wall times)."""
+    lines = [f"{'command':44} {'median':>9} {'first':>9} {'ratio':>7} {'cpu':>9}"]
     for r in rows:
-        lines.append(f"{r['command']:44} {r['median_ms']:7.0f}ms {r['first_ms']:7.0f}ms {r['ratio']:6.1f}x")
-    lines.append(f"cpus: {os.cpu_count()}")
+        lines.append(
+            f"{r['command']:44} {r['median_ms']:7.0f}ms {r['first_ms']:7.0f}ms {r['ratio']:6.1f}x {r['cpu_ms']:7.0f}ms"
+        )
+    lines.append(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
     return "\n".join(lines)
 
 
@@ -72,5 +94,6 @@ def bench_startup(repeats: int, as_json: bool) -> None:
     Example:
       rapport bench startup --repeats 5
     """
-    rows = run(repeats)
+    with progress_bar(len(COMMANDS) * repeats, "timing", unit="run") as bar:
+        rows = run(repeats, progress=bar.update)
     click.echo(json.dumps(rows, indent=2) if as_json else report(rows))

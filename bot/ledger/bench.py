@@ -14,7 +14,7 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -102,13 +102,20 @@ def _analyze(sessions) -> None:
         connection.execute(text("ANALYZE"))
 
 
-def run(url: str | None, users: int = 1000, sizes: Sequence[int] = SIZES, repeats: int = 20) -> list[dict]:
+def run(
+    url: str | None,
+    users: int = 1000,
+    sizes: Sequence[int] = SIZES,
+    repeats: int = 20,
+    progress: Callable[[], object] | None = None,
+) -> list[dict]:
     """Grow the database at ``url`` (a temporary SQLite file when None) to each of ``sizes`` outreach rows, run
     ``ANALYZE``, and time the due queries; one dict per size.
 
     Each dict holds ``database`` (dialect name), ``users``, ``outreach``, ``seed_s`` (seconds to grow to this
     size), ``workers_due_ms`` and ``one_user_due_ms`` as (median, worst) in milliseconds, and
-    ``workers_due_rows`` / ``one_user_due_rows``. ``ValueError`` when ``sizes`` is empty, not increasing, or
+    ``workers_due_rows`` / ``one_user_due_rows``; ``progress()`` is called as each size is done.
+    ``ValueError`` when ``sizes`` is empty, not increasing, or
     gives a user no rows; ``LedgerError`` when the database is not empty.
     """
     sizes = list(sizes)
@@ -146,6 +153,8 @@ def run(url: str | None, users: int = 1000, sizes: Sequence[int] = SIZES, repeat
                         "one_user_due_rows": len(queue.due(sessions, NOW, one_user)),
                     }
                 )
+                if progress:
+                    progress()
         finally:
             sessions.kw["bind"].dispose()
     return results

@@ -1,21 +1,31 @@
-"""Engines, sessions and migrations for the ledger (SQLite by default, PostgreSQL for teams)."""
+"""Engines, sessions and migrations for the ledger (SQLite by default, PostgreSQL for teams).
+
+Alembic is imported only to migrate: a database already at this Rapport's head is recognised by reading its
+``alembic_version`` row and the ``revision``/``down_revision`` lines of ``migrations/versions/*.py``, which
+keeps ``rapport log show`` and the other ledger commands quick to start.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: Alembic's bookkeeping table (its default name; ``migrations/env.py`` keeps it).
+VERSION_TABLE = "alembic_version"
+_REVISION_LINE = re.compile(r"""^(revision|down_revision)\s*=\s*(None|["']([^"']+)["'])\s*$""", re.MULTILINE)
 
 
 class LedgerError(RuntimeError):
@@ -112,13 +122,17 @@ def _folder_for(path: Path) -> None:
 
 
 def _alembic_config() -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration the database has not seen yet."""
+    """Apply every migration the database has not seen yet (imports Alembic)."""
+    from alembic import command
+
     config = _alembic_config()
     try:
         with engine.begin() as connection:
@@ -128,12 +142,37 @@ def upgrade(engine: Engine) -> None:
         raise LedgerError(f"cannot reach or write the database: {describe(exc)}") from None
 
 
+@functools.cache
+def revisions() -> tuple[frozenset[str], frozenset[str]]:
+    """(this Rapport's heads, every revision it knows), read from the ``revision = "..."`` and
+    ``down_revision = "..."`` lines of ``migrations/versions/*.py`` without importing Alembic.
+
+    ``tests/bot/ledger/test_ledger.py`` holds that this agrees with Alembic's own ``ScriptDirectory``.
+    """
+    known: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        fields = {m.group(1): m.group(3) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8"))}
+        if fields.get("revision") is None:
+            raise LedgerError(f"migration {path.name} has no revision line")
+        known.add(fields["revision"])
+        if fields.get("down_revision"):
+            parents.add(fields["down_revision"])
+    return frozenset(known - parents), frozenset(known)
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revisions recorded in the database's ``alembic_version`` table (empty for a new database)."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table(VERSION_TABLE):
+            return set()
+        return {row[0] for row in connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))}
+
+
 def migration_state(engine: Engine) -> tuple[set[str], set[str], set[str]]:
     """(the database's current revisions, this Rapport's heads, every revision this Rapport knows)."""
-    script = ScriptDirectory.from_config(_alembic_config())
-    with engine.connect() as connection:
-        current = set(MigrationContext.configure(connection).get_current_heads())
-    return current, set(script.get_heads()), {rev.revision for rev in script.walk_revisions()}
+    heads, known = revisions()
+    return stored_revisions(engine), set(heads), set(known)
 
 
 def check_version(engine: Engine) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import socket
 import subprocess
 
 import click
@@ -44,6 +45,39 @@ def test_unwritable_storage_is_one_line_and_exit_1(rapport, args):
     assert "/dev/null/data" in err and "RAPPORT_DATABASE_URL" in err
 
 
+SLACK = {
+    "SLACK_BOT_TOKEN": "xoxb-1234567890-9876543210-AbCdEfGhIjKlMnOpQrStUvWx",
+    "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99aaabbb85a5",
+}
+PLATFORMS = {
+    "slack": ("Slack API", SLACK, "RAPPORT_SLACK_API_URL", "/api/"),
+    "slack-socket-mode": (
+        "Slack API",
+        {**SLACK, "SLACK_APP_TOKEN": "xapp-1-A0123456789-1234567890123-0123456789abcdef"},
+        "RAPPORT_SLACK_API_URL",
+        "/api/",
+    ),
+    "discord": (
+        "Discord",
+        {"DISCORD_TOKEN": "MTA4MjAxNTQ0NzY4ODU0NDE2MA.GcXyZa.abcdefghijklmnopqrstuvwxyz0123456789AB"},
+        "RAPPORT_DISCORD_API_URL",
+        "/api/v10",
+    ),
+}
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_platform_api_that_cannot_be_reached_is_one_line_and_exit_1(rapport, platform):
+    what, credentials, setting, path = PLATFORMS[platform]
+    with socket.socket() as refusing:  # bound but not listening: every connection to it is refused at once
+        refusing.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{refusing.getsockname()[1]}{path}"
+        r = rapport(platform.removesuffix("-socket-mode"), **credentials, **{setting: url})
+    err = one_line(r, 1)  # no SDK log lines before it
+    assert err.startswith(f"rapport: cannot reach {'the ' if 'Slack' in what else ''}{what} at {url}: ")
+    assert f"Connection refused (check the network connection, or {setting} if it points elsewhere)" in err
+
+
 def test_any_oserror_of_a_command_is_one_line_and_exit_1(capsys):
     @click.group(cls=RapportGroup)
     def cli():
@@ -79,7 +113,7 @@ def test_database_urls_of_the_wrong_form_say_which_to_use(rapport):
 def test_a_malformed_setting_is_exit_2_and_an_unreachable_database_exit_1(rapport, tmp_path):
     assert "RAPPORT_LOG_FORMAT" in one_line(rapport("log", "show", RAPPORT_LOG_FORMAT="loud"), 2)
     one_line(rapport("check", "Hi Dana, how are you?", RAPPORT_MODEL=str(tmp_path / "none.joblib")), 2)
-    assert "DISCORD_TOKEN is not set" in one_line(rapport("discord", DISCORD_TOKEN=""), 2)
+    assert "DISCORD_TOKEN is not set (set it in the environment" in one_line(rapport("discord", DISCORD_TOKEN=""), 2)
     one_line(rapport("log", "show", RAPPORT_DATABASE_URL="postgresql+psycopg://u:p@127.0.0.1:1/none"), 1)
 
 
@@ -91,6 +125,9 @@ def test_binary_stdin_is_refused_and_a_huge_draft_is_clamped_with_a_note(rapport
     assert r.returncode == 0 and any("first 40,000 characters" in n for n in verdict["notes"])
     grade = next(s for s in verdict["signals"] if s["name"] == "reading_grade")
     assert grade["value"] < 12, grade
+    run_on = rapport("check", "--json", "-", stdin=("hello there how are you " * 5000).encode())  # no full stop
+    grade = next(s for s in json.loads(run_on.stdout)["signals"] if s["name"] == "reading_grade")
+    assert run_on.returncode == 0 and grade["value"] == 20.0, grade  # the top of the scale, not grade 3000
 
 
 def test_settings_show_on_and_off_not_python_booleans(rapport):
@@ -135,7 +172,9 @@ def test_a_broken_env_file_warns_once(tmp_path):
     (tmp_path / ".env").write_text("this is not a setting\n")
     env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path}/e.db"}
     r = subprocess.run([*CMD, "log", "show"], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
-    assert r.returncode == 0 and r.stderr.count("could not parse statement starting at line 1") == 1, r.stderr
+    said = ".env line 1 is not NAME=value and was skipped (fix or remove that line)"
+    assert r.returncode == 0 and r.stderr.count(said) == 1 and "python-dotenv" not in r.stderr, r.stderr
+    assert json.loads(r.stderr)["level"] == "WARNING"  # through Rapport's handler (JSON off a terminal)
 
 
 def test_chat_answers_an_absurd_snooze_an_unknown_word_and_a_pasted_draft_in_one_session(rapport):

@@ -56,6 +56,20 @@ def test_ledger_commands_import_no_model_and_no_chat_sdk(tmp_path, args):
     assert not loaded & (HEAVY | {"numpy"}), loaded & HEAVY
 
 
+def test_ledger_commands_on_a_migrated_ledger_import_neither_alembic_nor_pydantic(tmp_path):
+    imported("log", "sent", "Dana", tmp_path=tmp_path)  # the first run creates and migrates the ledger
+    for args in (["log", "show"], ["followups"], ["log", "sent", "Sam"]):
+        loaded = imported(*args, tmp_path=tmp_path)
+        assert "sqlalchemy" in loaded and not loaded & {"alembic", "pydantic", "pydantic_settings"}, (args, loaded)
+
+
+def test_check_imports_the_classifier_and_nothing_of_the_ledger_or_the_settings(tmp_path):
+    loaded = imported("check", "Hi Dana, how did you pick your first metric?", tmp_path=tmp_path)
+    assert "classifier" in loaded  # the check can see the imports that matter: the classifier's own
+    assert not loaded & {"sqlalchemy", "alembic", "pydantic", "pydantic_settings"}, loaded
+    assert not loaded & (HEAVY - {"sklearn", "scipy"}), loaded
+
+
 def test_chat_opens_without_loading_the_model(tmp_path):
     assert not imported("chat", tmp_path=tmp_path, stdin="stats\nfollowups\n") & (HEAVY | {"numpy"})
 
@@ -227,9 +241,26 @@ def test_eval_shows_its_progress_on_a_terminal_only(terminal, tmp_path):
     data = str(ROOT / "tests" / "data" / "unseen.jsonl")
     run = terminal("eval", data)
     run.expect("precision")
-    assert run.exit_code() == 0 and re.search(r"evaluated \d+ drafts", run.seen), run.seen[:500]
+    advanced = r"evaluating: +\d+%\|[^|]*\| *[1-9]\d*/\d+ \["  # a bar that has moved past 0
+    assert run.exit_code() == 0 and re.search(advanced, run.seen), run.seen[:800]
     piped = subprocess.run([sys.executable, "-m", "bot", "eval", data], capture_output=True, text=True, timeout=300)
-    assert piped.returncode == 0 and "evaluated" not in piped.stderr + piped.stdout
+    assert piped.returncode == 0 and "evaluating" not in piped.stderr + piped.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "bar", "done"),
+    [
+        (["bench", "startup", "--repeats", "1"], "timing", "python -c pass"),
+        (["bench", "ledger", "--users", "10", "--sizes", "100,5000,20000"], "growing and timing", "outreach rows"),
+    ],
+)
+def test_the_benchmarks_show_a_progress_bar_on_a_terminal_only(terminal, tmp_path, args, bar, done):
+    run = terminal(*args)
+    run.expect(done, timeout=120)
+    advanced = rf"{bar}: +\d+%\|[^|]*\| *[1-9]\d*/\d+ \["  # a bar that has moved past 0
+    assert run.exit_code() == 0 and re.search(advanced, run.seen), run.seen[:800]
+    piped = subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and f"{bar}:" not in piped.stderr + piped.stdout
 
 
 def test_bench_startup_reports_ratios_to_python_c_pass():
@@ -243,3 +274,4 @@ def test_bench_startup_reports_ratios_to_python_c_pass():
     rows = {row["command"]: row for row in json.loads(r.stdout)}
     assert rows["python -c pass"]["ratio"] == 1.0
     assert rows["rapport --help"]["median_ms"] > 0 and rows['rapport check "..."']["ratio"] > 1
+    assert 0 < rows["python -c pass"]["cpu_ms"] < rows['rapport check "..."']["cpu_ms"]

@@ -1,5 +1,6 @@
 """rapport doctor: a clear report, exit 1 on a problem, no secrets shown, nothing migrated."""
 
+import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, inspect
 
@@ -7,6 +8,8 @@ from bot.cli import main
 from bot.ledger.db import open_ledger
 
 GOOD_DISCORD = "MTA4MjAxNTQ0NzY4ODU0NDE2MA.GcXyZa.abcdefghijklmnopqrstuvwxyz0123456789AB"
+GOOD_BOT = "xoxb-1234567890-9876543210-AbCdEfGhIjKlMnOpQrStUvWx"
+GOOD_APP = "xapp-1-A0123456789-1234567890123-0123456789abcdef0123456789abcdef"
 
 
 def run(monkeypatch, tmp_path, **env):
@@ -25,15 +28,42 @@ def test_a_healthy_setup_passes(monkeypatch, tmp_path):
         monkeypatch,
         tmp_path,
         RAPPORT_DATABASE_URL=url,
-        SLACK_BOT_TOKEN="xoxb-1-2-abc",
+        SLACK_BOT_TOKEN=GOOD_BOT,
         SLACK_SIGNING_SECRET="8f742231b10e8888abcd99aaabbb85a5",
+        SLACK_APP_TOKEN=GOOD_APP,
         DISCORD_TOKEN=GOOD_DISCORD,
     )
     assert result.exit_code == 0, result.output
     rows = [line.split(None, 2) for line in result.output.splitlines()]
     assert any(row[:2] == ["ok", "migrations"] and row[2].startswith("up to date") for row in rows)
     assert "FAIL" not in result.output and "warn" not in result.output
-    assert GOOD_DISCORD not in result.output and "xoxb-1-2-abc" not in result.output
+    assert GOOD_DISCORD not in result.output and GOOD_BOT not in result.output and GOOD_APP not in result.output
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SLACK_BOT_TOKEN", "xoxb-x"),  # a placeholder with the right prefix
+        ("SLACK_BOT_TOKEN", "xoxb-1-2-abc"),  # ids far too short
+        ("SLACK_BOT_TOKEN", "xoxp-1234567890-9876543210-AbCdEfGhIjKlMnOpQrStUvWx"),  # a user token
+        ("SLACK_BOT_TOKEN", "xoxb-your-bot-token"),  # the README's placeholder
+        ("SLACK_APP_TOKEN", "xapp-x"),
+        ("SLACK_APP_TOKEN", "xoxb-1234567890-9876543210-AbCdEfGhIjKlMnOpQrStUvWx"),  # a bot token in its place
+        ("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99aaabbb85a"),  # one digit short
+        ("DISCORD_TOKEN", "abcdefghijklmnopqrstuvwxyz.GcXyZa.abcdefghijklmnopqrstuvwxyz0123456789AB"),  # no user id
+        ("DISCORD_TOKEN", "x.y.z"),
+    ],
+)
+def test_malformed_token_shapes_fail_without_showing_the_value(monkeypatch, tmp_path, name, value):
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    open_ledger(url)
+    env = {"SLACK_BOT_TOKEN": GOOD_BOT, "SLACK_SIGNING_SECRET": "8f742231b10e8888abcd99aaabbb85a5"}
+    env |= {"DISCORD_TOKEN": GOOD_DISCORD, name: value}
+    result = run(monkeypatch, tmp_path, RAPPORT_DATABASE_URL=url, **env)
+    assert result.exit_code == 1, result.output
+    failed = [line for line in result.output.splitlines() if line.startswith("FAIL")]
+    assert len(failed) == 1 and failed[0].split()[1] == name and "expected" in failed[0], result.output
+    assert value not in result.output
 
 
 def test_problems_fail_with_a_clear_line_and_no_secret(monkeypatch, tmp_path):

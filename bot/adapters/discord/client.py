@@ -44,6 +44,7 @@ from bot.types import (
     StartupError,
     UnknownContactError,
     UserRef,
+    unreachable,
     utcnow,
 )
 
@@ -407,7 +408,7 @@ async def _serve(bot: RapportBot, config: DiscordConfig) -> None:
     except discord.HTTPException as exc:
         raise StartupError(f"Discord answered HTTP {exc.status} at start: {exc.text or exc.response.reason}") from None
     except OSError as exc:  # aiohttp.ClientConnectorError and friends
-        raise StartupError(f"cannot reach Discord at {config.api_url}: {exc.__class__.__name__}") from None
+        raise unreachable("Discord", config.api_url, exc, "RAPPORT_DISCORD_API_URL") from None
     finally:
         if beating:
             beating.cancel()

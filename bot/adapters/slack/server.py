@@ -17,7 +17,7 @@ from bot.adapters.slack import create_app, make_client
 from bot.adapters.slack.scheduler import Scheduler
 from bot.coach import Coach
 from bot.settings import SlackConfig
-from bot.types import StartupError
+from bot.types import StartupError, unreachable
 
 __all__ = ["SlackConfig", "StartupError"]
 
@@ -29,13 +29,24 @@ GRACEFUL_TIMEOUT = 20
 
 
 def check_token(config: SlackConfig) -> dict:
-    """``auth.test`` once before starting, so a bad token or an unreachable API is one clear line."""
+    """``auth.test`` once before starting, so a bad token or an unreachable API is one clear line.
+
+    The SDK's own error log of each failed attempt is held back meanwhile: the ``StartupError`` says it once.
+    """
+    sdk_log = logging.getLogger("slack_sdk.web.base_client")
+    level = sdk_log.level
+    sdk_log.setLevel(logging.CRITICAL)
     try:
         return make_client(config.bot_token, config.api_url).auth_test().data
     except SlackApiError as exc:
-        raise StartupError(f"SLACK_BOT_TOKEN was refused by Slack: {exc.response.get('error')}") from None
+        raise StartupError(
+            f"SLACK_BOT_TOKEN was refused by Slack: {exc.response.get('error')} "
+            "(copy the Bot User OAuth Token again from OAuth & Permissions)"
+        ) from None
     except OSError as exc:
-        raise StartupError(f"cannot reach the Slack API at {config.api_url}: {exc}") from None
+        raise unreachable("the Slack API", config.api_url, exc, "RAPPORT_SLACK_API_URL") from None
+    finally:
+        sdk_log.setLevel(level)
 
 
 def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:

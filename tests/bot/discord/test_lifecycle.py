@@ -61,14 +61,16 @@ def _run_cli(env: dict, tmp_path) -> subprocess.CompletedProcess:
 def test_a_missing_token_stops_with_one_line(tmp_path):
     result = _run_cli({}, tmp_path)
     assert result.returncode == 2
-    assert result.stderr == "rapport: DISCORD_TOKEN is not set\n" and result.stdout == ""
+    assert result.stderr == "rapport: DISCORD_TOKEN is not set (set it in the environment or in a .env file here)\n"
+    assert result.stdout == ""
 
 
 def test_a_malformed_token_stops_with_one_line_without_showing_it(tmp_path):
     token = "my-secret-token-abc123"
     result = _run_cli({"DISCORD_TOKEN": token}, tmp_path)
     assert result.returncode == 2
-    assert result.stderr == "rapport: DISCORD_TOKEN is malformed: expected a bot token\n"
+    assert result.stderr.startswith("rapport: DISCORD_TOKEN is malformed: expected a bot token: ")
+    assert result.stderr.count("\n") == 1
     assert token not in result.stdout + result.stderr
 
 

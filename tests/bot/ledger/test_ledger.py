@@ -71,6 +71,24 @@ def test_migrations_are_idempotent(ledger_url):
     again.kw["bind"].dispose()
 
 
+def test_the_cheap_revision_reading_agrees_with_alembic(ledger_url):
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    from bot.ledger import db
+
+    script = ScriptDirectory.from_config(db._alembic_config())
+    heads, known = db.revisions()
+    assert heads == set(script.get_heads()) and known == {r.revision for r in script.walk_revisions()}
+    engine = db.make_engine(ledger_url)
+    assert db.stored_revisions(engine) == set()  # a new database: no version table yet
+    engine.dispose()
+    engine = open_ledger(ledger_url).kw["bind"]
+    with engine.connect() as connection:
+        assert db.stored_revisions(engine) == set(MigrationContext.configure(connection).get_current_heads()) == heads
+    engine.dispose()
+
+
 def test_outreach_schedules_a_follow_up_and_a_reply_cancels_it(coach):
     logged = coach.record_outreach(ANA, "Dana Lee", T0, note="met at the meetup")
     assert logged.follow_up_due == T0 + timedelta(days=3)

@@ -22,7 +22,7 @@ from bot.tools.slack_load import command_body, sign
 from tests.fakes import stop_process
 from tests.fakes.slack_api import TEAM_ID, SlackStandIn
 
-BOT_TOKEN = "xoxb-1111-2222-rapporttest"
+BOT_TOKEN = "xoxb-1111111111-2222222222-rapporttest"
 SECRET = "8f742231b10e8888abcd99aaabbb85a5"
 ROOT = Path(__file__).parents[3]
 MANIFEST = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yaml").read_text())

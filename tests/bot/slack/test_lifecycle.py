@@ -157,7 +157,10 @@ def test_a_refused_token_is_one_clear_line(tmp_path):
             timeout=60,
         )
     assert result.returncode == 1
-    assert result.stderr.strip() == "rapport: SLACK_BOT_TOKEN was refused by Slack: invalid_auth"
+    assert result.stderr.strip() == (
+        "rapport: SLACK_BOT_TOKEN was refused by Slack: invalid_auth "
+        "(copy the Bot User OAuth Token again from OAuth & Permissions)"
+    )
 
 
 def test_the_scheduler_posts_a_channel_digest_of_totals_only(tmp_path):
