@@ -38,7 +38,6 @@ from classifier import Verdict
 
 if TYPE_CHECKING:
     from classifier import PitchModel
-    from classifier.fast import FastScorer
 
 __all__ = ["Coach", "Message", "Unavailable", "UnknownContactError"]
 
