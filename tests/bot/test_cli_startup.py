@@ -238,9 +238,12 @@ def test_check_dash_on_a_terminal_says_how_to_end_the_input(terminal):
 
 
 def test_eval_shows_its_progress_on_a_terminal_only(terminal, tmp_path):
-    data = str(ROOT / "tests" / "data" / "unseen.jsonl")
+    lines = (ROOT / "tests" / "data" / "unseen.jsonl").read_text().splitlines()
+    data = tmp_path / "many.jsonl"  # enough drafts that the bar redraws before the end (tqdm: every 0.1 s)
+    data.write_text("\n".join(lines * 40) + "\n")
+    data = str(data)
     run = terminal("eval", data)
-    run.expect("precision")
+    run.expect("precision", timeout=120)
     advanced = r"evaluating: +\d+%\|[^|]*\| *[1-9]\d*/\d+ \["  # a bar that has moved past 0
     assert run.exit_code() == 0 and re.search(advanced, run.seen), run.seen[:800]
     piped = subprocess.run([sys.executable, "-m", "bot", "eval", data], capture_output=True, text=True, timeout=300)
