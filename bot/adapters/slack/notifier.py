@@ -11,6 +11,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot import wording
 from bot.adapters.slack import blocks
+from bot.adapters.slack.installs import OneWorkspace
 from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef
 
 log = logging.getLogger(__name__)
@@ -31,15 +32,31 @@ class SlackNotifier:
     Reminder DMs are posted by a client that retries only 429s: a 5xx or a dropped connection may come after
     Slack took the message, so instead of posting again at once, the ledger asks ``delivered`` before the
     next try. Each reminder's buttons carry ``block_id`` ``reminder:<id>``, which is what ``delivered`` finds.
+
+    Each user is reached with their own workspace's bot token: ``workspaces`` (``installs.Installations``) gives
+    it; given only ``client``, every workspace is served by that one client (``SLACK_BOT_TOKEN``).
     """
 
-    def __init__(self, client: WebClient):
-        self.client = client
-        self.posting_client = WebClient(
-            token=client.token,
-            base_url=client.base_url,
-            retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
-        )
+    def __init__(self, client: WebClient | None = None, workspaces=None):
+        if workspaces is None and client is None:
+            raise ValueError("SlackNotifier needs a client or workspaces")
+        self.workspaces = workspaces if workspaces is not None else OneWorkspace(client)
+        self._posting: dict[str, WebClient] = {}
+
+    def _client(self, workspace: str) -> WebClient:
+        return self.workspaces.client(workspace)
+
+    def _posting_client(self, workspace: str) -> WebClient:
+        """The workspace's token on a client that retries only 429s (see the class docstring)."""
+        client = self._client(workspace)
+        posting = self._posting.get(client.token)
+        if posting is None:
+            posting = self._posting[client.token] = WebClient(
+                token=client.token,
+                base_url=client.base_url,
+                retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=3)],
+            )
+        return posting
 
     def _post(self, user: UserRef, body: list[dict], text: str) -> None:
         """Post a DM; a message Slack refuses as malformed is a bug: logged, then sent once as plain text.
@@ -47,8 +64,9 @@ class SlackNotifier:
         Raises ``Undeliverable`` when the user cannot be reached (or even the plain text is refused), so the
         reminder is set aside instead of being retried forever; other ``SlackApiError``s propagate (retry).
         """
+        posting = self._posting_client(user.workspace)
         try:
-            self.posting_client.chat_postMessage(channel=user.user_id, blocks=body, text=text)
+            posting.chat_postMessage(channel=user.user_id, blocks=body, text=text)
             return
         except SlackApiError as exc:
             error = exc.response.get("error")
@@ -58,7 +76,7 @@ class SlackNotifier:
                 raise
             log.error("bug: Slack refused a reminder message as malformed (%s): %s", error, exc.response.data)
         try:
-            self.posting_client.chat_postMessage(channel=user.user_id, text=text[:_TEXT_MAX])
+            posting.chat_postMessage(channel=user.user_id, text=text[:_TEXT_MAX])
         except SlackApiError as exc:
             error = exc.response.get("error")
             if error in UNDELIVERABLE or error in MALFORMED:
@@ -67,10 +85,11 @@ class SlackNotifier:
 
     def delivered(self, reminder: DueReminder, since: datetime) -> bool:
         """Whether the DM with the user holds a message with this reminder's block (``conversations.history``)."""
-        channel = self.client.conversations_open(users=reminder.user.user_id)["channel"]["id"]
+        client = self._client(reminder.user.workspace)
+        channel = client.conversations_open(users=reminder.user.user_id)["channel"]["id"]
         oldest = f"{since.timestamp():.6f}"
         block_id = f"reminder:{reminder.id}"
-        for page in self.client.conversations_history(channel=channel, oldest=oldest, limit=200):
+        for page in client.conversations_history(channel=channel, oldest=oldest, limit=200):
             for message in page.get("messages", []):
                 if any(b.get("block_id") == block_id for b in message.get("blocks") or []):
                     return True
@@ -91,7 +110,7 @@ class SlackNotifier:
 
     def post_channel_digest(self, digest: ChannelDigest) -> None:
         """Post a watched channel's digest in the channel (totals only)."""
-        self.client.chat_postMessage(
+        self._client(digest.workspace).chat_postMessage(
             channel=digest.channel_id,
             blocks=blocks.channel_digest_blocks(digest),
             text=wording.channel_digest_text(digest),
