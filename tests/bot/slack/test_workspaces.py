@@ -204,3 +204,33 @@ def test_a_redirect_with_a_bad_expired_or_foreign_state_installs_nothing(app, st
     state, cookie = add_to_slack(app)
     assert get(f"{app.url}/slack/oauth_redirect?code=code-T3CORP&state={state}", cookie)[0] == 200
     assert get(f"{app.url}/slack/oauth_redirect?code=code-T3CORP&state={state}", cookie)[0] == 401
+
+
+def test_a_revoked_bot_token_deletes_that_workspaces_data(app, stand_in):
+    stand_in.installs.add("T4DELTA", "Delta", "U4DEE")
+    assert install(app, "code-T4DELTA")[0] == 200
+    dee = UserRef("slack", "T4DELTA", "U4DEE")
+    ledger(app).record_outreach(dee, "Ivy", datetime.now(UTC))
+    revoked = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}, "event_ts": f"{time.time():.6f}"}
+    assert event(app, "T4DELTA", revoked, "Ev-revoked-bot")[0] == 200
+    wait_for(lambda: not ledger(app).export(dee)["contacts"], what="Delta's people's data to be deleted")
+    assert store(app).find_installation(enterprise_id=None, team_id="T4DELTA") is None
+    assert store(app).find_installation(enterprise_id=None, team_id=BETA) is not None
+
+
+def test_a_revocation_of_user_tokens_only_deletes_nothing(tmp_path):
+    """Rapport asks for no user tokens: a ``tokens_revoked`` naming only user tokens concerns nothing it holds."""
+    from types import SimpleNamespace
+
+    from bot.adapters.slack.listeners.events import Events
+
+    forgotten = []
+    coach = Coach(sessions=open_ledger(f"sqlite:///{tmp_path / 'ledger.db'}"))
+    dee = UserRef("slack", "T4DELTA", "U4DEE")
+    coach.record_outreach(dee, "Ivy", datetime.now(UTC))
+    events = Events(coach, lambda: datetime.now(UTC), SimpleNamespace(forget=forgotten.append))
+    context = SimpleNamespace(team_id="T4DELTA", enterprise_id=None)
+    events.tokens_revoked({"type": "tokens_revoked", "tokens": {"oauth": ["U4DEE"]}}, context)
+    assert forgotten == [] and coach.export(dee)["contacts"]
+    events.tokens_revoked({"type": "tokens_revoked", "tokens": {"oauth": ["U4DEE"], "bot": ["U0BOT"]}}, context)
+    assert forgotten == ["T4DELTA"] and not coach.export(dee)["contacts"]

@@ -52,6 +52,8 @@ class Events(Listener):
         revocation of user tokens alone concerns nothing it holds."""
         if (event.get("tokens") or {}).get("bot"):
             self.uninstalled(context)
+        else:
+            log.info("user tokens were revoked in a workspace; Rapport holds none, so nothing was deleted")
 
     def home_opened(self, event, context, client) -> None:
         """Publish App Home (a new user's time zone is learnt first)."""
