@@ -44,7 +44,9 @@ STATE_SECONDS = 600
 
 
 class NotInstalled(Undeliverable):
-    """Rapport is not (or no longer) installed in the workspace: nothing can be sent there."""
+    """Rapport is not (or no longer) installed in the workspace: nothing can be sent there (and nobody told)."""
+
+    notice = None
 
 
 class OneWorkspace:
