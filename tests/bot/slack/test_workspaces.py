@@ -4,7 +4,8 @@ SLACK_CLIENT_SECRET, installed into two workspaces through "Add to Slack" (``/sl
 
 Each workspace's people get their DMs (answers and reminders) from that workspace's own bot token; one uses token
 rotation, so its DMs go out with refreshed tokens. An uninstall deletes that workspace's installation and its
-people's data and leaves the other untouched. A redirect with a bad, expired or foreign state is refused.
+people's data and leaves the other untouched. A redirect with a bad, expired or foreign state is refused. Each
+runs on SQLite and on PostgreSQL (``RAPPORT_TEST_POSTGRES_URL``, as the ledger's tests).
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 
 from bot.coach import Coach
 from bot.ledger.db import open_ledger
+from bot.ledger.schema import SLACK_STORE_TABLES, Base
 from bot.types import UserRef
 from tests.bot.slack.conftest import MANIFEST_SCOPES, SlackApp, stand_in_for
 from tests.fakes.slack_oauth import CLIENT_ID, CLIENT_SECRET
@@ -33,8 +35,25 @@ ACME, BETA = "T1ACME", "T2BETA"
 ANA, BEN = "U1ANA", "U2BEN"  # Acme's admin and Beta's
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def database(request, tmp_path_factory) -> str:
+    """The app's database: a new SQLite file, or the test PostgreSQL emptied (skipped without one, as the ledger's)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('workspaces-db') / 'ledger.db'}"
+    from tests.bot.ledger.conftest import _postgres_url
+
+    url = _postgres_url()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        for table in (*SLACK_STORE_TABLES, "alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(scope="module")
-def stand_in():
+def stand_in(database):
     with stand_in_for() as fake:
         fake.installs.add(ACME, "Acme", ANA, rotating=True)
         fake.installs.add(BETA, "Beta", BEN)
@@ -43,11 +62,11 @@ def stand_in():
 
 
 @pytest.fixture(scope="module")
-def app(stand_in, tmp_path_factory):
+def app(stand_in, database, tmp_path_factory):
     folder = tmp_path_factory.mktemp("workspaces")
     running = SlackApp(
         stand_in,
-        f"sqlite:///{folder / 'ledger.db'}",
+        database,
         folder,
         SLACK_BOT_TOKEN="",
         SLACK_CLIENT_ID=CLIENT_ID,
