@@ -66,6 +66,12 @@ class Coach(DraftChecker, Relationships):
             raise RuntimeError("this coach has no ledger; pass sessions= to use outreach and reminders")
         return self._sessions
 
+    @property
+    def engine(self):
+        """The ledger's SQLAlchemy engine, for a platform SDK's own stores kept in the same database (Slack's
+        installations); ``RuntimeError`` for a coach without a ledger."""
+        return self.sessions.kw["bind"]
+
     def healthy(self) -> tuple[bool, str]:
         """(True, "ok") when the database answers a query now, else (False, the driver's one-line reason)."""
         try:
@@ -349,6 +355,13 @@ class Coach(DraftChecker, Relationships):
         """Delete everything about ``user`` (their ledger and their posts' channel aggregates); False if nothing."""
         with self.sessions.begin() as session:
             return queries.forget(session, user)
+
+    @_ledger
+    def forget_workspace(self, platform: str, workspace: str) -> int:
+        """Delete everything about one workspace (the app was uninstalled there): every user's ledger, as
+        ``forget`` does for one, and its watched channels; other workspaces are untouched. How many users."""
+        with self.sessions.begin() as session:
+            return queries.forget_workspace(session, platform, workspace)
 
     # -- delivering reminders --------------------------------------------------------------------------
     def rounds(

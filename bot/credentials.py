@@ -8,7 +8,8 @@ Sources of the rules:
   (``cmd/generate/config/rules/slack.go``, which cites https://api.slack.com/authentication/token-types):
   a bot token is ``xoxb-`` then two runs of 10 to 13 digits (the workspace and the bot user) and the secret;
   an app-level token is ``xapp-<digit>-<app id>-<digits>-<secret>``.
-* Slack signing secret: 32 lowercase hex digits, as the app's Basic Information page shows it.
+* Slack signing secret and client secret: 32 lowercase hex digits, and the client id digits.digits, as the app's
+  Basic Information page shows them.
 * Discord bot token: three base64url parts joined by dots (https://discord.com/developers/docs/reference,
   "Authentication"); the first is the bot's user id, a snowflake of 17 to 20 digits, base64-encoded.
 
@@ -32,14 +33,18 @@ FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
         "an app-level token: xapp-<digit>-<app id>-<digits>-<secret>, from Basic Information",
     ),
     "SLACK_SIGNING_SECRET": (re.compile(r"[0-9a-f]{32}"), "the 32-character hex signing secret"),
+    "SLACK_CLIENT_ID": (re.compile(r"\d+\.\d+"), "the app's client id, digits.digits, from Basic Information"),
+    "SLACK_CLIENT_SECRET": (re.compile(r"[0-9a-f]{32}"), "the 32-character hex client secret, from Basic Information"),
     "DISCORD_TOKEN": (
         re.compile(r"([A-Za-z0-9_-]{23,28})\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{20,}"),
         "a bot token: <base64 user id>.<timestamp>.<secret>, from the Developer Portal's Bot page",
     ),
 }
 
-#: The platform credentials, by the names their platforms use: checked for shape, never logged or shown.
-SECRET_NAMES = tuple(FORMATS)
+#: The platform credentials, by the names their platforms use: checked for shape, never shown.
+CREDENTIAL_NAMES = tuple(FORMATS)
+#: The credentials whose values never appear in a log line (a client id is public: it is in every install link).
+SECRET_NAMES = tuple(name for name in FORMATS if name != "SLACK_CLIENT_ID")
 
 
 def _snowflake(part: str) -> bool:

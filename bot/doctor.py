@@ -18,7 +18,7 @@ from classifier import store
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 #: The credentials each platform needs (HTTP-mode Slack also needs the signing secret; Socket Mode the app token).
-CREDENTIALS = settings.SECRET_NAMES
+CREDENTIALS = settings.CREDENTIAL_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +79,29 @@ def _model() -> Finding:
     return Finding(OK, "model", f"loads in {(time.perf_counter() - started) * 1000:.0f} ms from {path}")
 
 
+def _slack_mode(current: settings.Settings, present: dict) -> Finding:
+    """One line: which Slack mode the settings select, and what it still needs."""
+    mode, missing = current.slack_mode()
+    if mode == "many workspaces":
+        if missing:
+            return Finding(FAIL, "slack", f"many workspaces: {', '.join(missing)} not set")
+        if present["SLACK_APP_TOKEN"]:
+            return Finding(FAIL, "slack", "many workspaces: unset SLACK_APP_TOKEN (the install pages need HTTP mode)")
+        unused = ", SLACK_BOT_TOKEN unused" if present["SLACK_BOT_TOKEN"] else ""
+        return Finding(OK, "slack", f"many workspaces: install at https://<your host>/slack/install{unused}")
+    if missing == ["SLACK_BOT_TOKEN"] or set(missing) == {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}:
+        return Finding(
+            WARN,
+            "slack",
+            f"one workspace: {', '.join(missing)} not set, 'rapport slack' will not start "
+            "(or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for many workspaces)",
+        )
+    if missing:
+        return Finding(FAIL, "slack", f"one workspace: {', '.join(missing)} not set (needed unless SLACK_APP_TOKEN is)")
+    how = "Socket Mode" if present["SLACK_APP_TOKEN"] else "HTTP"
+    return Finding(OK, "slack", f"one workspace ({how}) on SLACK_BOT_TOKEN")
+
+
 def _credentials(current: settings.Settings) -> list[Finding]:
     found = []
     present = {}
@@ -91,10 +114,7 @@ def _credentials(current: settings.Settings) -> list[Finding]:
             continue
         if present[name]:
             found.append(Finding(OK, name, "set, well-formed"))
-    if present["SLACK_BOT_TOKEN"] and present["SLACK_SIGNING_SECRET"] is False and not present["SLACK_APP_TOKEN"]:
-        found.append(Finding(FAIL, "slack", "SLACK_SIGNING_SECRET is not set (needed unless SLACK_APP_TOKEN is)"))
-    if present["SLACK_BOT_TOKEN"] is False:
-        found.append(Finding(WARN, "slack", "SLACK_BOT_TOKEN is not set: 'rapport slack' will not start"))
+    found.append(_slack_mode(current, present))
     if present["DISCORD_TOKEN"] is False:
         found.append(Finding(WARN, "discord", "DISCORD_TOKEN is not set: 'rapport discord' will not start"))
     return found

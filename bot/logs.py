@@ -27,7 +27,7 @@ from bot.credentials import SECRET_NAMES as SECRETS  # the credentials whose val
 
 #: Slack tokens of any kind, whoever's they are. No word boundary in front: in a JSON line a token that starts
 #: a line of a traceback follows the escape ``\n``, and one may follow ``_`` or ``=`` in someone's message.
-SLACK_TOKEN = re.compile(r"(?:xox[abposr]|xapp)-[A-Za-z0-9-]+")
+SLACK_TOKEN = re.compile(r"(?:xox[abposre]|xapp)-[A-Za-z0-9-]+")
 #: Shorter values are not replaced (they would blank ordinary words); real credentials are far longer.
 MIN_SECRET = 8
 FORMATS = ("json", "text")

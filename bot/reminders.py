@@ -109,9 +109,9 @@ def deliver_due(
         queue.begin_attempt(sessions, reminder_id, worker, now)
         try:
             notifier.send(item)
-        except Undeliverable:
-            log.warning("reminder %s cannot reach its user; set aside, the user will be told", reminder_id)
-            queue.set_aside(sessions, reminder_id, worker, owner.id)
+        except Undeliverable as exc:
+            log.warning("reminder %s cannot reach its user (%s); set aside, the user will be told", reminder_id, exc)
+            queue.set_aside(sessions, reminder_id, worker, owner.id, exc.notice)
             continue
         except Exception as exc:
             wait = queue.back_off(sessions, reminder_id, worker, now, attempts + 1, retry)
@@ -205,10 +205,10 @@ def _deliver_digests(
             for item in items:
                 queue.begin_attempt(sessions, item.id, worker, now)
             notifier.send_digest(items[0].user, items)
-        except Undeliverable:
-            log.warning("daily digest for user %s cannot reach them; set aside, they will be told", owner.id)
+        except Undeliverable as exc:
+            log.warning("daily digest for user %s cannot reach them (%s); set aside, they will be told", owner.id, exc)
             for item in items:
-                queue.set_aside(sessions, item.id, worker, owner.id)
+                queue.set_aside(sessions, item.id, worker, owner.id, exc.notice)
             continue
         except Exception:
             log.exception("daily digest for user %s could not be delivered; it stays due", owner.id)

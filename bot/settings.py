@@ -17,8 +17,12 @@ from bot import credentials, env
 SLACK_API_URL = "https://slack.com/api/"
 DISCORD_API_URL = "https://discord.com/api/v10"
 
-#: The platform credentials, by the names their platforms use: checked for shape, never logged or shown.
+#: The platform credentials, by the names their platforms use: checked for shape, never shown.
+CREDENTIAL_NAMES = credentials.CREDENTIAL_NAMES
+#: The credentials whose values never appear in a log line (``bot.credentials``).
 SECRET_NAMES = credentials.SECRET_NAMES
+#: Bolt's default: a rotating bot token is refreshed when it expires within this many minutes.
+TOKEN_ROTATION_MINUTES = 120
 
 
 class SettingsError(ValueError):
@@ -30,10 +34,28 @@ def _env(name: str):
 
 
 @dataclass(frozen=True, slots=True)
-class SlackConfig:
-    """What ``rapport slack`` runs with (``signing_secret`` is None in Socket Mode, ``app_token`` in HTTP mode)."""
+class SlackOAuth:
+    """Many workspaces: the app's OAuth credentials (Basic Information > App Credentials) and install flow."""
 
-    bot_token: str
+    client_id: str
+    client_secret: str
+    #: The Redirect URL registered with the app (``https://<host>/slack/oauth_redirect``); None lets Slack use the
+    #: app's only one.
+    redirect_uri: str | None = None
+    #: A rotating bot token is refreshed (``oauth.v2.access`` with its refresh token) within this many minutes of
+    #: expiring.
+    token_rotation_minutes: int = TOKEN_ROTATION_MINUTES
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    """What ``rapport slack`` runs with (``signing_secret`` is None in Socket Mode, ``app_token`` in HTTP mode).
+
+    One workspace: ``bot_token`` is set and ``oauth`` None. Many workspaces: ``oauth`` is set, ``bot_token`` None,
+    and each workspace's token comes from its installation (``/slack/install``).
+    """
+
+    bot_token: str | None
     signing_secret: str | None
     app_token: str | None
     api_url: str
@@ -42,6 +64,7 @@ class SlackConfig:
     reminder_interval: float = 60.0
     reminder_lease: timedelta = timedelta(minutes=5)
     reminder_retry: timedelta = timedelta(seconds=30)
+    oauth: SlackOAuth | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +104,12 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = _env("SLACK_BOT_TOKEN")
     slack_signing_secret: SecretStr | None = _env("SLACK_SIGNING_SECRET")
     slack_app_token: SecretStr | None = _env("SLACK_APP_TOKEN")
+    slack_client_id: SecretStr | None = _env("SLACK_CLIENT_ID")
+    slack_client_secret: SecretStr | None = _env("SLACK_CLIENT_SECRET")
+    #: The Redirect URL registered with the Slack app, e.g. https://rapport.example.com/slack/oauth_redirect.
+    slack_redirect_uri: str | None = _env("SLACK_REDIRECT_URI")
+    #: Minutes before a rotating Slack bot token expires when it is refreshed (bolt's default).
+    slack_token_rotation_minutes: int = Field(TOKEN_ROTATION_MINUTES, gt=0, le=720)
     #: The Slack Web API base URL (tests point it at a local stand-in).
     slack_api_url: str = SLACK_API_URL
 
@@ -94,15 +123,51 @@ class Settings(BaseSettings):
         """The ledger's SQLAlchemy URL: ``RAPPORT_DATABASE_URL``, else SQLite in the user's data directory."""
         return self.database_url or env.default_database_url()
 
+    def slack_mode(self) -> tuple[str, list[str]]:
+        """Which Slack mode the settings select, and the names of the settings it still needs (unchecked format).
+
+        ``"many workspaces"`` when ``SLACK_CLIENT_ID`` or ``SLACK_CLIENT_SECRET`` is set (it needs both, and the
+        signing secret: the install pages are served over HTTP); otherwise ``"one workspace"`` (it needs
+        ``SLACK_BOT_TOKEN``, and ``SLACK_SIGNING_SECRET`` unless ``SLACK_APP_TOKEN`` selects Socket Mode).
+        """
+
+        def given(name: str) -> bool:
+            value = getattr(self, name.lower())
+            return value is not None and bool(value.get_secret_value().strip())
+
+        if given("SLACK_CLIENT_ID") or given("SLACK_CLIENT_SECRET"):
+            needed = ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET")
+            return "many workspaces", [name for name in needed if not given(name)]
+        needed = ("SLACK_BOT_TOKEN",) + (() if given("SLACK_APP_TOKEN") else ("SLACK_SIGNING_SECRET",))
+        return "one workspace", [name for name in needed if not given(name)]
+
     def slack(self, reminder_interval: float = 60.0) -> SlackConfig:
         """The Slack app's configuration; ``SettingsError`` naming the first missing or malformed setting.
 
-        ``SLACK_SIGNING_SECRET`` is needed unless ``SLACK_APP_TOKEN`` (Socket Mode) is set.
+        One workspace: ``SLACK_BOT_TOKEN``, and ``SLACK_SIGNING_SECRET`` unless ``SLACK_APP_TOKEN`` (Socket Mode)
+        is set. Many workspaces (``SLACK_CLIENT_ID`` / ``SLACK_CLIENT_SECRET`` set): both of those and
+        ``SLACK_SIGNING_SECRET``, in HTTP mode only; ``SLACK_BOT_TOKEN`` is then not used.
         """
-        bot_token = self.secret("SLACK_BOT_TOKEN")
+        mode, _missing = self.slack_mode()
+        oauth = None
+        if mode == "many workspaces":
+            oauth = SlackOAuth(
+                client_id=self.secret("SLACK_CLIENT_ID"),
+                client_secret=self.secret("SLACK_CLIENT_SECRET"),
+                redirect_uri=_http_url("SLACK_REDIRECT_URI", self.slack_redirect_uri)
+                if self.slack_redirect_uri
+                else None,
+                token_rotation_minutes=self.slack_token_rotation_minutes,
+            )
+            if self.secret("SLACK_APP_TOKEN", required=False):
+                raise SettingsError(
+                    "SLACK_APP_TOKEN is set, but many workspaces need HTTP mode for their install pages: unset it"
+                )
+        bot_token = None if oauth else self.secret("SLACK_BOT_TOKEN")
         app_token = self.secret("SLACK_APP_TOKEN", required=False)
         signing_secret = self.secret("SLACK_SIGNING_SECRET", required=app_token is None)
         return SlackConfig(
+            oauth=oauth,
             bot_token=bot_token,
             signing_secret=signing_secret,
             app_token=app_token,

@@ -60,8 +60,17 @@ class Undeliverable(Exception):  # noqa: N818 - it names the situation, as ``Loo
     """Raised by a ``Notifier`` when the platform will never take this user's DM (e.g. DMs closed).
 
     The reminder is set aside instead of being retried forever, and the user is told once, at their next
-    interaction (``Coach.take_notice`` returns ``"dm_closed"``).
+    interaction (``Coach.take_notice`` returns ``notice``: ``"dm_closed"`` here; None tells nobody).
     """
+
+    notice: str | None = "dm_closed"
+
+
+class Refused(Undeliverable):
+    """Raised by a ``Notifier`` when the platform refused the message itself as malformed, even as plain text:
+    a bug on our side, not the user's closed DMs (their notice is ``"message_refused"``)."""
+
+    notice = "message_refused"
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,6 +135,8 @@ def channel_digest_text(d) -> str:
 NOTICES = {
     "dm_closed": "I couldn't DM you a reminder because your direct messages are closed. "
     "Open them to get follow-up reminders, or check /rapport followups now and then.",
+    "message_refused": "A reminder I tried to DM you was turned down as malformed: that's a bug on my side, and "
+    "it's logged. Your follow-ups are all in /rapport followups in the meantime.",
 }
 
 

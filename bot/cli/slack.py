@@ -32,9 +32,12 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
 
     \b
     Settings (environment or .env):
-      SLACK_BOT_TOKEN        the bot token (xoxb-...)
+      SLACK_BOT_TOKEN        the bot token (xoxb-...), for one workspace
       SLACK_SIGNING_SECRET   verifies that requests come from Slack (HTTP mode)
       SLACK_APP_TOKEN        an app-level token (xapp-...): use Socket Mode instead of HTTP
+      SLACK_CLIENT_ID        with SLACK_CLIENT_SECRET: many workspaces, each installed
+      SLACK_CLIENT_SECRET    at https://<your host>/slack/install (HTTP mode)
+      SLACK_REDIRECT_URI     https://<your host>/slack/oauth_redirect, if the app has several
       RAPPORT_DATABASE_URL   the ledger (SQLite file by default; PostgreSQL for teams)
       RAPPORT_SLACK_API_URL  the Web API base URL (Slack's by default)
 
@@ -53,11 +56,14 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     check_database_url(config.database_url)
     try:
         open_ledger(config.database_url)  # migrate once, before any worker starts
-        identity = check_token(config)
+        identity = check_token(config) if config.oauth is None else None
     except (StartupError, LedgerError) as exc:
         fail(str(exc), code=1)
     mode = "Socket Mode" if config.app_token else f"HTTP on {host}:{port}, POST /slack/events"
-    click.echo(f"Rapport for Slack: {identity.get('team', 'workspace')} as {identity.get('user', 'bot')}, {mode}.")
+    if identity is None:
+        click.echo(f"Rapport for Slack: many workspaces, {mode}, install at GET /slack/install.")
+    else:
+        click.echo(f"Rapport for Slack: {identity.get('team', 'workspace')} as {identity.get('user', 'bot')}, {mode}.")
     if config.app_token:
         serve_socket_mode(config)
     else:

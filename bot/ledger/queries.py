@@ -394,6 +394,15 @@ def forget(session: Session, user: UserRef) -> bool:
     return owner is not None or posts > 0
 
 
+def forget_workspace(session: Session, platform: str, workspace: str) -> int:
+    """Delete every user of one workspace (their rows cascade, as ``forget`` does for one) and its watched
+    channels (their post aggregates cascade); how many users were deleted."""
+    session.execute(
+        delete(WatchedChannel).where(WatchedChannel.platform == platform, WatchedChannel.workspace == workspace)
+    )
+    return session.execute(delete(User).where(User.platform == platform, User.workspace == workspace)).rowcount
+
+
 # -- watched channels' digests ----------------------------------------------------------------------------------
 def watched_channels(session: Session, platform: str) -> list[WatchedChannel]:
     """Every watched channel of ``platform``."""

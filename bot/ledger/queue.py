@@ -180,15 +180,19 @@ def release(sessions: Sessions, worker: str) -> int:
         ).rowcount
 
 
-def set_aside(sessions: Sessions, reminder_id: int, worker: str, owner_id: int) -> None:
-    """The platform will never reach this user: stop retrying, and leave them a ``"dm_closed"`` notice."""
+def set_aside(
+    sessions: Sessions, reminder_id: int, worker: str, owner_id: int, notice: str | None = "dm_closed"
+) -> None:
+    """The platform will never take this reminder: stop retrying, and leave its user ``notice`` (a key of
+    ``bot.wording.NOTICES``; None leaves none)."""
     with sessions.begin() as session:
         session.execute(
             update(Reminder)
             .where(Reminder.id == reminder_id, Reminder.claimed_by == worker)
             .values(status="undeliverable", claimed_until=None)
         )
-        session.execute(update(User).where(User.id == owner_id).values(notice="dm_closed"))
+        if notice is not None:
+            session.execute(update(User).where(User.id == owner_id).values(notice=notice))
 
 
 def mark_sent(sessions: Sessions, reminder_id: int, worker: str, now: datetime) -> bool:

@@ -37,6 +37,11 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+#: Tables the Slack app's installation and OAuth state stores (slack_sdk's) keep in the ledger's database: created
+#: by migration 0008 to match slack_sdk's own definitions, not mapped here (the ledger does not import slack_sdk).
+SLACK_STORE_TABLES = ("slack_installations", "slack_bots", "slack_oauth_states")
+
+
 class Base(DeclarativeBase):
     """The declarative base of the ledger's tables."""
 

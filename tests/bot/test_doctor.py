@@ -13,7 +13,10 @@ GOOD_APP = "xapp-1-A0123456789-1234567890123-0123456789abcdef0123456789abcdef"
 
 
 def run(monkeypatch, tmp_path, **env):
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "DISCORD_TOKEN", "RAPPORT_MODEL"):
+    for name in (
+        *("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"),
+        *("DISCORD_TOKEN", "RAPPORT_MODEL"),
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name, value in env.items():
@@ -89,3 +92,61 @@ def test_pending_migrations_are_reported_not_applied(monkeypatch, tmp_path):
     assert result.exit_code == 0
     assert "run 'rapport db upgrade'" in result.output
     assert "users" not in inspect(create_engine(url)).get_table_names()
+
+
+SECRET = "8f742231b10e8888abcd99aaabbb85a5"
+CLIENT = {"SLACK_CLIENT_ID": "1234567890.0987654321", "SLACK_CLIENT_SECRET": "3f1e2d3c4b5a69788796a5b4c3d2e1f0"}
+
+
+def slack_line(result) -> str:
+    [line] = [line for line in result.output.splitlines() if line.split()[1:2] == ["slack"]]
+    return line
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET}, "ok one workspace (HTTP)"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "FAIL one workspace: SLACK_SIGNING_SECRET not set"),
+        ({}, "warn one workspace: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set"),
+        (
+            {**CLIENT, "SLACK_SIGNING_SECRET": SECRET},
+            "ok many workspaces: install at https://<your host>/slack/",
+        ),
+        (
+            {"SLACK_CLIENT_ID": CLIENT["SLACK_CLIENT_ID"]},
+            "FAIL many workspaces: SLACK_CLIENT_SECRET, SLACK_SIG",
+        ),
+    ],
+)
+def test_doctor_says_which_slack_mode_and_what_it_misses_in_one_line(monkeypatch, tmp_path, env, line):
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    open_ledger(url)
+    result = run(monkeypatch, tmp_path, RAPPORT_DATABASE_URL=url, **env)
+    status, _what, detail = slack_line(result).split(None, 2)
+    assert f"{status} {detail}".startswith(line), result.output
+    assert CLIENT["SLACK_CLIENT_SECRET"] not in result.output
+
+
+def test_many_workspaces_settings_need_http_mode_and_both_credentials(monkeypatch, tmp_path):
+    from bot import settings
+
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SECRET)
+    for name, value in CLIENT.items():
+        monkeypatch.setenv(name, value)
+    config = settings.load().slack()
+    assert config.bot_token is None and config.oauth.client_id == CLIENT["SLACK_CLIENT_ID"]
+    assert config.oauth.token_rotation_minutes == 120  # bolt's default
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-abc")
+    with pytest.raises(settings.SettingsError, match=r"^SLACK_APP_TOKEN is set, but many workspaces need HTTP mode"):
+        settings.load().slack()
+    monkeypatch.delenv("SLACK_APP_TOKEN")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "not-hex")
+    with pytest.raises(settings.SettingsError, match=r"^SLACK_CLIENT_SECRET is malformed"):
+        settings.load().slack()
+    monkeypatch.delenv("SLACK_CLIENT_SECRET")
+    with pytest.raises(settings.SettingsError, match=r"^SLACK_CLIENT_SECRET is not set"):
+        settings.load().slack()

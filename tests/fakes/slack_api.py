@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 
 from tests.fakes import specs
+from tests.fakes.slack_oauth import SlackInstalls
 
 #: Block Kit counts Slack enforces (not in its OpenAPI description): blocks in a message, in a modal or Home tab.
 MESSAGE_BLOCKS, VIEW_BLOCKS = 50, 100
@@ -37,6 +38,7 @@ BOT_ID = "B0RAPPORT1"  # Slack bot ids are B + 8 or more
 #: scope). With ``scopes=`` given, a call whose scope was not granted is refused with ``missing_scope``, as Slack does.
 SCOPE_OF_METHOD: dict[str, str | None] = {
     "auth.test": None,
+    "oauth.v2.access": None,
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "users.info": "users:read",
@@ -85,6 +87,7 @@ class Call:
     status: int
     path: str = ""
     at: float = field(default_factory=time.time)
+    token: str = ""  # the bearer token (or ``token`` argument) the call was made with
 
 
 class SlackStandIn:
@@ -100,6 +103,8 @@ class SlackStandIn:
         self.app_token = app_token
         self.socket: SocketModeStandIn | None = SocketModeStandIn() if app_token else None
         self.timezones = timezones or {}
+        #: Workspaces that install the app through ``oauth.v2.access``, each with its own tokens.
+        self.installs = SlackInstalls(scopes=scopes)
         self.calls: list[Call] = []
         #: ``(method, why)`` for every call Slack's published description says Slack would refuse.
         self.violations: list[tuple[str, str]] = []
@@ -204,6 +209,10 @@ class SlackStandIn:
         for key in ("blocks", "view"):
             if isinstance(params.get(key), str):
                 params[key] = json.loads(params[key])
+        authorization = request.headers.get("Authorization", "")
+        token = params.get("token") or (
+            authorization.removeprefix("Bearer ").strip() if "Bearer" in authorization else ""
+        )
         if parts.path.startswith("/response/"):
             method, status, headers, body = "response_url", 200, {}, {"ok": True}
             why = block_error(params.get("blocks"), MESSAGE_BLOCKS)
@@ -215,7 +224,7 @@ class SlackStandIn:
         else:
             method, status, headers, body = "unknown", 404, {}, {"ok": False, "error": "not_found"}
         with self._lock:
-            self.calls.append(Call(method, params, status, parts.path))
+            self.calls.append(Call(method, params, status, parts.path, token=token))
         data = json.dumps(body).encode()
         request.send_response(status)
         request.send_header("Content-Type", "application/json; charset=utf-8")
@@ -230,6 +239,8 @@ class SlackStandIn:
             queued = self._scripts.get(method)
             if queued:
                 return queued.pop(0)
+        if method == "oauth.v2.access":
+            return self.installs.access(params, authorization, self.violations)
         token = params.get("token") or authorization.removeprefix("Bearer ").strip()
         if not token:
             return 200, {}, {"ok": False, "error": "not_authed"}
@@ -237,7 +248,8 @@ class SlackStandIn:
             if self.socket is None or token != self.app_token:
                 return 200, {}, {"ok": False, "error": "invalid_auth"}
             return 200, {}, {"ok": True, "url": self.socket.url}
-        if token != self.token:
+        team = TEAM_ID if token == self.token else self.installs.team_of(token)
+        if team is None:
             return 200, {}, {"ok": False, "error": "invalid_auth"}
         needed = SCOPE_OF_METHOD.get(method)
         if self.scopes is not None and needed is not None and needed not in self.scopes:
@@ -268,7 +280,7 @@ class SlackStandIn:
                     "url": "https://rapport-test.slack.com/",
                     "team": "Rapport Test",
                     "user": "rapport",
-                    "team_id": TEAM_ID,
+                    "team_id": team,
                     "user_id": BOT_USER_ID,
                     "bot_id": BOT_ID,
                     "is_enterprise_install": False,
@@ -321,7 +333,7 @@ class SlackStandIn:
         if method == "users.info":
             user = params.get("user", "")
             tz = self.timezones.get(user, "America/New_York")
-            return 200, {}, {"ok": True, "user": {"id": user, "team_id": TEAM_ID, "name": user.lower(), "tz": tz}}
+            return 200, {}, {"ok": True, "user": {"id": user, "team_id": team, "name": user.lower(), "tz": tz}}
         if method == "conversations.join":
             channel = params.get("channel", "")
             if channel.startswith("G"):

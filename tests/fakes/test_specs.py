@@ -131,3 +131,32 @@ def test_the_discord_stand_in_refuses_what_the_description_says_discord_refuses(
     with DiscordStandIn(d.BOT_TOKEN) as stand_in:
         assert asyncio.run(run(stand_in)) == [404, 400, 400]
         assert len(stand_in.violations) == 3
+
+
+def test_the_stand_ins_oauth_v2_access_answers_in_the_published_shape_and_refuses_a_missing_code():
+    from tests.fakes.slack_oauth import CLIENT_ID, CLIENT_SECRET
+
+    spec = specs.slack()
+    with SlackStandIn(TOKEN) as stand_in:
+        stand_in.installs.add("T0123ABCDE", "Acme", USER, rotating=True)
+        client = WebClient(base_url=stand_in.api_url)
+        answer = client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, code="code-T0123ABCDE")
+        assert spec.response_errors("oauth.v2.access", answer.data) == []
+        assert answer["team"]["id"] == "T0123ABCDE" and answer["access_token"].startswith("xoxe.xoxb-")
+        # Token rotation's refresh grant: not in the 2021 description (only the code grant is), so not checked by it.
+        refreshed = client.oauth_v2_access(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            grant_type="refresh_token",
+            refresh_token=answer["refresh_token"],
+        )
+        assert spec.response_errors("oauth.v2.access", refreshed.data) == []
+        assert refreshed["access_token"] != answer["access_token"] and refreshed["expires_in"] == 43_200
+        assert stand_in.violations == []
+        with pytest.raises(SlackApiError) as refused:
+            client.api_call("oauth.v2.access", params={"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+        assert refused.value.response["error"] == "invalid_arguments"
+        assert stand_in.violations == [("oauth.v2.access", "missing required argument code")]
+        with pytest.raises(SlackApiError) as wrong:
+            client.oauth_v2_access(client_id=CLIENT_ID, client_secret="0" * 32, code="code-T0123ABCDE")
+        assert wrong.value.response["error"] == "invalid_client_id"

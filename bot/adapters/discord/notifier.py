@@ -22,7 +22,7 @@ from bot import wording
 from bot.adapters.discord import PLATFORM, render
 from bot.adapters.discord.components import reminder_view
 from bot.coach import Coach
-from bot.types import ChannelDigest, DueReminder, Undeliverable, UserRef, WeeklyPlan
+from bot.types import ChannelDigest, DueReminder, Refused, Undeliverable, UserRef, WeeklyPlan
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -82,12 +82,12 @@ class DiscordNotifier:
                 raise
             log.error("bug: Discord refused a reminder message as malformed (code %s): %s", exc.code, exc.text)
             if fallback is None:
-                raise Undeliverable(f"Discord code {exc.code}") from exc
+                raise Refused(f"Discord code {exc.code}") from exc
             try:
                 await self._send(user_id, content=fallback[: render.CONTENT_MAX])
             except discord.HTTPException as again:
                 if again.status == 400:
-                    raise Undeliverable(f"Discord code {again.code}") from again
+                    raise Refused(f"Discord code {again.code}") from again
                 raise
 
     async def _send(self, user_id: str, **kwargs) -> None:

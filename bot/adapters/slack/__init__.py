@@ -28,7 +28,7 @@ from bot.types import Clock, utcnow
 PLATFORM = "slack"
 
 
-def make_client(token: str, api_url: str) -> WebClient:
+def make_client(token: str | None, api_url: str) -> WebClient:
     """A Web API client for ``api_url`` that waits out 429s (``Retry-After``) and retries 5xx and dropped links."""
     client = WebClient(token=token, base_url=api_url.rstrip("/") + "/")
     client.retry_handlers.extend(
@@ -48,16 +48,32 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(coach: Coach, client: WebClient, signing_secret: str | None, clock: Clock = utcnow) -> App:
-    """The bolt app with every Rapport listener registered (``signing_secret`` is None in Socket Mode)."""
+def create_app(
+    coach: Coach, client: WebClient, signing_secret: str | None, clock: Clock = utcnow, installations=None
+) -> App:
+    """The bolt app with every Rapport listener registered (``signing_secret`` is None in Socket Mode).
+
+    One workspace: ``client`` carries the bot token. Many workspaces: ``installations`` (``installs.Installations``)
+    adds bolt's OAuth flow (``/slack/install``, ``/slack/oauth_redirect``) and authorizes each request with its
+    workspace's token; ``client`` is then token-less (it sets the API URL).
+    """
     from bot.adapters.slack import listeners
+    from bot.adapters.slack.installs import OneWorkspace
 
     logging.getLogger("slack_bolt.App").addFilter(_TokenFromClient())
+    oauth = {}
+    if installations is not None:
+        oauth = {
+            "oauth_settings": installations.oauth_settings(),
+            "installation_store": installations.store,
+            "authorize": installations.authorize(),
+        }
     app = App(
         client=client,
         signing_secret=signing_secret,
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
+        **oauth,
     )
-    listeners.register(app, coach, clock)
+    listeners.register(app, coach, clock, installations if installations is not None else OneWorkspace(client))
     return app

@@ -27,15 +27,17 @@ class Scheduler(threading.Thread):
     def __init__(
         self,
         coach: Coach,
-        client: WebClient,
+        client: WebClient | None,
         interval: float = 60.0,
         clock: Clock = utcnow,
         lease: timedelta = DEFAULT_LEASE,
         retry: timedelta = DEFAULT_RETRY,
+        workspaces=None,
     ):
+        """``client`` serves every workspace (one token), or ``workspaces`` gives each one's (many workspaces)."""
         super().__init__(name="rapport-reminders", daemon=True)
         self.coach = coach
-        self.notifier = SlackNotifier(client)
+        self.notifier = SlackNotifier(client, workspaces)
         self.interval = interval
         self.clock = clock
         self.rounds = coach.rounds(PLATFORM, lease, retry)

@@ -1,5 +1,6 @@
 """Running the Slack app: HTTP under gunicorn (commands, events, interactivity at ``POST /slack/events``, and
-``GET /healthz``), or Socket Mode when an app-level token is given."""
+``GET /healthz``; with many workspaces also ``GET /slack/install`` and ``GET /slack/oauth_redirect``), or Socket
+Mode when an app-level token is given."""
 
 from __future__ import annotations
 
@@ -50,13 +51,27 @@ def check_token(config: SlackConfig) -> dict:
 
 
 def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
-    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process."""
+    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process.
+
+    With ``config.oauth`` (many workspaces) the app gets bolt's OAuth flow and each workspace's token comes from
+    its installation in the ledger's database; otherwise ``config.bot_token`` serves the one workspace.
+    """
     coach = Coach.open(config.database_url)
     coach.model  # noqa: B018 - load the model now, not on the first user's check
     client = make_client(config.bot_token, config.api_url)
-    app = create_app(coach, client, config.signing_secret)
+    installations = None
+    if config.oauth is not None:
+        from bot.adapters.slack.installs import Installations
+
+        installations = Installations(config.oauth, coach.engine, config.api_url)
+    app = create_app(coach, client, config.signing_secret, installations=installations)
     scheduler = Scheduler(
-        coach, client, interval=config.reminder_interval, lease=config.reminder_lease, retry=config.reminder_retry
+        coach,
+        client,
+        interval=config.reminder_interval,
+        lease=config.reminder_lease,
+        retry=config.reminder_retry,
+        workspaces=installations,
     )
     return coach, app, scheduler
 

@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 
 from bot.coach import Coach
 from bot.ledger.db import open_ledger
-from bot.ledger.schema import Base
+from bot.ledger.schema import SLACK_STORE_TABLES, Base
 
 
 def _postgres_url() -> str:
@@ -31,7 +31,8 @@ def ledger_url(request, tmp_path):
     engine = create_engine(url)
     with engine.begin() as connection:  # a clean database for every test
         Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        for table in (*SLACK_STORE_TABLES, "alembic_version"):
+            connection.execute(text(f"DROP TABLE IF EXISTS {table}"))
     engine.dispose()
     return url
 

@@ -3,6 +3,7 @@ channels and their digest, processed events, closed DMs. SQLite and PostgreSQL, 
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import text
 
 from bot.channel_digests import deliver as deliver_channel_digests
@@ -127,6 +128,27 @@ def test_closed_dms_set_the_reminder_aside_and_tell_the_user_once(coach, session
     assert deliver_due(sessions, Closed(), T0 + timedelta(days=3), platform="slack") == []
     assert deliver_due(sessions, Closed(), T0 + timedelta(days=30), platform="slack") == []  # not retried
     assert coach.take_notice(ANA) == "dm_closed"
+    assert coach.take_notice(ANA) is None
+
+
+@pytest.mark.parametrize("digest", [False, True])
+def test_a_message_the_platform_refuses_as_malformed_is_set_aside_with_its_own_notice(coach, sessions, digest):
+    from bot.types import Refused
+
+    coach.record_outreach(ANA, "<@UBO>", T0)
+    if digest:
+        coach.update_settings(ANA, T0, daily_digest=True)
+
+    class Malformed:
+        def send(self, reminder):
+            raise Refused("invalid_blocks")
+
+        def send_digest(self, user, items):
+            raise Refused("invalid_blocks")
+
+    assert deliver_due(sessions, Malformed(), T0 + timedelta(days=3), platform="slack") == []
+    assert deliver_due(sessions, Malformed(), T0 + timedelta(days=30), platform="slack") == []  # not retried
+    assert coach.take_notice(ANA) == "message_refused"  # not "your DMs are closed": they are not
     assert coach.take_notice(ANA) is None
 
 

@@ -75,3 +75,11 @@ def test_every_scope_has_a_use():
     used = {"commands"} | {s for s in SCOPE_OF_METHOD.values() if s}
     used |= {SCOPE_OF_EVENT[e] for e in MANIFEST["settings"]["event_subscriptions"]["bot_events"] if "." in e}
     assert set(MANIFEST_SCOPES) == used
+
+
+def test_an_install_asks_for_exactly_the_manifests_scopes_and_comes_back_to_the_oauth_redirect():
+    from bot.adapters.slack.installs import BOT_SCOPES
+
+    assert set(BOT_SCOPES) == set(MANIFEST_SCOPES) and len(BOT_SCOPES) == len(MANIFEST_SCOPES)
+    [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect.endswith("/slack/oauth_redirect")

@@ -17,8 +17,11 @@ from bot.coach import Coach
 from bot.types import Clock
 
 
-def register(app: App, coach: Coach, clock: Clock) -> None:
-    """Register the middleware, the error handler and every listener on ``app``."""
+def register(app: App, coach: Coach, clock: Clock, workspaces=None) -> None:
+    """Register the middleware, the error handler and every listener on ``app``.
+
+    ``workspaces`` (``installs.OneWorkspace`` or ``installs.Installations``) is told when a workspace uninstalls.
+    """
 
     def once_per_event(body: dict, next: Callable[[], None]):
         """A retried event (``X-Slack-Retry-Num``) whose first delivery was already taken is acked, not redone.
@@ -37,8 +40,9 @@ def register(app: App, coach: Coach, clock: Clock) -> None:
         return next()
 
     app.middleware(once_per_event)
-    for kind in (commands, shortcuts, actions, views, events):
+    for kind in (commands, shortcuts, actions, views):
         kind.register(app, coach, clock)
+    events.register(app, coach, clock, workspaces)
     app.error(failed)
 
 

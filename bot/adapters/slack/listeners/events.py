@@ -16,16 +16,44 @@ from bot.types import MENTION, Clock, Message, UserRef
 log = logging.getLogger(__name__)
 
 
-def register(app: App, coach: Coach, clock: Clock) -> None:
-    """``app_home_opened`` and ``message`` on ``app``."""
-    events = Events(coach, clock)
+def register(app: App, coach: Coach, clock: Clock, workspaces=None) -> None:
+    """``app_home_opened``, ``message``, ``user_change``, ``app_uninstalled`` and ``tokens_revoked`` on ``app``."""
+    events = Events(coach, clock, workspaces)
     app.event("app_home_opened")(events.home_opened)
     app.event("message")(events.message)
     app.event("user_change")(events.user_changed)
+    app.event("app_uninstalled")(events.uninstalled)
+    app.event("tokens_revoked")(events.tokens_revoked)
 
 
 class Events(Listener):
-    """Event listeners."""
+    """Event listeners; ``workspaces`` forgets a workspace's installation when it uninstalls."""
+
+    def __init__(self, coach: Coach, clock: Clock, workspaces=None):
+        super().__init__(coach, clock)
+        self.workspaces = workspaces
+
+    def uninstalled(self, context) -> None:
+        """The app was uninstalled from a workspace: its installation and all its people's data go.
+
+        Every user of that workspace is forgotten as ``rapport forget`` forgets one (outreach, replies,
+        reminders, checks, settings), and its watched channels with their aggregates; other workspaces stay.
+        """
+        team = context.team_id or context.enterprise_id or ""
+        if not team:
+            return
+        if self.workspaces is not None:
+            self.workspaces.forget(team)
+        gone = self.coach.forget_workspace(PLATFORM, team)
+        log.info("the app left a workspace: its installation and %d user(s)' data were deleted", gone)
+
+    def tokens_revoked(self, event, context) -> None:
+        """The workspace revoked the bot's token: as ``uninstalled``. Rapport asks for no user tokens, so a
+        revocation of user tokens alone concerns nothing it holds."""
+        if (event.get("tokens") or {}).get("bot"):
+            self.uninstalled(context)
+        else:
+            log.info("user tokens were revoked in a workspace; Rapport holds none, so nothing was deleted")
 
     def home_opened(self, event, context, client) -> None:
         """Publish App Home (a new user's time zone is learnt first)."""
