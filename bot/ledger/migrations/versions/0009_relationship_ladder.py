@@ -3,14 +3,14 @@ met), a circle per contact, a weekly time budget with the cost of each action, t
 whether a checked draft led with a question
 
 Revision ID: 0009
-Revises: 0007 (the lead re-chains it onto 0008 at merge)
+Revises: 0008
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
