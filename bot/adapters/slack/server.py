@@ -24,6 +24,8 @@ __all__ = ["SlackConfig", "StartupError"]
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+#: Requests Socket Mode handles at once (slack_sdk's default thread pool size).
+SOCKET_MODE_CONCURRENCY = 10
 #: Seconds a worker has, after SIGTERM, to finish requests and the reminder in flight.
 GRACEFUL_TIMEOUT = 20
 
@@ -38,12 +40,13 @@ def check_token(config: SlackConfig) -> dict:
         raise StartupError(f"cannot reach the Slack API at {config.api_url}: {exc}") from None
 
 
-def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
-    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process."""
+def build(config: SlackConfig, request_threads: int = 8) -> tuple[Coach, object, Scheduler]:
+    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process serving
+    ``request_threads`` requests at once."""
     coach = Coach.open(config.database_url)
     coach.model  # noqa: B018 - load the model now, not on the first user's check
     client = make_client(config.bot_token, config.api_url)
-    app = create_app(coach, client, config.signing_secret)
+    app = create_app(coach, client, config.signing_secret, request_threads=request_threads)
     scheduler = Scheduler(
         coach, client, interval=config.reminder_interval, lease=config.reminder_lease, retry=config.reminder_retry
     )
@@ -91,7 +94,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         """Runs in each worker after the fork: its own database pool, model, client and scheduler."""
-        coach, app, self.scheduler = build(self.config)
+        coach, app, self.scheduler = build(self.config, self.options["threads"])
         self.scheduler.start()
         return wsgi_app(coach, app)
 
@@ -128,8 +131,8 @@ def serve_socket_mode(config: SlackConfig) -> None:
     """Socket Mode: Slack pushes requests over a websocket; no public URL needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    _coach, app, scheduler = build(config)
-    handler = SocketModeHandler(app, config.app_token)
+    _coach, app, scheduler = build(config, SOCKET_MODE_CONCURRENCY)
+    handler = SocketModeHandler(app, config.app_token, concurrency=SOCKET_MODE_CONCURRENCY)
     # Bolt's start() waits forever and installs no SIGTERM handler: as a container's PID 1 the signal would be
     # ignored (docker stop waits, then kills), elsewhere it ends the process before the scheduler hands back
     # its claims. SIGTERM, like Ctrl-C, ends the wait so the finally below runs.
