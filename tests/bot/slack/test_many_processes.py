@@ -2,42 +2,25 @@
 even when Slack's retry reaches another process, and the processes' reminder rounds send each reminder once.
 
 Two real app processes (two gunicorn masters, as on two hosts) run against the Web API stand-in and the
-PostgreSQL from ``RAPPORT_TEST_POSTGRES_URL`` (skipped without it, except in CI, where it fails).
+PostgreSQL from ``RAPPORT_TEST_POSTGRES_URL`` (the ``postgres_url`` fixture: skipped without it, except in CI).
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 from bot.coach import Coach
 from bot.ledger.db import open_ledger
-from bot.ledger.schema import Base, Reminder, Reply
+from bot.ledger.schema import Reminder, Reply
 from tests.bot.slack.conftest import SlackApp, stand_in_for
 from tests.bot.slack.test_slack_app import PITCH, message_event, user
 from tests.wait import wait_for
-
-
-@pytest.fixture
-def postgres_url() -> str:
-    """A clean PostgreSQL database for the processes to share."""
-    url = os.environ.get("RAPPORT_TEST_POSTGRES_URL")
-    if not url:
-        if os.environ.get("CI"):
-            pytest.fail("RAPPORT_TEST_POSTGRES_URL is not set in CI: .ci/run must start PostgreSQL")
-        pytest.skip("no PostgreSQL: set RAPPORT_TEST_POSTGRES_URL (see .ci/postgres) to run these")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture
