@@ -169,10 +169,10 @@ class TakeTurnsWriting(sessionmaker):
 
     SQLite lets one connection write at a time. A second writer gets ``SQLITE_BUSY`` and waits in SQLite's busy
     handler, which sleeps 1, 2, 5, 10 ... up to 100 ms between tries, so under a burst of writes from one process's
-    threads (20 concurrent ``/rapport`` checks) some waited hundreds of milliseconds while the lock was free most
-    of that time. Here they queue on a lock instead and each starts as soon as the one before it ends. Writers in
-    other processes still meet the busy handler. Reads (``sessions()``) do not take the lock: WAL lets them run
-    beside a writer. The lock is reentrant, so a write transaction opened inside another in the same thread works.
+    threads (20 concurrent ``/rapport`` checks) some waited far longer than the writes ahead of them took. Here they
+    queue on a lock instead and each starts as soon as the one before it ends. Writers in other processes still meet
+    the busy handler. Reads (``sessions()``) do not take the lock: WAL lets them run beside a writer. The lock is
+    reentrant, so a write transaction opened inside another in the same thread works.
     """
 
     def __init__(self, *args, **kwargs):

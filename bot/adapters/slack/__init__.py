@@ -53,11 +53,10 @@ def listener_threads(request_threads: int) -> int:
     """How many threads run listeners when ``request_threads`` threads serve requests: twice as many.
 
     Bolt runs each listener in its own pool while the request's thread waits for ``ack()``; a listener keeps its
-    pool thread after acking, for the work that follows (a ``users.info`` call, a notice). Bolt's default pool
-    has 5 threads, fewer than gunicorn's 8, so under 20 concurrent ``/rapport`` checks acks queued for a pool
-    thread behind other requests' after-ack work (p99 of that wait: 108 ms against 28-37 ms with this size).
-    With twice the request threads, every request in flight gets a pool thread even while as many earlier
-    listeners finish their after-ack work.
+    pool thread after acking, for the work that follows (a ``users.info`` call, a notice). Bolt's default pool has 5
+    threads, fewer than gunicorn's 8, so under 20 concurrent ``/rapport`` checks acks queued for a pool thread
+    behind other requests' after-ack work. With twice the request threads, every request in flight gets a pool
+    thread even while as many earlier listeners finish their after-ack work.
     """
     return 2 * request_threads
 
