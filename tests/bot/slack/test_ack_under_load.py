@@ -1,4 +1,5 @@
-"""Acks under load: a ``/rapport`` answer never waits for work other requests do after their own ack."""
+"""Acks under load: a ``/rapport`` answer never waits for work other requests do after their own ack; the load
+check's floor app."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.bot.slack.conftest import SlackApp, stand_in_for
+from tests.bot.slack.load import Floor, measure
 from tests.wait import wait_for
 
 
@@ -39,3 +41,15 @@ def test_an_ack_does_not_wait_for_other_listeners_after_ack_work(tmp_path):
             for gate in stand_in.gates.values():
                 gate.set()
             app.stop()
+
+
+def test_the_load_check_measures_the_bare_bolt_floor_beside_the_app():
+    """The floor app the load check compares Rapport with acks signed ``/rapport`` checks under load, at once."""
+    with stand_in_for() as stand_in:
+        floor = Floor(stand_in, workers=1, threads=8)
+        try:
+            result = measure(floor.url, total=40, concurrency=10)
+        finally:
+            floor.stop()
+    assert result["errors"] == 0 and result["requests"] == 40, result
+    assert [c.method for c in stand_in.calls] == ["auth.test"]  # no Web API call beyond bolt's own auth.test
