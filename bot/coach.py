@@ -130,7 +130,11 @@ class Coach(DraftChecker, Relationships):
         """Make sure ``user`` has a ledger row (a new one takes ``timezone``); True if this call created it.
 
         Safe when two requests from a new user arrive at once: the loser of the insert finds the winner's row.
+        A known user (nearly every call) costs one read, outside any write transaction.
         """
+        with self.sessions() as session:
+            if repo.get_user(session, user) is not None:
+                return False
         try:
             with self.sessions.begin() as session:
                 if repo.get_user(session, user) is not None:
@@ -142,7 +146,14 @@ class Coach(DraftChecker, Relationships):
 
     @_ledger
     def take_notice(self, user: UserRef) -> str | None:
-        """A one-time notice for the user (e.g. ``"dm_closed"``), cleared as it is read."""
+        """A one-time notice for the user (e.g. ``"dm_closed"``), cleared as it is read (by one reader only).
+
+        Called after nearly every answer and nearly always empty: one read, and a write transaction only when
+        there is a notice to clear."""
+        with self.sessions() as session:
+            owner = repo.get_user(session, user)
+            if owner is None or owner.notice is None:
+                return None
         with self.sessions.begin() as session:
             return queries.take_notice(session, user)
 

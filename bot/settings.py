@@ -81,6 +81,10 @@ class DiscordConfig:
     reminder_retry: timedelta = timedelta(seconds=30)
     #: Answer an interaction directly if the work is done within this many seconds; otherwise defer first.
     reply_within: float = 2.0
+    #: The gateway shards this process runs (None: all of them) and how many there are across every process
+    #: (None: as many as Discord recommends).
+    shard_ids: tuple[int, ...] | None = None
+    shard_count: int | None = None
 
 
 def _http_url(name: str, value: str) -> str:
@@ -178,8 +182,15 @@ class Settings(BaseSettings):
             reminder_retry=timedelta(seconds=self.reminder_retry),
         )
 
-    def discord(self, reminder_interval: float = 60.0, reply_within: float = 2.0) -> DiscordConfig:
-        """The Discord bot's configuration; ``SettingsError`` naming the first missing or malformed setting."""
+    def discord(
+        self,
+        reminder_interval: float = 60.0,
+        reply_within: float = 2.0,
+        shards: tuple[tuple[int, ...] | None, int | None] = (None, None),
+    ) -> DiscordConfig:
+        """The Discord bot's configuration; ``SettingsError`` naming the first missing or malformed setting.
+
+        ``shards`` is ``(shard_ids, shard_count)``, already checked (``rapport discord --shard-ids``)."""
         return DiscordConfig(
             token=self.secret("DISCORD_TOKEN"),
             api_url=_http_url("RAPPORT_DISCORD_API_URL", self.discord_api_url),
@@ -189,6 +200,8 @@ class Settings(BaseSettings):
             reminder_lease=timedelta(seconds=self.reminder_lease),
             reminder_retry=timedelta(seconds=self.reminder_retry),
             reply_within=reply_within,
+            shard_ids=shards[0],
+            shard_count=shards[1],
         )
 
     def secret(self, name: str, *, required: bool = True) -> str | None:

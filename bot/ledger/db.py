@@ -10,6 +10,9 @@ from __future__ import annotations
 import functools
 import re
 import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
@@ -195,4 +198,28 @@ def open_ledger(url: str) -> sessionmaker[Session]:
             upgrade(engine)
     except SQLAlchemyError as exc:
         raise LedgerError(f"cannot use the database {make_url(url).render_as_string()}: {describe(exc)}") from None
+    if engine.dialect.name == "sqlite":
+        return TakeTurnsWriting(engine, expire_on_commit=False)
     return sessionmaker(engine, expire_on_commit=False)
+
+
+class TakeTurnsWriting(sessionmaker):
+    """The session factory for SQLite: write transactions (``begin()``) of one process take turns on a lock.
+
+    SQLite lets one connection write at a time. A second writer gets ``SQLITE_BUSY`` and waits in SQLite's busy
+    handler, which sleeps 1, 2, 5, 10 ... up to 100 ms between tries, so under a burst of writes from one process's
+    threads (20 concurrent ``/rapport`` checks) some waited far longer than the writes ahead of them took. Here they
+    queue on a lock instead and each starts as soon as the one before it ends. Writers in other processes still meet
+    the busy handler. Reads (``sessions()``) do not take the lock: WAL lets them run beside a writer. The lock is
+    reentrant, so a write transaction opened inside another in the same thread works.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._writing = threading.RLock()
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in a transaction that commits at the end (or rolls back on an exception), holding the lock."""
+        with self._writing, super().begin() as session:
+            yield session

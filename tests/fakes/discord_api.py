@@ -5,10 +5,11 @@ application/json``; errors as ``{"message", "code"}``; 429 with ``retry_after`` 
 own rate limits carry), checks the ``Authorization: Bot <token>`` header, and records every call so tests can assert
 on what the bot sent. ``script()`` queues answers (a 429, an error) for a route ahead of the normal one.
 
-``GET /gateway/bot`` points the bot at the gateway websocket here: it sends HELLO, takes IDENTIFY (recording the
-intents), answers with READY and a GUILD_CREATE per guild, acknowledges heartbeats, and ``dispatch()`` sends any
-event (``INTERACTION_CREATE``, ``MESSAGE_CREATE``) to the connected bot. Payload builders (``slash``, ``press``,
-``channel_message``...) are in ``tests.fakes.discord_payloads`` and re-exported here.
+``GET /gateway/bot`` points the bot at the gateway websocket here (``tests.fakes.discord_gateway``, sharded as
+Discord shards): it sends HELLO, takes IDENTIFY (recording the intents and the shard), answers with READY and a
+GUILD_CREATE per guild of that shard, acknowledges heartbeats, and ``dispatch()`` sends any event
+(``INTERACTION_CREATE``, ``MESSAGE_CREATE``) to the session whose shard has its guild. Payload builders
+(``slash``, ``press``, ``channel_message``...) are in ``tests.fakes.discord_payloads`` and re-exported here.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from tests.fakes import specs
+from tests.fakes.discord_gateway import Gateway
 from tests.fakes.discord_limits import message_error
 from tests.fakes.discord_payloads import *  # noqa: F403 - the tests build payloads as d.slash(...)
 from tests.fakes.discord_payloads import (
@@ -33,7 +35,6 @@ from tests.fakes.discord_payloads import (
     BOT_TOKEN,
     GUILD_ID,
     MESSAGE_CONTENT_LIMITED,
-    guild,
     message,
     snowflake,
     user,
@@ -51,7 +52,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class DiscordStandIn:
+class DiscordStandIn(Gateway):
     """The HTTP API under ``/api/v10`` and the gateway at ``/gateway``; ``with DiscordStandIn() as discord: ...``"""
 
     def __init__(
@@ -61,15 +62,19 @@ class DiscordStandIn:
         message_content: bool = True,
         closed_dms: set[str] | None = None,
         guilds: tuple[str, ...] = (GUILD_ID,),
+        shards: int = 1,
     ):
         self.token = token
         self.app_flags = MESSAGE_CONTENT_LIMITED if message_content else 0
         self.closed_dms = set(closed_dms or ())
         self.guilds = guilds
+        self.shards = shards  # the shard count GET /gateway/bot recommends
         self.calls: list[Call] = []
         #: ``(method, path, why)`` for every request Discord's published description says Discord would refuse.
         self.violations: list[tuple[str, str, list[str]]] = []
-        self.identifies: list[dict] = []
+        self.identifies: list[dict] = []  # every accepted IDENTIFY (without the token), in order
+        self.refused_identifies: list[dict] = []  # IDENTIFYs closed with 4010 (an invalid shard)
+        self.sessions: dict[web.WebSocketResponse, tuple[int, int]] = {}  # socket -> (shard_id, num_shards)
         self.messages: dict[str, dict] = {}  # every message the bot created or edited, by id
         self.dm_channels: dict[str, str] = {}  # DM channel id -> recipient user id
         self._interactions: dict[str, dict] = {}  # interaction token -> the INTERACTION_CREATE payload
@@ -186,57 +191,6 @@ class DiscordStandIn:
         """Follow-up messages the bot sent for an interaction (``POST /webhooks/{app}/{token}``)."""
         return self.of("POST", re.escape(f"/webhooks/{APP_ID}/{payload['token']}"))
 
-    # -- the gateway ------------------------------------------------------------------------------------------------
-    async def _send_all(self, event: str, data: dict) -> None:
-        if not self._sockets:
-            raise AssertionError("no bot is connected to the gateway")
-        for ws in self._sockets:
-            await ws.send_str(json.dumps({"op": 0, "t": event, "s": next(self._seq), "d": data}))
-
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None}))
-        try:
-            async for msg in ws:
-                if msg.type != WSMsgType.TEXT:
-                    continue
-                frame = json.loads(msg.data)
-                if frame["op"] == 1:
-                    await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
-                elif frame["op"] == 2:
-                    await self._identify(ws, frame["d"])
-        finally:
-            if ws in self._sockets:
-                self._sockets.remove(ws)
-        return ws
-
-    async def _identify(self, ws: web.WebSocketResponse, data: dict) -> None:
-        if data.get("token") != self.token:
-            await ws.close(code=4004, message=b"Authentication failed.")
-            return
-        ready = {
-            "v": 10,
-            "user": {**user(BOT_ID, "Rapport", bot=True), "verified": True, "mfa_enabled": False, "flags": 0},
-            "guilds": [{"id": g, "unavailable": True} for g in self.guilds],
-            "session_id": "rapport-test-session",
-            "resume_gateway_url": f"ws://127.0.0.1:{self.port}/gateway",
-            "shard": data.get("shard", [0, 1]),
-            "application": {"id": APP_ID, "flags": self.app_flags},
-            "private_channels": [],
-            "relationships": [],
-            "presences": [],
-            "guild_join_requests": [],
-            "geo_ordered_rtc_regions": [],
-        }
-        await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": next(self._seq), "d": ready}))
-        for g in self.guilds:
-            await ws.send_str(json.dumps({"op": 0, "t": "GUILD_CREATE", "s": next(self._seq), "d": guild(g)}))
-        self._sockets.append(ws)
-        with self._changed:
-            self.identifies.append({k: v for k, v in data.items() if k != "token"})
-            self._changed.notify_all()
-
     # -- the HTTP API -----------------------------------------------------------------------------------------------
     async def _http(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
@@ -300,7 +254,8 @@ class DiscordStandIn:
             return 200, self._application(), {}
         if route == ("GET", "/gateway/bot"):
             limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
-            return 200, {"url": f"ws://127.0.0.1:{self.port}/gateway", "shards": 1, "session_start_limit": limit}, {}
+            gateway = {"url": f"ws://127.0.0.1:{self.port}/gateway", "shards": self.shards}
+            return 200, {**gateway, "session_start_limit": limit}, {}
         if method == "PUT" and re.fullmatch(rf"/applications/{APP_ID}(/guilds/\d+)?/commands", path):
             guild_id = path.split("/")[4] if "/guilds/" in path else None
             return 200, [self._command(c, guild_id) for c in body], {}

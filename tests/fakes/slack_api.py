@@ -4,7 +4,8 @@ It answers the methods Rapport calls the way Slack documents them (``{"ok": true
 ``{"ok": false, "error": ...}`` for errors, HTTP 429 with ``Retry-After`` when rate limited), checks the
 bearer token, and records every call so tests can assert on what the app sent. ``script()`` queues answers
 (errors, 429s) for a method ahead of the normal one; ``script_after_accept()`` queues answers given after a
-message was posted (Slack took it, the answer says otherwise); ``hold`` delays answers after posting.
+message was posted (Slack took it, the answer says otherwise); ``hold`` delays answers after posting; a closed
+``gates[method]`` (a ``threading.Event``) keeps that method's calls waiting until it is set.
 Messages posted to a user (``channel=U...``) land in the bot's DM with them (``D...``), which
 ``conversations.open`` and ``conversations.history`` return as Slack does.
 """
@@ -113,6 +114,9 @@ class SlackStandIn:
         self.hold: dict[str, float] = {}  # seconds to wait, after posting, before answering
         self._hold_next: dict[str, list[float]] = {}
         self.held: list[dict] = []  # messages taken whose answer was held by hold_next()
+        #: method -> an Event: while it is not set, calls of that method wait for it before being answered.
+        self.gates: dict[str, threading.Event] = {}
+        self.at_gate: list[dict] = []  # the parameters of every call that waited at a closed gate
         self.history: dict[str, list[dict]] = {}  # channel -> messages posted, oldest first
         self._lock = threading.Lock()
         self._ts = itertools.count(1)
@@ -220,6 +224,11 @@ class SlackStandIn:
                 status, headers, body = refused(why)
         elif parts.path.startswith("/api/"):
             method = parts.path.removeprefix("/api/")
+            gate = self.gates.get(method)
+            if gate is not None and not gate.is_set():
+                with self._lock:
+                    self.at_gate.append(params)
+                gate.wait(60)
             status, headers, body = self._answer(method, params, request.headers.get("Authorization", ""))
         else:
             method, status, headers, body = "unknown", 404, {}, {"ok": False, "error": "not_found"}

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import discord
+import yarl
 from discord import app_commands
 
 from bot import commands, health, wording
@@ -61,7 +62,13 @@ class RapportBot(discord.AutoShardedClient):
     """The auto-sharded client: app commands and components, channel messages, and the delivery rounds.
 
     Every handler runs the (synchronous) coach in a worker thread so the event loop never blocks, and answers
-    within ``reply_within`` seconds or defers first. ``clock`` gives the current time (UTC)."""
+    within ``reply_within`` seconds or defers first. ``clock`` gives the current time (UTC).
+
+    ``shard_ids`` (with ``shard_count``) runs only those gateway shards, so several processes share a bot: each gets
+    the events of its shards' guilds (Discord routes a guild to shard ``(guild_id >> 22) % shard_count``, DMs to
+    shard 0). Every process runs the delivery rounds for all users: a reminder is a DM sent over HTTP, which any
+    process can send, and the ledger's claims (a conditional UPDATE with a lease) make each go out once. Only the
+    process running shard 0 syncs the application commands."""
 
     def __init__(
         self,
@@ -74,13 +81,21 @@ class RapportBot(discord.AutoShardedClient):
         reply_within: float = 2.0,
         clock: Clock = utcnow,
         announce: Callable[[str], None] | None = None,
+        shard_ids: tuple[int, ...] | None = None,
+        shard_count: int | None = None,
     ):
         # Rapport has no voice: no warnings about voice libraries it does not need.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         intents = discord.Intents.none()
         intents.guilds = True  # channels and threads, to tell a thread reply from a post
         intents.guild_messages = True  # replies, mentions and watched posts
-        super().__init__(intents=intents, allowed_mentions=discord.AllowedMentions.none(), max_messages=None)
+        super().__init__(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_messages=None,
+            shard_ids=list(shard_ids) if shard_ids is not None else None,
+            shard_count=shard_count,
+        )
         self.coach = coach
         self.guild_id = guild_id
         self.reminder_interval = reminder_interval
@@ -101,6 +116,11 @@ class RapportBot(discord.AutoShardedClient):
         """Whether the gateway sends message content (the application has the privileged intent)."""
         return self._connection._intents.message_content
 
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the application commands: it runs every shard, or shard 0."""
+        return self.shard_ids is None or 0 in self.shard_ids
+
     async def setup_hook(self) -> None:
         # The privileged message content intent is asked for only when the application has it enabled (asking
         # without it makes Discord close the gateway with 4014); without it, /rapport watch says so.
@@ -111,7 +131,9 @@ class RapportBot(discord.AutoShardedClient):
             flags.gateway_message_content or flags.gateway_message_content_limited
         )
         self.add_dynamic_items(*DYNAMIC_ITEMS)
-        if self.guild_id is not None:
+        if not self.syncs_commands:
+            where = "by the process running shard 0"
+        elif self.guild_id is not None:
             guild = discord.Object(self.guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
@@ -119,7 +141,8 @@ class RapportBot(discord.AutoShardedClient):
         else:
             synced = await self.tree.sync()
             where = "globally (Discord can take up to an hour to show changes)"
-        log.info("synced %d application commands %s", len(synced), where)
+        if self.syncs_commands:
+            log.info("synced %d application commands %s", len(synced), where)
         self._ticker = asyncio.create_task(self._reminder_loop(), name="rapport-reminders")
         if self.announce:
             content = "on" if self.reads_message_content else "off (watched channels need it)"
@@ -127,6 +150,16 @@ class RapportBot(discord.AutoShardedClient):
                 f"Rapport for Discord: logged in as {self.user}, commands synced {where}; "
                 f"message content intent {content}."
             )
+
+    async def launch_shards(self) -> None:
+        """Connect the shards, at the gateway URL ``GET /gateway/bot`` gives, as Discord's docs ask.
+
+        discord.py asks for that URL only when it picks the shard count itself; given ``shard_count`` it would use
+        its built-in ``wss://gateway.discord.gg``, which is also where a session it cannot resume reconnects."""
+        if self.shard_count is not None and not self.is_closed():
+            _recommended, url, _limits = await self.http.get_bot_gateway()
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+        await super().launch_shards()
 
     async def close(self) -> None:
         """Stop: the reminder in flight is sent and recorded, nothing new is claimed, held claims are released."""
@@ -383,6 +416,8 @@ def run(config: DiscordConfig, coach: Coach, announce: Callable[[str], None] | N
         reminder_retry=config.reminder_retry,
         reply_within=config.reply_within,
         announce=announce,
+        shard_ids=config.shard_ids,
+        shard_count=config.shard_count,
     )
     asyncio.run(_serve(bot, config))
 

@@ -13,6 +13,7 @@ rows in the ledger are the schedule, so a restart loses nothing.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -48,14 +49,33 @@ class _TokenFromClient(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+def listener_threads(request_threads: int) -> int:
+    """How many threads run listeners when ``request_threads`` threads serve requests: twice as many.
+
+    Bolt runs each listener in its own pool while the request's thread waits for ``ack()``; a listener keeps its
+    pool thread after acking, for the work that follows (a ``users.info`` call, a notice). Bolt's default pool has 5
+    threads, fewer than gunicorn's 8, so under 20 concurrent ``/rapport`` checks acks queued for a pool thread
+    behind other requests' after-ack work. With twice the request threads, every request in flight gets a pool
+    thread even while as many earlier listeners finish their after-ack work.
+    """
+    return 2 * request_threads
+
+
 def create_app(
-    coach: Coach, client: WebClient, signing_secret: str | None, clock: Clock = utcnow, installations=None
+    coach: Coach,
+    client: WebClient,
+    signing_secret: str | None,
+    clock: Clock = utcnow,
+    installations=None,
+    request_threads: int = 8,
 ) -> App:
     """The bolt app with every Rapport listener registered (``signing_secret`` is None in Socket Mode).
 
     One workspace: ``client`` carries the bot token. Many workspaces: ``installations`` (``installs.Installations``)
     adds bolt's OAuth flow (``/slack/install``, ``/slack/oauth_redirect``) and authorizes each request with its
-    workspace's token; ``client`` is then token-less (it sets the API URL).
+    workspace's token; ``client`` is then token-less (it sets the API URL). ``request_threads`` is how many requests
+    the server handles at once (gunicorn's ``--threads``, Socket Mode's concurrency); listeners get
+    ``listener_threads(request_threads)`` threads.
     """
     from bot.adapters.slack import listeners
     from bot.adapters.slack.installs import OneWorkspace
@@ -74,6 +94,9 @@ def create_app(
         request_verification_enabled=signing_secret is not None,
         process_before_response=False,
         **oauth,
+        listener_executor=ThreadPoolExecutor(
+            max_workers=listener_threads(request_threads), thread_name_prefix="rapport-listener"
+        ),
     )
     listeners.register(app, coach, clock, installations if installations is not None else OneWorkspace(client))
     return app

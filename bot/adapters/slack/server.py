@@ -25,6 +25,8 @@ __all__ = ["SlackConfig", "StartupError"]
 log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+#: Requests Socket Mode handles at once (slack_sdk's default thread pool size).
+SOCKET_MODE_CONCURRENCY = 10
 #: Seconds a worker has, after SIGTERM, to finish requests and the reminder in flight.
 GRACEFUL_TIMEOUT = 20
 
@@ -50,8 +52,9 @@ def check_token(config: SlackConfig) -> dict:
         sdk_log.setLevel(level)
 
 
-def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
-    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process.
+def build(config: SlackConfig, request_threads: int = 8) -> tuple[Coach, object, Scheduler]:
+    """The coach (ledger + model), the bolt app and its reminder scheduler, for one process serving
+    ``request_threads`` requests at once.
 
     With ``config.oauth`` (many workspaces) the app gets bolt's OAuth flow and each workspace's token comes from
     its installation in the ledger's database; otherwise ``config.bot_token`` serves the one workspace.
@@ -64,7 +67,9 @@ def build(config: SlackConfig) -> tuple[Coach, object, Scheduler]:
         from bot.adapters.slack.installs import Installations
 
         installations = Installations(config.oauth, coach.engine, config.api_url)
-    app = create_app(coach, client, config.signing_secret, installations=installations)
+    app = create_app(
+        coach, client, config.signing_secret, installations=installations, request_threads=request_threads
+    )
     scheduler = Scheduler(
         coach,
         client,
@@ -117,7 +122,7 @@ class _Gunicorn(BaseApplication):
 
     def load(self):
         """Runs in each worker after the fork: its own database pool, model, client and scheduler."""
-        coach, app, self.scheduler = build(self.config)
+        coach, app, self.scheduler = build(self.config, self.options["threads"])
         self.scheduler.start()
         return wsgi_app(coach, app)
 
@@ -154,8 +159,8 @@ def serve_socket_mode(config: SlackConfig) -> None:
     """Socket Mode: Slack pushes requests over a websocket; no public URL needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-    _coach, app, scheduler = build(config)
-    handler = SocketModeHandler(app, config.app_token)
+    _coach, app, scheduler = build(config, SOCKET_MODE_CONCURRENCY)
+    handler = SocketModeHandler(app, config.app_token, concurrency=SOCKET_MODE_CONCURRENCY)
     # Bolt's start() waits forever and installs no SIGTERM handler: as a container's PID 1 the signal would be
     # ignored (docker stop waits, then kills), elsewhere it ends the process before the scheduler hands back
     # its claims. SIGTERM, like Ctrl-C, ends the wait so the finally below runs.

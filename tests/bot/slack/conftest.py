@@ -51,10 +51,12 @@ class SlackApp:
         log_dir: Path,
         interval: float = 0.3,
         workers: int = 1,
+        threads: int = 8,
         **env: str,
     ):
         self.stand_in = stand_in
         self.workers = workers
+        self.threads = threads
         self.database_url = database_url
         self.log_dir = log_dir
         self.interval = interval
@@ -85,6 +87,7 @@ class SlackApp:
             [
                 *(sys.executable, "-m", "bot", "slack", "--host", "127.0.0.1", "--port", str(self.port)),
                 *("--reminder-interval", str(self.interval), "--workers", str(self.workers)),
+                *("--threads", str(self.threads)),
             ],
             cwd=ROOT,
             env=self.env(),
