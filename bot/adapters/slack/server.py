@@ -67,9 +67,7 @@ def build(config: SlackConfig, request_threads: int = 8) -> tuple[Coach, object,
         from bot.adapters.slack.installs import Installations
 
         installations = Installations(config.oauth, coach.engine, config.api_url)
-    app = create_app(
-        coach, client, config.signing_secret, installations=installations, request_threads=request_threads
-    )
+    app = create_app(coach, client, config.signing_secret, installations=installations, request_threads=request_threads)
     scheduler = Scheduler(
         coach,
         client,
