@@ -159,9 +159,10 @@ def deliver_plans(
             continue
         try:
             notifier.send_plan(ref, weekly)
-        except Undeliverable:
-            log.warning("weekly plan for user %s cannot reach them; they will be told", owner.id)
-            queue.set_notice(sessions, owner.id, "dm_closed")
+        except Undeliverable as exc:  # DMs closed, or refused as malformed (Refused): this week's is given up
+            log.warning("weekly plan for user %s cannot reach them (%s); they will be told", owner.id, exc)
+            if exc.notice is not None:
+                queue.set_notice(sessions, owner.id, exc.notice)
             queue.week_done(sessions, owner.id, now)
             continue
         except Exception:

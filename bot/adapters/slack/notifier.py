@@ -126,7 +126,7 @@ class SlackNotifier:
 
     def send_plan(self, user: UserRef, plan: WeeklyPlan) -> None:
         """DM the user's weekly plan (one message); ``Undeliverable`` if DMs are closed."""
-        self._post(user, blocks.plan_blocks(plan), wording.plan_text(plan))
+        self._post(user, blocks.plan_blocks(plan), wording.plan_text(plan), [])
 
     def post_channel_digest(self, digest: ChannelDigest) -> None:
         """Post a watched channel's digest in the channel (totals only)."""
