@@ -154,7 +154,7 @@ def deliver_plans(
         ref = UserRef(owner.platform, owner.workspace, owner.user_id)
         with sessions() as session:
             weekly = weekly_plan(session, ref, now)
-        if not weekly.items:
+        if not weekly.items and not weekly.waiting:
             queue.week_done(sessions, owner.id, now)
             continue
         try:

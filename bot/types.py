@@ -209,14 +209,15 @@ class PlanItem:
 @dataclass(frozen=True, slots=True)
 class WeeklyPlan:
     """A user's plan for the week starting ``week_start`` (user's zone): ``items`` in order, their total minutes
-    against the budget, and how many due contacts wait for next week. ``minutes`` exceeds ``budget`` only to keep
-    someone from waiting beyond their circle's period plus a week (``bot.plan``)."""
+    (never above ``budget``), how many due contacts wait for next week, and ``needed``: the minutes a week the
+    user's circles ask for at their rhythm (``bot.plan.weekly_need``)."""
 
     week_start: datetime
     budget: int
     items: list[PlanItem]
     minutes: int
     waiting: int
+    needed: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -294,7 +294,7 @@ def ladder_lines(standings) -> list[str]:
 
 def plan_lines(plan) -> list[str]:
     """A weekly plan: its title, one line per contact, then what waits; the title says the minutes."""
-    if not plan.items:
+    if not plan.items and not plan.waiting:
         return [f"Nobody is due this week (week of {plan.week_start:%a %d %b}). Enjoy it."]
     head = (
         f"Your week of {plan.week_start:%a %d %b}: {len(plan.items)} to reach, about {plan.minutes} of your "
@@ -303,10 +303,13 @@ def plan_lines(plan) -> list[str]:
     lines = [head]
     for item in plan.items:
         lines.append(f"{item.contact}: {ACTION_TEXT[item.action]} ({item.minutes} min, {STAGE_NAMES[item.stage]})")
-    if plan.minutes > plan.budget:
-        lines.append("Over budget on purpose: they have waited long enough already.")
     if plan.waiting:
         lines.append(f"{plan.waiting} more can wait until next week.")
+    if plan.needed > plan.budget:
+        lines.append(
+            f"Your circles ask for about {plan.needed} minutes a week, more than your {plan.budget}: some will wait "
+            "longer than their circle (raise the budget in settings, or move some to a wider circle)."
+        )
     return lines
 
 
