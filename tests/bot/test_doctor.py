@@ -140,7 +140,7 @@ def test_many_workspaces_settings_need_http_mode_and_both_credentials(monkeypatc
     config = settings.load().slack()
     assert config.bot_token is None and config.oauth.client_id == CLIENT["SLACK_CLIENT_ID"]
     assert config.oauth.token_rotation_minutes == 120  # bolt's default
-    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-abc")
+    monkeypatch.setenv("SLACK_APP_TOKEN", GOOD_APP)
     with pytest.raises(settings.SettingsError, match=r"^SLACK_APP_TOKEN is set, but many workspaces need HTTP mode"):
         settings.load().slack()
     monkeypatch.delenv("SLACK_APP_TOKEN")
