@@ -7,6 +7,14 @@ from classifier import check, corpus, store
 
 
 @pytest.fixture
+def small_corpus(monkeypatch):
+    """Rebuilds train on every sixth draft (every writer and kind still in it): these tests are about where the
+    rebuilt model goes, not how good it is, and a rebuild on the whole corpus takes about 20 s."""
+    examples = corpus.load()[::6]
+    monkeypatch.setattr(corpus, "load", lambda: examples)
+
+
+@pytest.fixture
 def isolated_cache(tmp_path, monkeypatch):
     target = tmp_path / "cache" / "pitch.joblib"
     monkeypatch.setattr(store, "cache_path", lambda: target)
@@ -28,7 +36,7 @@ def test_explicit_bad_model_is_a_clear_error(tmp_path):
         store.load_model(bad)
 
 
-def test_damaged_shipped_model_is_rebuilt_once(tmp_path, monkeypatch, isolated_cache, caplog):
+def test_damaged_shipped_model_is_rebuilt_once(tmp_path, monkeypatch, isolated_cache, small_corpus, caplog):
     damaged = tmp_path / "pitch.joblib"
     damaged.write_bytes(b"\x80\x04garbage")
     monkeypatch.setattr(store, "shipped_model_path", lambda: damaged)
@@ -58,7 +66,7 @@ def test_model_from_another_sklearn_is_refused(tmp_path, model, monkeypatch):
         store.read(path)
 
 
-def test_unwritable_cache_still_gives_a_model(tmp_path, monkeypatch, caplog):
+def test_unwritable_cache_still_gives_a_model(tmp_path, monkeypatch, small_corpus, caplog):
     damaged = tmp_path / "pitch.joblib"
     damaged.write_bytes(b"junk")
     blocker = tmp_path / "not-a-dir"
