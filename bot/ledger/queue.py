@@ -221,6 +221,17 @@ def mark_sent(sessions: Sessions, reminder_id: int, worker: str, now: datetime) 
         return True
 
 
+def _users_of(query, only: UserRef | None, platform: str | None):
+    """``query`` over ``User`` narrowed to one user (``only``) and/or one platform (None: no narrowing)."""
+    if only is not None:
+        query = query.where(
+            User.platform == only.platform, User.workspace == only.workspace, User.user_id == only.user_id
+        )
+    if platform is not None:
+        query = query.where(User.platform == platform)
+    return query
+
+
 # -- the daily digest: a user's day is claimed, then all their due reminders ------------------------------------
 def digest_users(sessions: Sessions, now: datetime, only: UserRef | None, platform: str | None) -> list[User]:
     """Users who chose the daily digest and have a claimable reminder due at ``now``."""
@@ -231,13 +242,7 @@ def digest_users(sessions: Sessions, now: datetime, only: UserRef | None, platfo
             .where(User.daily_digest.is_(True), Reminder.due_at <= now, claimable(now), not_planned())
             .distinct()
         )
-        if only is not None:
-            query = query.where(
-                User.platform == only.platform, User.workspace == only.workspace, User.user_id == only.user_id
-            )
-        if platform is not None:
-            query = query.where(User.platform == platform)
-        return list(session.scalars(query))
+        return list(session.scalars(_users_of(query, only, platform)))
 
 
 def claim_day(sessions: Sessions, owner_id: int, start_of_day: datetime, now: datetime) -> bool:
@@ -282,13 +287,7 @@ def plan_users(sessions: Sessions, only: UserRef | None, platform: str | None) -
     """Users who chose the weekly plan (all, one platform's, or one)."""
     with sessions() as session:
         query = select(User).where(User.weekly_plan.is_(True))
-        if only is not None:
-            query = query.where(
-                User.platform == only.platform, User.workspace == only.workspace, User.user_id == only.user_id
-            )
-        if platform is not None:
-            query = query.where(User.platform == platform)
-        return list(session.scalars(query))
+        return list(session.scalars(_users_of(query, only, platform)))
 
 
 def claim_week(sessions: Sessions, owner_id: int, start_of_week: datetime, now: datetime, lease: timedelta) -> bool:
