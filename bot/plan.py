@@ -23,7 +23,7 @@ from datetime import datetime, time, timedelta
 
 from bot.types import PlanItem, Standing, WeeklyPlan
 
-#: Days between contacts in each circle (the same as ``bot.ledger.ladder.CIRCLES``), closest first.
+#: Days between contacts in each circle, closest first (``bot.ledger`` reads them from here).
 CIRCLE_DAYS = {"close": 14, "regular": 30, "wider": 90}
 #: The actions a plan proposes and the setting that holds each one's minutes.
 ACTIONS = {"message": "cost_message", "call": "cost_call", "coffee": "cost_coffee"}

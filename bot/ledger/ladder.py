@@ -19,13 +19,14 @@ from sqlalchemy.orm import Session
 
 from bot.ledger import repo
 from bot.ledger.schema import Contact, Outreach, Reply, Step, User
+from bot.plan import CIRCLE_DAYS
 from bot.types import MEET_HOW, Standing, Stats, UnknownContactError, UserRef
 
 STAGES = ("connected", "in_conversation", "off_feed", "met")
 #: What each step records, and the rung it reaches.
 STEP_STAGE = {"emailed": "off_feed", "called": "off_feed", "met": "met"}
-#: Days between contacts in each circle.
-CIRCLES = {"close": 14, "regular": 30, "wider": 90}
+#: Days between contacts in each circle (one table, ``bot.plan``'s).
+CIRCLES = CIRCLE_DAYS
 #: Messages traded (both ways) from which a keep-in-touch nudge proposes the next rung instead of just a message.
 BACK_AND_FORTH = 4
 #: How far back ``rungs_before`` looks.
@@ -191,6 +192,7 @@ def set_circle(session: Session, user: UserRef, contact: str, circle: str | None
     if who is None:
         raise UnknownContactError(f"{contact} is not in your log yet; log a message or a step first")
     who.circle = circle
+    repo.reschedule_keep_in_touch(session, owner, who)  # a chosen circle sets when the next nudge is due
     return standing_of(owner, histories(session, owner, who)[0])
 
 

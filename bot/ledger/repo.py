@@ -5,7 +5,8 @@ Rules (per user, from their settings):
   the same, up to ``max_follow_ups``;
 - a reply from the contact (seen or marked) cancels that contact's pending follow-ups;
 - once there has been a reply, a keep-in-touch nudge is due ``keep_in_touch_days`` after the last
-  interaction in either direction, and every new interaction moves it;
+  interaction in either direction (or, for a contact the user put in a circle, that circle's days:
+  ``bot.plan.CIRCLE_DAYS``), and every new interaction moves it;
 - nothing is due inside the user's quiet hours: a due time that falls there moves to the end of them;
 - one chain per contact: a new outreach ends the contact's pending follow-ups (status ``replaced``) and starts
   a new chain; the same send logged twice within ``SAME_SEND`` (a menu and a command) is one outreach;
@@ -29,6 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.ledger.schema import Contact, Outreach, Reminder, Reply, Step, User
+from bot.plan import CIRCLE_DAYS
 from bot.types import DEFAULTS, MENTION, SETTING_RANGES, SNOOZE_DAYS_ERROR, SNOOZE_DAYS_RANGE, TOGGLES, UserRef
 
 __all__ = ["SETTING_RANGES", "UserRef"]  # re-exported for callers of the ledger
@@ -189,11 +191,12 @@ def has_replied(session: Session, user: User, contact: Contact) -> bool:
 
 
 def reschedule_keep_in_touch(session: Session, user: User, contact: Contact) -> None:
-    """Move (or create) the contact's one pending keep-in-touch nudge to follow the last interaction."""
+    """Move (or create) the contact's one pending keep-in-touch nudge to follow the last interaction, by the
+    contact's chosen circle's days, else the user's ``keep_in_touch_days``."""
     if not has_replied(session, user, contact):
         return
     last = last_interaction(session, user, contact)
-    days = user.keep_in_touch_days
+    days = CIRCLE_DAYS[contact.circle] if contact.circle else user.keep_in_touch_days
     due = plan(user, last, days)
     pending = session.scalar(
         select(Reminder).where(

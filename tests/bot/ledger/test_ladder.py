@@ -137,6 +137,21 @@ def test_circles_default_from_the_rung_and_can_be_chosen(coach):
     assert coach.set_circle(ANA, "dana", None).circle == "close"
 
 
+def test_a_chosen_circle_sets_when_the_keep_in_touch_nudge_is_due(coach, sessions):
+    coach.record_outreach(ANA, "Dana", T0)
+    coach.record_reply(ANA, "Dana", T0 + timedelta(hours=1), now=T0 + timedelta(hours=2))
+    last = T0 + timedelta(hours=1)
+    assert _keep_in_touch(sessions) == [last + timedelta(days=30)]  # the user's keep_in_touch_days
+    coach.set_circle(ANA, "Dana", "close")
+    assert _keep_in_touch(sessions) == [last + timedelta(days=14)]
+    coach.set_circle(ANA, "Dana", "wider")
+    assert _keep_in_touch(sessions) == [last + timedelta(days=90)]
+    coach.log_step(ANA, "Dana", "called", T0 + timedelta(days=3))  # the next interaction keeps the circle's days
+    assert _keep_in_touch(sessions) == [T0 + timedelta(days=93)]
+    coach.set_circle(ANA, "Dana", None)
+    assert _keep_in_touch(sessions) == [T0 + timedelta(days=33)]
+
+
 def test_checking_a_draft_to_someone_in_the_ledger_says_where_it_stands(coach, model):
     coach._model = model
     for day in range(2):
