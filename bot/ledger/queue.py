@@ -64,13 +64,13 @@ def _next_stage(session: Session, reminder: Reminder) -> str | None:
 
 def due(sessions: Sessions, now: datetime, user: UserRef | None = None) -> list[DueReminder]:
     """Pending reminders due at ``now`` (all users, or one), oldest first, due times in each user's zone; claims
-    are not considered."""
+    are not considered, nor keep-in-touch nudges of users who chose the weekly plan (it replaces them)."""
     with sessions() as session:
         query = (
             select(Reminder, Contact.display, User.platform, User.workspace, User.user_id, User.timezone)
             .join(Contact, Contact.id == Reminder.contact_id)
             .join(User, User.id == Reminder.owner_id)
-            .where(Reminder.status == "pending", Reminder.due_at <= now)
+            .where(Reminder.status == "pending", Reminder.due_at <= now, not_planned())
         )
         if user is not None:
             owner = get_user(session, user)

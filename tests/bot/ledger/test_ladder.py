@@ -245,6 +245,11 @@ def test_the_plan_replaces_keep_in_touch_nudges_but_not_follow_ups(coach, sessio
         _relationship(coach, user, "Dana", T0 - timedelta(days=100))
         coach.record_outreach(user, "Sam", T0 - timedelta(days=4))
     coach.update_settings(ANA, T0, weekly_plan=True)
+    listed = {u.user_id: sorted((r.contact, r.kind) for r in coach.followups(u, T0)) for u in (ANA, BO)}
+    assert listed == {  # what `followups` lists follows the same rule
+        "U_ANA": [("Sam", "follow_up")],
+        "U_BO": [("Dana", "keep_in_touch"), ("Sam", "follow_up")],
+    }
     box = Collect()
     deliver_due(sessions, box, T0)
     sent = sorted((r.user.user_id, r.contact, r.kind) for r in box.sent)
