@@ -248,7 +248,8 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
     has fewer than two words.
     """
     plain = _plain(text)
-    if len(_TOKEN.findall(plain)) < 2:
+    first = _TOKEN.search(plain)
+    if first is None or _TOKEN.search(plain, first.end()) is None:  # fewer than two tokens
         return ()
     names = {m.group(1).lower() for m in _NAME_AFTER_GREETING.finditer(plain)}
     intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling and _may_introduce(plain) else []
