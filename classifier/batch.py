@@ -7,6 +7,7 @@ are in flight, so memory does not grow with the input. With ``jobs > 1`` each wo
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -27,6 +28,10 @@ _worker_model: PitchModel | None = None
 def _init_worker(model: PitchModel) -> None:
     global _worker_model
     _worker_model = model
+    # A forked worker shares the parent's objects (model, caches) page by page until it writes to one. The
+    # garbage collector's passes would touch every one of them, copying the pages and walking the heap again at
+    # each collection: what exists at start is set aside for good (it stays alive for the worker's life anyway).
+    gc.freeze()
 
 
 def _check_chunk(texts: list[str]) -> list[Verdict]:

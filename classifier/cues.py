@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from classifier.scan import Alternation
-from classifier.text import URL, words
+from classifier.text import url_spans, words
 from classifier.verdict import Flag
 
 #: reason code -> what the phrase does to the reader (shown next to the phrase)
@@ -220,7 +220,7 @@ def find(text: str) -> Cues:
     matches = [(reason, m) for reason, pattern in _COMPILED.items() for m in pattern.finditer(low)]
     matches += [("credential_brag", m) for m in _EX_COMPANY.finditer(text)]
     raw: list[tuple[int, int, str]] = []
-    links = [(m.start(), m.end()) for m in URL.finditer(low)]
+    links = url_spans(low)
     for reason, m in matches:
         s, e = _trim(text, m.start(), m.end())
         # A phrase inside a link ("…/signup") is part of the link, not something the author says; a booking link

@@ -41,6 +41,11 @@ FORMAT = 1
 CHAR_CACHE_WORDS = 200_000
 
 
+#: Token patterns whose every match is word characters only (scikit-learn's default): ``FastScorer._columns``
+#: may then tokenise a draft chunk by chunk.
+_CHUNKED_PATTERNS = frozenset({r"(?u)\b\w\w+\b", r"\b\w\w+\b"})
+
+
 def _supported(v, analyzer: str) -> bool:
     return (
         v.analyzer == analyzer
@@ -95,6 +100,8 @@ class FastScorer:
         self.cue_coef = coef[n_words + n_chars :]
         self.classes_ = np.array(["conversation", "pitch"])
         self._char_cache: dict[str, np.ndarray] = {}
+        self._chunk_cache: dict[str, tuple[list[str], list[int], np.ndarray]] = {}
+        self.chunked = self.token_pattern in _CHUNKED_PATTERNS
         self._empty = np.zeros(0, dtype=np.intp)
 
     @classmethod
@@ -170,6 +177,33 @@ class FastScorer:
             parts.append(columns)
         return np.concatenate(parts) if parts else self._empty
 
+    def _columns(self, normalised: str) -> tuple[list[int], np.ndarray]:
+        """Word and character column ids of one normalised draft (repeats kept), in one pass over its
+        whitespace-separated chunks, each chunk's tokens, word columns and char columns cached: with a token
+        pattern of word characters only (``_CHUNKED_PATTERNS``) a token never spans whitespace, so the draft's
+        tokens are its chunks' tokens in order."""
+        cache = self._chunk_cache
+        vocab = self.word_vocab
+        tokens: list[str] = []
+        words: list[int] = []
+        parts = []
+        for chunk in normalised.split():
+            entry = cache.get(chunk)
+            if entry is None:
+                if len(cache) >= CHAR_CACHE_WORDS:
+                    cache.clear()
+                found = self.token.findall(chunk)
+                unigrams = [j for t in found if (j := vocab.get(t)) is not None] if self.word_ngrams[0] == 1 else []
+                entry = cache[chunk] = (found, unigrams, self._char_columns_of(chunk))
+            tokens += entry[0]
+            words += entry[1]
+            parts.append(entry[2])
+        lo, hi = self.word_ngrams
+        for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
+            grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+            words += [j for g in grams if (j := vocab.get(g)) is not None]
+        return words, (np.concatenate(parts) if parts else self._empty)
+
     @staticmethod
     def _tfidf(columns, idf: np.ndarray, sublinear: bool) -> tuple[np.ndarray, np.ndarray]:
         """One l2-normalised TF-IDF row as (sorted column ids, values), like ``TfidfTransformer.transform``."""
@@ -197,8 +231,12 @@ class FastScorer:
         for i, (draft, f) in enumerate(zip(drafts, found, strict=True)):
             text = draft.model_text()
             normalised = self.preprocess(text)
-            w_index, w_values = self._tfidf(self._word_columns(normalised), self.word_idf, self.word_sublinear)
-            chars = self._char_columns(normalised if same else self.char_preprocess(text))
+            if same and self.chunked:
+                words, chars = self._columns(normalised)
+            else:
+                words = self._word_columns(normalised)
+                chars = self._char_columns(normalised if same else self.char_preprocess(text))
+            w_index, w_values = self._tfidf(words, self.word_idf, self.word_sublinear)
             c_index, c_values = self._tfidf(chars, self.char_idf, self.char_sublinear)
             cue_row = np.array(cue_vector(draft.own, f)) * self.cue_weight
             score = self.intercept + w_values @ self.word_coef[w_index]

@@ -144,6 +144,29 @@ _SELF_INTRO = re.compile(
     r"(?:^|(?<=[.!?\n,]))\s*(?:i'm|i am|i run|i lead|i work|i head|we're|we are|this is|my name|i'm part)\b[^.!?\n]*",
     re.I,
 )
+#: Words one of which every ``_SELF_INTRO`` match holds (lower case; for ASCII text, where ``re.I`` is ``lower``).
+_INTRO_WORDS = ("i'm", "i am", "i run", "i lead", "i work", "i head", "we're", "we are", "this is", "my name")
+# E-mail addresses, <markup> and :emoji: codes, taken out before key phrases are looked for.
+_MARKUP = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.\w+|<[^<>]*>|:[a-z0-9_+-]+:")
+
+
+def _plain(text: str) -> str:
+    """``text`` without links, mentions, e-mail addresses, <markup> and :emoji: codes (each becomes a space)."""
+    plain = MENTION.sub(" ", URL.sub(" ", text))
+    if "@" in plain or "<" in plain or ":" in plain:  # each of _MARKUP's three branches needs one of these
+        plain = _MARKUP.sub(" ", plain)
+    return plain
+
+
+def _may_introduce(text: str) -> bool:
+    """False only when ``_SELF_INTRO`` cannot match ``text`` (ASCII text without any of ``_INTRO_WORDS``): a
+    substring test is many times cheaper than the pattern, which is tried at every position."""
+    if not text.isascii():  # re.I folds some non-ASCII letters (the long s, the Kelvin sign) onto ASCII ones
+        return True
+    low = text.lower()
+    return any(w in low for w in _INTRO_WORDS)
+
+
 _SENTENCE_START = re.compile(r"(?:[.!?\n]\s*|[:;]\s+)$")
 
 #: Words of the draft's opening that key phrases are taken from (YAKE's cost grows with the text).
@@ -224,12 +247,12 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
     each 1-3 words, as written in the draft but lower-cased unless a word is an acronym; ``()`` when the draft
     has fewer than two words.
     """
-    plain = MENTION.sub(" ", URL.sub(" ", text))
-    plain = re.sub(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.\w+|<[^<>]*>|:[a-z0-9_+-]+:", " ", plain)
-    if len(_TOKEN.findall(plain)) < 2:
+    plain = _plain(text)
+    first = _TOKEN.search(plain)
+    if first is None or _TOKEN.search(plain, first.end()) is None:  # fewer than two tokens
         return ()
     names = {m.group(1).lower() for m in _NAME_AFTER_GREETING.finditer(plain)}
-    intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling else []
+    intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling and _may_introduce(plain) else []
     window = " ".join(plain.split()[:KEY_PHRASE_WINDOW])
     out: list[str] = []
     for phrase in _best(window):

@@ -117,11 +117,13 @@ def _alternatives(data: list, state) -> list[list]:
 
 
 def _presence(needs: frozenset[str]):
-    """A test ``text -> bool``: does ``text`` hold one of ``needs``? (One C call: ``in``, or a literal regex.)"""
+    """A test ``text -> bool``: does ``text`` hold one of ``needs``? Each literal is a C substring search (``in``):
+    ``re`` tries an alternation of literals at every position, several times slower on a long draft."""
     if len(needs) == 1:
         (literal,) = needs
         return lambda text: literal in text
-    return re.compile("|".join(re.escape(n) for n in sorted(needs))).search
+    literals = tuple(sorted(needs))
+    return lambda text: any(map(text.__contains__, literals))
 
 
 class Alternation:

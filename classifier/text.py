@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 MAX_CHARS = 40_000
 
@@ -50,21 +51,42 @@ def clean(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
+@lru_cache(maxsize=16)
+def url_spans(low: str) -> tuple[tuple[int, int], ...]:
+    """``(start, end)`` of each ``URL`` match in ``low`` (lower-cased text), in order. Cached for the last few
+    texts: a check looks for links in the same lowered draft three times (rules, words, model text)."""
+    return tuple(m.span() for m in URL.finditer(low))
+
+
+def _without_urls(low: str, replacement: str) -> str:
+    """``URL.sub(replacement, low)``, from the cached ``url_spans``."""
+    spans = url_spans(low)
+    if not spans:
+        return low
+    parts, last = [], 0
+    for s, e in spans:
+        parts += (low[last:s], replacement)
+        last = e
+    parts.append(low[last:])
+    return "".join(parts)
+
+
 def for_model(text: str) -> str:
     """Normalise a draft for the vectorisers: NFKC, lower case, chat markup (Slack's ``<url|label>``,
     ``:emoji:``, Discord's custom emoji and timestamps) reduced to plain words, links and mentions as placeholder
     words."""
     text = _SLACK_LINK.sub(lambda m: f" {m.group(1)} {m.group(2) or ''} ", text)
-    text = EMOJI_CODE.sub(" ", text)
+    if ":" in text:  # every emoji code and timestamp has one
+        text = EMOJI_CODE.sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
-    text = URL.sub(" linkurl ", text)
+    text = _without_urls(text, " linkurl ")
     text = MENTION.sub(" atmention ", text)
     return text.replace("’", "'")
 
 
 def words(text: str) -> list[str]:
     """Alphabetic words in lower case, URLs and mentions excluded."""
-    return _WORD.findall(MENTION.sub(" ", URL.sub(" ", text.lower())))
+    return _WORD.findall(MENTION.sub(" ", _without_urls(text.lower(), " ")))
 
 
 # What the author is not saying: ``>`` quote lines (Slack, Discord, e-mail), fenced and inline code, and a

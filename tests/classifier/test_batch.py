@@ -38,3 +38,24 @@ def test_stream_reads_ahead_a_bounded_number_of_drafts(model, texts, jobs):
 def test_stream_refuses_zero_jobs(model):
     with pytest.raises(ValueError, match="at least 1"):
         list(batch.stream(model, ["hi"], jobs=0))
+
+
+def _worker_freeze_count(_):
+    import gc
+
+    return gc.get_freeze_count()
+
+
+@pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(), reason="needs fork")
+def test_a_forked_worker_sets_aside_what_it_inherits_from_the_collector(model):
+    """A worker's garbage collector never walks (and so never copies) the model and caches it shares with the
+    parent: ``gc.freeze`` at start moves them out of its generations."""
+    import gc
+    import multiprocessing
+
+    assert gc.get_freeze_count() == 0
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1, initializer=batch._init_worker, initargs=(model,)) as pool:
+        frozen = pool.map(_worker_freeze_count, [0])[0]
+    assert frozen > 10_000  # the fitted model alone is tens of thousands of objects
+    assert gc.get_freeze_count() == 0  # the parent's collector is left as it was

@@ -51,7 +51,8 @@ def _fuzzed(texts: list[str], n: int, seed: int = 18) -> list[str]:
 @pytest.fixture(scope="module")
 def drafts() -> list[str]:
     texts = [e.text for e in corpus.load()]
-    return texts + _fuzzed(texts, 1500) + ADVERSARIAL
+    # Every other draft (every writer, half the time: the suite stays fast); all the fuzz and adversarial ones.
+    return texts[::2] + _fuzzed(texts, 1500) + ADVERSARIAL
 
 
 def test_fast_probabilities_equal_the_scikit_learn_ones(model, drafts):
@@ -65,6 +66,22 @@ def test_fast_probabilities_equal_the_scikit_learn_ones(model, drafts):
     for (qi, qv), (ei, ev) in zip(quick_rows, exact_rows, strict=True):
         assert np.array_equal(qi, ei)
         assert np.max(np.abs(qv - ev), initial=0.0) <= 1e-12
+
+
+def test_whole_draft_tokenising_equals_the_chunked_one(model, drafts):
+    """The fast path tokenises chunk by chunk (cached) for the default token pattern, else the whole draft at
+    once (``FastScorer.chunked``): both give the same rows and probabilities."""
+    sample = drafts[::4] + ADVERSARIAL
+    prepared = [prepare(t) for t in sample]
+    found = [cues.find(d.own) for d in prepared]
+    chunked = fast.FastScorer(fast.scorer(model).state)
+    whole = fast.FastScorer(fast.scorer(model).state)
+    whole.chunked = False
+    assert chunked.chunked
+    (p, rows), (q, whole_rows) = chunked.score(prepared, found), whole.score(prepared, found)
+    assert np.array_equal(p, q)
+    for (ci, cv), (wi, wv) in zip(rows, whole_rows, strict=True):
+        assert np.array_equal(ci, wi) and np.array_equal(cv, wv)
 
 
 def test_fast_verdicts_are_the_scikit_learn_verdicts(model, drafts):

@@ -37,15 +37,16 @@ def _soup(n: int, seed: int = 7) -> list[str]:
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     drafts = [e.text for e in corpus.load()]
-    everything = drafts + _fuzzed(drafts, 800, seed=1818) + ADVERSARIAL + _soup(3000)
+    # Every third draft (every writer, a third of the time: the suite stays fast); all the fuzz and edge cases.
+    everything = drafts[::3] + _fuzzed(drafts, 800, seed=1818) + ADVERSARIAL + _soup(3000)
     return everything + [cues.lower(t) for t in everything]
 
 
 def test_every_rule_matches_what_re_matches(texts):
     for name, shipped in _alternations().items():
-        # Both ways of splitting a rule: the one it ships with and the other one.
+        # Both ways of splitting a rule: the one it ships with (on every text) and the other one (every 4th).
         other = scan.Alternation(shipped.reference.pattern, fine=not shipped.fine)
-        for alternation, text in ((a, t) for a in (shipped, other) for t in texts):
+        for alternation, text in [(shipped, t) for t in texts] + [(other, t) for t in texts[::4]]:
             ours = [m.span() for m in alternation.finditer(text)]
             assert ours == [m.span() for m in alternation.reference.finditer(text)], (name, text[:80])
             assert alternation.search(text) == (alternation.reference.search(text) is not None), (name, text[:80])
