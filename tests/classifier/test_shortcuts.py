@@ -30,7 +30,7 @@ def texts() -> list[str]:
 
 def _for_model_plain(t: str) -> str:
     t = text._SLACK_LINK.sub(lambda m: f" {m.group(1)} {m.group(2) or ''} ", t)
-    t = text._EMOJI_CODE.sub(" ", t)
+    t = text.EMOJI_CODE.sub(" ", t)
     t = unicodedata.normalize("NFKC", t).lower()
     return text.MENTION.sub(" atmention ", text.URL.sub(" linkurl ", t)).replace("’", "'")
 
