@@ -7,7 +7,10 @@ method and one renderer per adapter.
 
 Contacts: on a chat platform a contact is a mention carrying the platform's user id (``<@U123|dana>`` in Slack,
 ``<@123>`` in Discord). A typed ``@dana.lee`` (no autocomplete, so no id) gets a one-line hint, never a draft check;
-so does a lone word (``sent dana``). A longer text after the word is a draft that happens to start with it.
+so does a lone word (``sent dana``). A longer text after the word is a draft that happens to start with it,
+except after the ladder's words (``met``, ``called``, ``emailed``, ``circle``) and ``check to``: those are always
+commands, so anything but a mention gets the hint, never a score. A mention is one token: after it ``met`` takes
+only a way to meet (any case), anything else gets one line saying so. One pair of quotes around a name is dropped.
 The console has no user ids: there a contact is any name (``parse(text, names=True)``).
 """
 
@@ -108,7 +111,7 @@ class Followups:
 
 @dataclass(frozen=True, slots=True)
 class Stats:
-    """Who replied, and how fast."""
+    """Reply rates by how drafts read and by question, the ladder's rungs, time to reply."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +185,7 @@ GRAMMAR: tuple[Entry, ...] = (
     Entry("plan", "", "whom to reach this week, and how, within your time budget"),
     Entry("circle", f"@someone {'|'.join(CIRCLE_NAMES)}|default", "how often to keep in touch with them"),
     Entry("followups", "", "who is waiting on you"),
-    Entry("stats", "", "who replied, and how fast"),
+    Entry("stats", "", "your reply rates by how drafts read, where your relationships stand, time to reply"),
     Entry("settings", "", "follow-up delay, how often, quiet hours, time zone"),
     Entry("watch", f"[days, default {DIGEST_DAYS}]", "coach pitches in this channel privately, with a digest"),
     Entry("unwatch", "", "stop watching this channel and delete its digest numbers"),
@@ -230,14 +233,34 @@ def contact_hint(word: str, typed: str = "") -> str:
     )
 
 
+#: Quote pairs that may wrap a name typed in the console (``emailed "Sam Ortiz"``): straight and curly.
+_QUOTES = {'"': '"', "'": "'", "\u201c": "\u201d", "\u2018": "\u2019", "\u201e": "\u201c"}
+#: The one line for a ``check to @someone:`` with nothing after the colon.
+EMPTY_DRAFT = "The draft is empty: `check to @someone: <your message>`."
+
+
+def unquote(name: str) -> str:
+    """``name`` without one pair of matching surrounding quotes (straight or curly), stripped of spaces."""
+    name = name.strip()
+    if len(name) >= 2 and _QUOTES.get(name[0]) == name[-1]:
+        return name[1:-1].strip()
+    return name
+
+
+def way_hint(typed: str) -> str:
+    """The one line for ``met @x <typed>`` when ``typed`` is not a way to meet."""
+    ways = ", ".join(MEET_HOW[:-1]) + f" or {MEET_HOW[-1]}"
+    return f"{typed} isn't a way to meet: {ways}."
+
+
 def _contact(rest: str, names: bool) -> str | None:
-    """The contact named by ``rest``: a mention as ``<@ID>`` (the display part dropped), or the name itself when
-    ``names``; None when it is neither."""
+    """The contact named by ``rest``: a mention as ``<@ID>`` (the display part dropped), or the name itself (one
+    pair of surrounding quotes dropped) when ``names``; None when it is neither."""
     whole = MENTION.fullmatch(rest)
     if whole:
         return f"<@{whole.group(1)}>"
     if names and rest and not MENTION.search(rest):
-        return rest
+        return unquote(rest) or None
     return None
 
 
@@ -247,31 +270,81 @@ def _names_someone(rest: str) -> bool:
 
 
 def _check(rest: str, names: bool) -> Command:
-    """``check <draft>``, or ``check to <contact>: <draft>`` for a draft to someone (a mention, or a name)."""
+    """``check <draft>``, or ``check to <contact>: <draft>`` for a draft to someone (a mention, or a name).
+
+    ``to`` followed by a typed ``@name`` (no id) gets the contact hint, an empty draft after the colon says so;
+    neither is ever scored.
+    """
     head, colon, draft = rest.partition(":")
-    if rest.lower().startswith("to ") and colon and draft.strip():
-        contact = _contact(head[3:].strip(), names)
-        if contact is not None:
-            return Check(draft.strip(), contact)
+    if rest.lower().startswith("to ") and colon:
+        who = head[3:].strip()
+        contact = _contact(who, names)
+        if contact is not None and (MENTION.fullmatch(who) or names):
+            return Check(draft.strip(), contact) if draft.strip() else Hint(EMPTY_DRAFT)
+        if (who.startswith("@") and " " not in who) or MENTION.search(who):
+            return Hint(contact_hint("check to", who).replace("`check to @someone`", "`check to @someone: <draft>`"))
     return Check(rest)
 
 
-def _about_step(word: str, rest: str, names: bool, text: str) -> Command:
-    """``met @x [how]``, ``called @x``, ``emailed @x``, ``circle @x close|regular|wider|default``."""
-    name, _, last = rest.rpartition(" ")
-    last_word = last.lower().removeprefix("--how=")
+def _lead(rest: str) -> tuple[str, str] | None:
+    """``rest`` split into its leading contact token and what follows, when it starts with one: a mention
+    (``<@U1|bo>``), a typed ``@name`` (one word) or a quoted name; None for a plain name."""
+    mention = MENTION.match(rest)
+    if mention:
+        return mention.group(0), rest[mention.end() :].strip()
+    if rest.startswith("@"):
+        token, _, tail = rest.partition(" ")
+        return token, tail.strip()
+    close = _QUOTES.get(rest[:1])
+    if close and close in rest[1:]:
+        end = rest.index(close, 1) + 1
+        return rest[:end], rest[end:].strip()
+    return None
+
+
+def _way(tail: str) -> str | None:
+    """The way to meet ``tail`` names (``coffee``, ``--how Coffee``, ``--how=lunch``; any case), else None."""
+    word = tail.strip().lower()
+    word = word.removeprefix("--how=").removeprefix("--how ").strip()
+    return word if word in MEET_HOW else None
+
+
+def _about_step(word: str, rest: str, names: bool) -> Command:
+    """``met @x [how]``, ``called @x``, ``emailed @x``, ``circle @x close|regular|wider|default``.
+
+    These words are always commands, never a draft: a contact that is not a mention (on a chat platform) gets
+    the contact hint, words after a mention that are not a way to meet (or a circle) get a one-line error.
+    """
+    lead = _lead(rest)
+    if lead is not None:
+        who, tail = lead
+    elif word == "met" and " " in rest and _way(rest.rsplit(" ", 1)[1]) is not None:
+        who, tail = rest.rsplit(" ", 1)  # ``met Dana Lee coffee``
+        if who.lower().endswith(" --how"):
+            who = who[: -len(" --how")]
+    elif word == "met" and "--how" in rest.lower():
+        who, _, how = rest.partition("--how")
+        who, tail = who.strip(), "--how" + how
+    elif word == "circle" and " " in rest:
+        who, tail = rest.rsplit(" ", 1)
+    else:
+        who, tail = rest, ""
+    who = who.strip()
     extra = None
-    if word == "met" and name and last_word in MEET_HOW:
-        rest, extra = name.removesuffix("--how").strip(), last_word
     if word == "circle":
-        if not name or last_word not in (*CIRCLE_NAMES, "default"):
+        choice = tail.lower()
+        if not who or choice not in (*CIRCLE_NAMES, "default"):
             return Hint(f"Which circle? `circle @someone {'|'.join(CIRCLE_NAMES)}|default`.")
-        rest, extra = name.strip(), (None if last_word == "default" else last_word)
-    contact = _contact(rest, names)
+        extra = None if choice == "default" else choice
+    elif word == "met" and tail:
+        extra = _way(tail)
+        if extra is None:
+            return Hint(way_hint(tail))
+    elif tail:
+        return Hint(f"`{word}` takes one person and nothing else: `{word} @someone`.")
+    contact = _contact(who, names)
     if contact is None:
-        if _names_someone(rest) or word == "circle":
-            return Hint(contact_hint(word, rest))
-        return Check(text)
+        return Hint(contact_hint(word, who))
     return Circle(contact, extra) if word == "circle" else Step(word, contact, extra)
 
 
@@ -295,7 +368,7 @@ def parse(text: str, *, names: bool = False) -> Command:
     if word == "check":
         return _check(rest, names) if rest else Hint("Give me a draft to check: `check <your message>`.")
     if word in ("met", "called", "emailed", "circle"):
-        return _about_step(word, rest, names, text)
+        return _about_step(word, rest, names)
     if word in _ABOUT_CONTACT or word == "snooze":
         days = SNOOZE_DAYS
         if word == "snooze":

@@ -247,13 +247,20 @@ NEXT_RUNG = {
 #: What each action of a weekly plan says.
 ACTION_TEXT = {"message": "a message", "call": "a call", "coffee": "a coffee"}
 CIRCLE_TEXT = {"close": "close, every 2 weeks", "regular": "regular, monthly", "wider": "wider, quarterly"}
+#: How often each circle keeps in touch, as a sentence says it.
+CIRCLE_PERIOD = {"close": "every 2 weeks", "regular": "monthly", "wider": "quarterly"}
+#: The ladder of someone who has logged nobody yet (a sentence of its own, never a list item).
+NO_RELATIONSHIPS = "No relationships yet. Log a message with `sent`, or a step with `met`, `called` or `emailed`."
+#: Where a cut list continues: the plan and the ladder are in order (most overdue, furthest along first).
+PLAN_REST = "The most overdue come first."
+LADDER_REST = "The furthest along come first."
 STEP_TEXT = {"emailed": "emailed", "called": "called", "met": "met"}
 
 
 def next_rung_text(stage: str | None) -> str:
     """What to propose to reach ``stage`` (the next rung), with its open question; the top rung keeps meeting."""
     if stage is None:
-        return "Keep meeting: ask how what you talked about last time turned out?"
+        return "Keep meeting: ask how the plans they shared last time turned out."
     what, question = NEXT_RUNG[stage]
     return f"{what[0].upper()}{what[1:]} might be next. {question}"
 
@@ -277,14 +284,14 @@ def step_text(kind: str, s, how: str | None = None) -> str:
 
 def circle_text(s) -> str:
     """After choosing a circle."""
-    chosen = "" if s.circle_chosen else " (the default for where you are)"
-    return f"{s.contact} is in your {CIRCLE_TEXT[s.circle]} circle{chosen}."
+    chosen = "" if s.circle_chosen else ", the default for where you are"
+    return f"{s.contact} is in your {s.circle} circle (keep in touch {CIRCLE_PERIOD[s.circle]}{chosen})."
 
 
 def ladder_lines(standings) -> list[str]:
     """One line per relationship: rung, messages, circle."""
     if not standings:
-        return ["No relationships yet. Log a message with `sent`, or a step with `met`, `called` or `emailed`."]
+        return [NO_RELATIONSHIPS]
     return [
         f"{s.contact}: {STAGE_NAMES[s.stage]}, {s.messages} message{'s' * (s.messages != 1)}, "
         f"{CIRCLE_TEXT[s.circle]}" + ("" if s.circle_chosen else " (default)")
@@ -292,25 +299,61 @@ def ladder_lines(standings) -> list[str]:
     ]
 
 
-def plan_lines(plan) -> list[str]:
-    """A weekly plan: its title, one line per contact, then what waits; the title says the minutes."""
+def plan_parts(plan) -> tuple[str, list[str], list[str]]:
+    """A weekly plan as ``(title, one line per contact, notes after them)``; the title says the minutes."""
     if not plan.items and not plan.waiting:
-        return [f"Nobody is due this week (week of {plan.week_start:%a %d %b}). Enjoy it."]
-    head = (
+        return f"Nobody is due this week (week of {plan.week_start:%a %d %b}). Enjoy it.", [], []
+    title = (
         f"Your week of {plan.week_start:%a %d %b}: {len(plan.items)} to reach, about {plan.minutes} of your "
         f"{plan.budget} minutes."
     )
-    lines = [head]
-    for item in plan.items:
-        lines.append(f"{item.contact}: {ACTION_TEXT[item.action]} ({item.minutes} min, {STAGE_NAMES[item.stage]})")
+    people = [
+        f"{item.contact}: {ACTION_TEXT[item.action]} ({item.minutes} min, {STAGE_NAMES[item.stage]})"
+        for item in plan.items
+    ]
+    notes = []
     if plan.waiting:
-        lines.append(f"{plan.waiting} more can wait until next week.")
+        notes.append(f"{plan.waiting} more can wait until next week.")
     if plan.needed > plan.budget:
-        lines.append(
+        notes.append(
             f"Your circles ask for about {plan.needed} minutes a week, more than your {plan.budget}: some will wait "
             "longer than their circle (raise the budget in settings, or move some to a wider circle)."
         )
-    return lines
+    return title, people, notes
+
+
+def plan_lines(plan) -> list[str]:
+    """A weekly plan: its title, one line per contact, then what waits (``plan_parts`` in one list)."""
+    title, people, notes = plan_parts(plan)
+    return [title, *people, *notes]
+
+
+def fit_lines(lines: list[str], limit: int, where: str, parts: int = 1) -> list[str]:
+    """``lines`` packed whole, in order, into at most ``parts`` texts of at most ``limit`` characters each (lines
+    joined by newlines). When they do not all fit, the last text ends with "…and N more. {where}" (``and_more``)
+    and N counts the lines left out: a line is never cut in the middle (one longer than ``limit`` alone is
+    clipped with "…"). Returns ``[]`` for no lines.
+    """
+    texts: list[list[str]] = [[]]
+    size = shown = 0
+    for line in lines:
+        line = line if len(line) <= limit else line[: limit - 1] + "…"
+        need = len(line) + (1 if texts[-1] else 0)
+        if size + need > limit:
+            if len(texts) == parts:
+                break
+            texts.append([])
+            size, need = 0, len(line)
+        texts[-1].append(line)
+        size += need
+        shown += 1
+    if shown < len(lines):
+        last = texts[-1]
+        while last and len("\n".join([*last, and_more(len(lines) - shown, where)])) > limit:
+            last.pop()
+            shown -= 1
+        last.append(and_more(len(lines) - shown, where))
+    return ["\n".join(text) for text in texts if text]
 
 
 def plan_text(plan) -> str:

@@ -11,6 +11,7 @@ import click
 from bot import commands
 from bot.types import UnknownContactError, utcnow
 from bot.wording import (
+    NO_RELATIONSHIPS,
     NOTHING_DUE,
     REWRITE_INTRO,
     circle_text,
@@ -125,7 +126,9 @@ class ConsoleChat:
                 case commands.Circle(contact=contact, circle=circle):
                     self.echo(circle_text(self.coach.set_circle(self.user, contact, circle)))
                 case commands.Ladder():
-                    self.echo("\n".join(f"  {line}" for line in ladder_lines(self.coach.ladder(self.user))))
+                    standings = self.coach.ladder(self.user)
+                    lines = [f"  {line}" for line in ladder_lines(standings)]
+                    self.echo("\n".join(lines) if standings else NO_RELATIONSHIPS)
                 case commands.Plan():
                     self.echo(plan_text(self.coach.plan(self.user, now)))
                 case commands.Sent(contact=contact):

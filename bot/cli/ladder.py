@@ -23,7 +23,7 @@ from bot.cli.base import (
 )
 from bot.cli.ledger import log
 from bot.types import CIRCLE_NAMES, MEET_HOW, UnknownContactError, UserRef
-from bot.wording import circle_text, ladder_lines, plan_text, step_text
+from bot.wording import NO_RELATIONSHIPS, circle_text, ladder_lines, plan_text, step_text
 
 
 def _step(kind: str, contact: str, how: str | None, at, user: str | None) -> None:
@@ -36,7 +36,7 @@ def _step(kind: str, contact: str, how: str | None, at, user: str | None) -> Non
 
 @log.command(name="met", short_help="Record that you met CONTACT.")
 @click.argument("contact")
-@click.option("--how", type=click.Choice(MEET_HOW), help="How you met.")
+@click.option("--how", type=click.Choice(MEET_HOW, case_sensitive=False), help="How you met (any case).")
 @at_option
 @user_option
 @ledger_errors
@@ -80,8 +80,7 @@ def ladder(as_json: bool, user: str | None) -> None:
     if as_json:
         click.echo(json.dumps([{**_plain(s)} for s in rows]))
         return
-    for line in ladder_lines(rows):
-        click.echo(f"  {line}")
+    click.echo("\n".join(f"  {line}" for line in ladder_lines(rows)) if rows else NO_RELATIONSHIPS)
 
 
 def _plain(standing) -> dict:

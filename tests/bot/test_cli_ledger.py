@@ -193,12 +193,12 @@ def test_the_ladder_the_circle_and_the_plan_from_the_command_line(rapport):
         assert rapport("log", "replied", "Dana Lee", "--at", at.replace("T10", "T12")).returncode == 0
     called = rapport("log", "called", "Dana Lee", "--at", "2026-11-04T10:00")
     assert called.stdout.startswith("Logged: you called Dana Lee. Now talked off the feed. Coffee might be next.")
-    met = rapport("log", "met", "Dana Lee", "--how", "coffee", "--at", "2026-11-05T10:00")
+    met = rapport("log", "met", "Dana Lee", "--how", "Coffee", "--at", "2026-11-05T10:00")  # any case
     assert met.returncode == 0 and "you met Dana Lee (coffee). Now met." in met.stdout
     assert rapport("log", "emailed", "Sam", "--at", "2026-11-05T10:00").returncode == 0
     bad = rapport("log", "met", "Dana Lee", "--how", "skydiving")
     assert bad.returncode == 2 and "'skydiving' is not one of" in bad.stderr
-    assert rapport("circle", "Sam", "close").stdout == "Sam is in your close, every 2 weeks circle.\n"
+    assert rapport("circle", "Sam", "close").stdout == "Sam is in your close circle (keep in touch every 2 weeks).\n"
     missing = rapport("circle", "Nobody", "close")
     assert missing.returncode == 2 and "Nobody is not in your log yet" in missing.stderr
     rows = json.loads(rapport("ladder", "--json").stdout)

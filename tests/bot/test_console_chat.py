@@ -82,7 +82,7 @@ def test_the_ladder_and_the_plan_in_the_console(tmp_path, model):
     chat.handle("met Dana Lee --how coffee")
     assert out[-1].startswith("Logged: you met Dana Lee (coffee). Now met.")
     chat.handle("circle Dana Lee close")
-    assert out[-1] == "Dana Lee is in your close, every 2 weeks circle."
+    assert out[-1] == "Dana Lee is in your close circle (keep in touch every 2 weeks)."
     chat.handle("ladder")
     assert out[-1] == "  Dana Lee: met, 4 messages, close, every 2 weeks"
     now[0] += timedelta(days=15)
@@ -93,3 +93,18 @@ def test_the_ladder_and_the_plan_in_the_console(tmp_path, model):
     )
     chat.handle("circle Nobody wider")
     assert out[-1].startswith("Hmm: Nobody is not in your log yet")
+
+
+def test_the_console_reads_mentions_as_one_token_and_drops_quotes_around_names(tmp_path, model):
+    coach = Coach(model=model, sessions=open_ledger(f"sqlite:///{tmp_path / 'chat.db'}"))
+    me = UserRef("cli", "local", "me")
+    out: list[str] = []
+    chat = ConsoleChat(coach, me, echo=out.append, clock=lambda: datetime(2026, 11, 2, 10, 0, tzinfo=UTC))
+    chat.handle("ladder")
+    assert out[-1].startswith("No relationships yet.")  # a sentence, not an indented list item
+    chat.handle("met @jo picnic")
+    assert out[-1] == "picnic isn't a way to meet: coffee, lunch, video, drinks or event."
+    chat.handle('emailed "Sam Ortiz"')
+    chat.handle("met “Dana Lee” Coffee")
+    assert out[-1].startswith("Logged: you met Dana Lee (coffee). Now met. Keep meeting: ask how the plans")
+    assert sorted(s.contact for s in coach.ladder(me)) == ["Dana Lee", "Sam Ortiz"]

@@ -120,7 +120,7 @@ class RapportGroup(app_commands.Group):
         """``/rapport followups``"""
         await answer_command(interaction, commands.Followups())
 
-    @app_commands.command(description="Who replied, and how fast")
+    @app_commands.command(description="Your reply rates by how drafts read, where relationships stand, time to reply")
     async def stats(self, interaction: discord.Interaction) -> None:
         """``/rapport stats``"""
         await answer_command(interaction, commands.Stats())

@@ -225,14 +225,22 @@ def clip(text: str, limit: int = CONTENT_MAX) -> str:
 
 
 def plan_text(plan, limit: int = CONTENT_MAX) -> str:
-    """A weekly plan as message content: bold title, a line per contact, within ``limit``."""
-    lines = wording.plan_lines(plan)
-    return _clip("\n".join([f"**{lines[0]}**", *(f"• {line}" for line in lines[1:])]), limit)
+    """A weekly plan as message content: bold title, a whole line per contact, its notes, within ``limit``
+    characters ("…and N more" when the contacts do not all fit)."""
+    title, people, notes = wording.plan_parts(plan)
+    head, tail = f"**{title}**", "\n".join(notes)
+    room = limit - len(head) - 1 - (len(tail) + 1 if tail else 0)
+    body = wording.fit_lines([f"• {line}" for line in people], room, wording.PLAN_REST)
+    return _clip("\n".join([head, *body, *([tail] if tail else [])]), limit)
 
 
 def ladder_text(standings, limit: int = CONTENT_MAX) -> str:
-    """Every relationship and its rung, a line each, within ``limit``."""
-    return _clip("\n".join(f"• {line}" for line in wording.ladder_lines(standings)), limit)
+    """Every relationship and its rung, a whole line each within ``limit`` characters ("…and N more" when they
+    do not all fit)."""
+    if not standings:
+        return wording.NO_RELATIONSHIPS
+    lines = [f"• {line}" for line in wording.ladder_lines(standings)]
+    return "\n".join(wording.fit_lines(lines, limit, wording.LADDER_REST))
 
 
 def settings_text(current: dict, changed: bool) -> str:

@@ -27,6 +27,11 @@ _PER_REMINDER = 2
 #: Where a cut list of follow-ups can be seen in full (a message points to App Home, App Home to the command).
 IN_HOME = "Open my App Home tab to see them all."
 IN_FOLLOWUPS = "`/rapport followups` lists the ones due first."
+#: Sections of 3000 characters a plan or a ladder may take: in a message, and (more) in App Home.
+LIST_PARTS, HOME_LIST_PARTS = 4, 8
+#: Where a cut plan or ladder continues, from a message and in App Home.
+PLAN_REST_MESSAGE = f"{wording.PLAN_REST} My App Home tab shows more."
+LADDER_REST_MESSAGE = f"{wording.LADDER_REST} My App Home tab shows more."
 
 
 def checked(blocks: list[dict], limit: int = MESSAGE_BLOCKS) -> list[dict]:
@@ -212,16 +217,26 @@ def stats_blocks(stats) -> list[dict]:
     return checked([section(wording.stats_line(stats))])
 
 
-def plan_blocks(plan) -> list[dict]:
-    """A weekly plan: its title, then one line per contact (names escaped), in one section when it fits."""
-    lines = wording.plan_lines(plan)
-    body = "\n".join(f"• {line}" for line in lines[1:])  # contacts here are mentions (``<@U123>``): kept as such
-    return checked([section(f"*{lines[0]}*"), *([section(body)] if body else [])])
+def _list_sections(lines: list[str], parts: int, where: str) -> list[dict]:
+    """``lines`` as bulleted mrkdwn sections of whole lines (at most ``parts`` of 3000 characters), "…and N more"
+    and ``where`` last when they do not all fit. Contacts here are mentions (``<@U123>``): kept as such."""
+    return [section(text) for text in wording.fit_lines([f"• {line}" for line in lines], _TEXT_MAX, where, parts)]
 
 
-def ladder_blocks(standings) -> list[dict]:
-    """Every relationship and its rung, one line each (cut to one section)."""
-    return checked([section("\n".join(f"• {line}" for line in wording.ladder_lines(standings)))])
+def plan_blocks(plan, parts: int = LIST_PARTS, where: str = PLAN_REST_MESSAGE) -> list[dict]:
+    """A weekly plan: its title, one line per contact in at most ``parts`` sections (whole lines; "…and N more"
+    and ``where`` when they do not fit), then its notes."""
+    title, people, notes = wording.plan_parts(plan)
+    rest = [section("\n".join(notes))] if notes else []
+    return checked([section(f"*{title}*"), *_list_sections(people, parts, where), *rest])
+
+
+def ladder_blocks(standings, parts: int = LIST_PARTS, where: str = LADDER_REST_MESSAGE) -> list[dict]:
+    """Every relationship and its rung, one whole line each in at most ``parts`` sections ("…and N more" and
+    ``where`` when they do not fit)."""
+    if not standings:
+        return checked([section(wording.NO_RELATIONSHIPS)])
+    return checked(_list_sections(wording.ladder_lines(standings), parts, where))
 
 
 def standing_block(standing) -> dict:
@@ -237,9 +252,15 @@ def home_view(followups, stats, recent, plan=None, ladder=None) -> dict:
         section("Check drafts with `/rapport <draft>`; log who you reached out to, and I'll remind you."),
     ]
     if plan is not None:
-        top += [{"type": "header", "text": {"type": "plain_text", "text": "This week"}}, *plan_blocks(plan)]
+        top += [
+            {"type": "header", "text": {"type": "plain_text", "text": "This week"}},
+            *plan_blocks(plan, HOME_LIST_PARTS, wording.PLAN_REST),
+        ]
     if ladder is not None:
-        top += [{"type": "header", "text": {"type": "plain_text", "text": "Relationships"}}, *ladder_blocks(ladder)]
+        top += [
+            {"type": "header", "text": {"type": "plain_text", "text": "Relationships"}},
+            *ladder_blocks(ladder, HOME_LIST_PARTS, wording.LADDER_REST),
+        ]
     top.append({"type": "header", "text": {"type": "plain_text", "text": "Follow-ups due"}})
     bottom = [
         {"type": "header", "text": {"type": "plain_text", "text": "Replies"}},

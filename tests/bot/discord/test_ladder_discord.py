@@ -18,7 +18,8 @@ def test_steps_circles_the_ladder_and_the_plan_by_slash_command(bot, discord_api
 
     assert run("met", {"user": sam, "how": "coffee"}).startswith(f"Logged: you met <@{sam}> (coffee). Now met.")
     assert run("called", {"user": sam}).startswith(f"Logged: you called <@{sam}>. Now met.")
-    assert run("circle", {"user": sam, "circle": "wider"}) == f"<@{sam}> is in your wider, quarterly circle."
+    circle = run("circle", {"user": sam, "circle": "wider"})
+    assert circle == f"<@{sam}> is in your wider circle (keep in touch quarterly)."
     assert run("ladder") == f"• <@{sam}>: met, 0 messages, wider, quarterly"
     assert run("plan").startswith("**Nobody is due this week")
     assert run("met", {"user": me}) == "That's you! Pick the person you reached out to."

@@ -16,7 +16,7 @@ def test_steps_circles_the_ladder_and_the_plan_by_command(app):
     _, body = app.command("met <@U2BO|bo> coffee", user="U7LA")
     assert texts(body["blocks"]).startswith("Logged: you met <@U2BO> (coffee). Now met.")
     _, body = app.command("circle <@U2BO> regular", user="U7LA")
-    assert texts(body["blocks"]) == "<@U2BO> is in your regular, monthly circle."
+    assert texts(body["blocks"]) == "<@U2BO> is in your regular circle (keep in touch monthly)."
     _, body = app.command("circle <@U9NOBODY> close", user="U7LA")
     assert "no outreach" in texts(body["blocks"])
     _, body = app.command("ladder", user="U7LA")
