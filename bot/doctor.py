@@ -123,8 +123,13 @@ def _credentials(current: settings.Settings) -> list[Finding]:
     if present["DISCORD_TOKEN"] is False:
         found.append(Finding(WARN, "discord", "DISCORD_TOKEN is not set: 'rapport discord' will not start"))
     elif present["DISCORD_TOKEN"] and importlib.util.find_spec("discord") is None:
-        found.append(Finding(FAIL, "discord", "DISCORD_TOKEN is set, but the 'discord' extra is not installed "
-                             "(pip install '.[discord]')"))
+        found.append(
+            Finding(
+                FAIL,
+                "discord",
+                "DISCORD_TOKEN is set, but the 'discord' extra is not installed (pip install '.[discord]')",
+            )
+        )
     return found
 
 

@@ -107,9 +107,9 @@ def slack_line(result) -> str:
     ("env", "line"),
     [
         (
-                {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET},
-                "warn one workspace (HTTP) on SLACK_BOT_TOKEN, once SLACK_BOT_TOKEN is fixed",
-            ),
+            {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET},
+            "warn one workspace (HTTP) on SLACK_BOT_TOKEN, once SLACK_BOT_TOKEN is fixed",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "FAIL one workspace: SLACK_SIGNING_SECRET not set"),
         ({}, "warn one workspace: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set"),
         (
