@@ -260,12 +260,14 @@ class Coach(DraftChecker, Relationships):
         thread_ref: str | None = None,
         verdict: Verdict | None = None,
         check_id: int | None = None,
+        now: datetime | None = None,
     ) -> Logged:
         """Log that ``user`` reached out to ``contact`` (a mention or a name); schedules the first follow-up.
 
         The draft's score comes from ``verdict``, or from the user's earlier check ``check_id``. ``ValueError``
-        for an empty contact.
+        for an empty contact or for a send dated after ``now`` (default: the current time).
         """
+        queries.not_in_future("a send", at, now or utcnow())
         self.ensure_user(user, at)
         fields = {"note": note, "channel": channel, "thread_ref": thread_ref, "pitch_score": None, "pitch_label": None}
         fields["question_led"] = None

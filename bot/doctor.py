@@ -5,6 +5,7 @@ No migration is applied: pending ones are reported. Secrets are never shown.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import time
 from dataclasses import dataclass
@@ -114,7 +115,29 @@ def _credentials(current: settings.Settings) -> list[Finding]:
             continue
         if present[name]:
             found.append(Finding(OK, name, "set, well-formed"))
-    found.append(_slack_mode(current, present))
+    mode = _installed(_slack_mode(current, present), "slack", "slack_bolt")
+    malformed = [name for name in CREDENTIALS if name.startswith("SLACK_") and present[name] is None]
+    if malformed and mode.status == OK:  # never an ok line under the FAIL of a credential it needs
+        mode = Finding(WARN, "slack", f"{mode.detail}, once {', '.join(malformed)} is fixed (see above)")
+    found.append(mode)
     if present["DISCORD_TOKEN"] is False:
         found.append(Finding(WARN, "discord", "DISCORD_TOKEN is not set: 'rapport discord' will not start"))
+    elif present["DISCORD_TOKEN"] and importlib.util.find_spec("discord") is None:
+        found.append(
+            Finding(
+                FAIL,
+                "discord",
+                "DISCORD_TOKEN is set, but the 'discord' extra is not installed (pip install '.[discord]')",
+            )
+        )
     return found
+
+
+def _installed(finding: Finding, extra: str, module: str) -> Finding:
+    """``finding`` as it is, unless it is ok and ``module`` (the extra's SDK) is not installed: then a FAIL naming
+    the extra, since ``rapport slack``/``rapport discord`` would not start."""
+    if finding.status != OK or importlib.util.find_spec(module) is not None:
+        return finding
+    return Finding(
+        FAIL, finding.what, f"{finding.detail}, but the '{extra}' extra is not installed (pip install '.[{extra}]')"
+    )

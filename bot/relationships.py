@@ -60,10 +60,16 @@ class Relationships:
     sessions: sessionmaker[Session]
 
     @ledger_guard
-    def log_step(self, user: UserRef, contact: str, kind: str, at: datetime, how: str | None = None) -> Standing:
+    def log_step(
+        self, user: UserRef, contact: str, kind: str, at: datetime, how: str | None = None, now: datetime | None = None
+    ) -> Standing:
         """Log a step off the feed with ``contact`` (``kind``: emailed | called | met; ``how`` for met: coffee,
         lunch, video, drinks, event). Moves their keep-in-touch clock; returns where the relationship stands now.
-        ``ValueError`` (one line) for an unknown kind or way, or an empty contact."""
+        ``ValueError`` (one line) for an unknown kind or way, an empty contact, or a step dated after ``now``
+        (default: the current time)."""
+        from bot.types import utcnow
+
+        queries.not_in_future("a step", at, now or utcnow())
         for attempt in range(2):  # the same new contact logged twice at once: the other insert won, use its row
             try:
                 with self.sessions.begin() as session:

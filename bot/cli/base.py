@@ -71,6 +71,16 @@ def need_extra(extra: str, module: str, what: str) -> None:
 
 def check_database_url(url: str) -> str:
     """``url`` if Rapport can use it; else exit 2 naming the form to use, or 1 naming the extra to install."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        fail(
+            "RAPPORT_DATABASE_URL is not a database URL (use sqlite:////path/to/rapport.db or "
+            "postgresql+psycopg://user:password@host/db, or unset it for the default SQLite file)"
+        )
     scheme = url.split(":", 1)[0].lower()
     if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"):
         fail(f"RAPPORT_DATABASE_URL starts with {scheme}:// (use postgresql+psycopg://user:password@host/db)")
@@ -88,16 +98,54 @@ def check_database_url(url: str) -> str:
     return url
 
 
+#: Parameters whose undecodable bytes are turned into U+FFFD (``repair``) instead of refused: ``check``'s draft.
+REPAIRED_PARAMS = {("check", "draft")}
+UTF8_HINT = "retype it, or set the terminal to UTF-8, e.g. LANG=C.UTF-8"
+
+
+def undecodable(value) -> bool:
+    """Whether a parsed parameter (text, or a tuple of texts) holds bytes that were not valid UTF-8."""
+    values = value if isinstance(value, tuple | list) else (value,)
+    for item in values:
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+    return False
+
+
+class RapportCommand(click.Command):
+    """A command that refuses, in one line (exit 2), a parameter that is not valid UTF-8 text, naming it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """click's parsing, then the UTF-8 check on every parameter (see ``REPAIRED_PARAMS`` for the exception)."""
+        rest = super().parse_args(ctx, args)
+        for param in self.get_params(ctx):
+            if (self.name, param.name) in REPAIRED_PARAMS or not undecodable(ctx.params.get(param.name)):
+                continue
+            where = next((o for o in param.opts if o.startswith("--")), None) or (param.human_readable_name or "")
+            fail(f"an argument is not valid UTF-8 text ({where}: {repair(str(ctx.params[param.name]))}; {UTF8_HINT})")
+        if undecodable(list(rest)):
+            fail(f"an argument is not valid UTF-8 text ({UTF8_HINT})")
+        return rest
+
+
 class RapportGroup(click.Group):
     """A click group whose every failure is one line: ``rapport: <what went wrong> (<what to do>)``.
 
-    Usage errors exit 2 and keep naming the option; files and the system (``OSError``) exit 1; Ctrl-C exits 130.
+    Usage errors exit 2 and keep naming the option; an argument that is not valid UTF-8 exits 2 (see
+    ``RapportCommand``); files and the system (``OSError``) exit 1; Ctrl-C exits 130.
     """
+
+    command_class = RapportCommand
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         """Run the command line; with ``standalone_mode`` (the default) always ends in ``sys.exit``."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if args is None and undecodable([a for a in sys.argv[1:2] if not a.startswith("-")]):
+            fail(f"an argument is not valid UTF-8 text (the command name; {UTF8_HINT})")
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
@@ -118,7 +166,12 @@ class RapportGroup(click.Group):
                 "RAPPORT_DATABASE_URL and XDG_DATA_HOME choose where Rapport keeps its data)",
                 EXIT_ENVIRONMENT,
             )
+        except UnicodeError:  # text that was not UTF-8 reached a codec: never a traceback
+            fail(f"an argument is not valid UTF-8 text ({UTF8_HINT})")
         sys.exit(code if isinstance(code, int) else 0)
+
+
+RapportGroup.group_class = type  # subgroups (``rapport log``) are RapportGroups too, so their commands check
 
 
 class _EnvWarnings(logging.Filter):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,10 +111,11 @@ def circle(contact: str, circle: str, user: str | None) -> None:
 @click.option(
     "--demo", is_flag=True, help="Show a week's plan on seeded data (a throwaway database; yours is untouched)."
 )
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @now_option
 @user_option
 @ledger_errors
-def plan(demo: bool, now, user: str | None) -> None:
+def plan(demo: bool, as_json: bool, now, user: str | None) -> None:
     """This week's plan: whom to reach and how (a message, a call, a coffee), within your weekly budget.
 
     \b
@@ -122,16 +124,26 @@ def plan(demo: bool, now, user: str | None) -> None:
       rapport plan --demo
       rapport settings --weekly-plan --budget 90
     """
+    if demo and now is not None:
+        fail("--demo shows a fixed week on seeded data and takes no --now (drop one of them)")
     if demo:
         with tempfile.TemporaryDirectory() as folder:
             from bot.coach import Coach
 
             coach = Coach.open(f"sqlite:///{Path(folder) / 'demo.db'}")
             me, monday = seed_demo(coach)
-            click.echo(plan_text(coach.plan(me, monday)))
+            click.echo(plan_json(coach.plan(me, monday)) if as_json else plan_text(coach.plan(me, monday)))
             coach.close()
         return
-    click.echo(plan_text(ledger_coach().plan(local_user(user), parse_time(now))))
+    week = ledger_coach().plan(local_user(user), parse_time(now))
+    click.echo(plan_json(week) if as_json else plan_text(week))
+
+
+def plan_json(week) -> str:
+    """A ``WeeklyPlan`` as one JSON object: ``week_start`` (ISO 8601), ``budget``, ``minutes``, ``waiting``, ``needed``
+    and ``items`` (each ``contact``, ``action``, ``minutes``, ``due_at``, ``circle``, ``stage``)."""
+    items = [{**asdict(item), "due_at": item.due_at.isoformat()} for item in week.items]
+    return json.dumps({**asdict(week), "week_start": week.week_start.isoformat(), "items": items})
 
 
 #: The demo's week: it starts on this Monday (UTC).
@@ -147,17 +159,18 @@ def seed_demo(coach) -> tuple[UserRef, datetime]:
     def talk(name: str, days_ago: int, rounds: int = 1) -> None:
         for n in range(rounds):
             at = monday - (days_ago + 2 * (rounds - n)) * day
-            coach.record_outreach(me, name, at)
+            coach.record_outreach(me, name, at, now=monday)
             coach.record_reply(me, name, at + timedelta(hours=3), now=monday)
 
     talk("Dana Lee", 20, rounds=2)
-    coach.log_step(me, "Dana Lee", "met", monday - 16 * day, how="coffee")  # close: due 2 days ago
+    coach.log_step(me, "Dana Lee", "met", monday - 16 * day, how="coffee", now=monday)  # close: due 2 days ago
     talk("Sam Ortiz", 40, rounds=2)
-    coach.log_step(me, "Sam Ortiz", "called", monday - 33 * day)  # regular: due 3 days ago -> a call
+    coach.log_step(me, "Sam Ortiz", "called", monday - 33 * day, now=monday)  # regular: due 3 days ago -> a call
     talk("Priya Nair", 95)  # wider: due a week ago -> a message
     talk("Lee Chen", 28, rounds=2)  # in conversation, back and forth: regular, due as the week begins
     talk("Marta Rossi", 10)
-    coach.log_step(me, "Marta Rossi", "met", monday - 9 * day, how="lunch")  # close: due in 5 days -> waits
+    coach.log_step(me, "Marta Rossi", "met", monday - 9 * day, how="lunch", now=monday)  # close: due in 5 days -> waits
     talk("Jo Park", 200)  # wider, months overdue: first
-    coach.record_outreach(me, "Alex Kim", monday - 5 * day)  # connected, no reply yet: follow-ups, not the plan
+    # connected, no reply yet: follow-ups, not the plan
+    coach.record_outreach(me, "Alex Kim", monday - 5 * day, now=monday)
     return me, monday

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import re
+from dataclasses import asdict, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -90,10 +91,32 @@ def log_show(as_json: bool, user: str | None) -> None:
         return
     tz = ZoneInfo(data["settings"]["timezone"])
     for c in data["contacts"]:
-        sent = ", ".join(f"{datetime.fromisoformat(o['at']).astimezone(tz):%Y-%m-%d %H:%M %Z}" for o in c["outreach"])
-        replied = ", ".join(f"{datetime.fromisoformat(r).astimezone(tz):%Y-%m-%d %H:%M %Z}" for r in c["replies"])
-        click.echo(f"  {c['contact']}: reached out {sent}; replied {replied or 'no reply yet'}")
-    click.echo(stats_line(coach.stats(ref)))
+        click.echo(f"  {c['contact']}: {'; '.join(contact_parts(c, tz))}")
+    # the totals and rungs only: the reply rates with their intervals are 'rapport stats' (SciPy takes ~0.7 s)
+    totals = replace(coach.stats(ref), by_draft_label={}, by_question={})
+    click.echo(stats_line(totals))
+    if data["contacts"] and any(o.get("pitch_label") for c in data["contacts"] for o in c["outreach"]):
+        click.echo("Reply rates by how your drafts read: rapport stats")
+
+
+def contact_parts(contact: dict, tz: ZoneInfo) -> list[str]:
+    """What ``log show`` says of one exported contact: its steps off the feed, outreach and replies, times in
+    ``tz``; a contact with steps only has no outreach or reply part."""
+
+    def when(iso: str) -> str:
+        return f"{datetime.fromisoformat(iso).astimezone(tz):%Y-%m-%d %H:%M %Z}"
+
+    parts = []
+    if contact.get("steps"):
+        how = {id(s): f" ({s['how']})" if s.get("how") else "" for s in contact["steps"]}
+        parts.append(", ".join(f"{s['kind']}{how[id(s)]} {when(s['at'])}" for s in contact["steps"]))
+    if contact["outreach"]:
+        parts.append(f"reached out {', '.join(when(o['at']) for o in contact['outreach'])}")
+    if contact["replies"]:
+        parts.append(f"replied {', '.join(when(r) for r in contact['replies'])}")
+    elif contact["outreach"]:
+        parts.append("no reply yet")
+    return parts or ["nothing logged"]
 
 
 @main.command()
@@ -161,7 +184,24 @@ def stats(everyone: bool, as_json: bool, user: str | None) -> None:
         )
         return
     result = coach.stats(local_user(user), parse_time(None))
-    click.echo(json.dumps(asdict(result)) if as_json else stats_line(result))
+    click.echo(json.dumps(stats_json(result)) if as_json else stats_line(result))
+
+
+def stats_json(result) -> dict:
+    """``Stats`` as JSON-ready data, each reply rate with its Wilson 95% interval: ``by_draft_label`` maps a label
+    to ``{"sent", "replied", "rate", "interval": [low, high]}`` (fractions 0-1; rate and interval null for 0 sent),
+    ``by_question`` the same under "question_led" and "other"."""
+    from bot.evidence import Rate
+
+    def rate(sent_replied) -> dict:
+        r = Rate(*sent_replied)
+        return {"sent": r.sent, "replied": r.replied, "rate": r.rate, "interval": list(r.interval or ()) or None}
+
+    data = asdict(result)
+    data["by_draft_label"] = {label: rate(v) for label, v in result.by_draft_label.items()}
+    names = {True: "question_led", False: "other"}
+    data["by_question"] = {names[led]: rate(v) for led, v in result.by_question.items()}
+    return data
 
 
 @main.command()
@@ -258,7 +298,7 @@ def snooze(contact: str, days: str, now: str | None, user: str | None) -> None:
 @main.command(name="settings")
 @click.option("--follow-up-days", type=int, help="Days without a reply before a follow-up reminder (1-60).")
 @click.option("--max-follow-ups", type=int, help="Follow-up reminders per outreach at most (0-5).")
-@click.option("--keep-in-touch-days", type=int, help="Days after the last exchange for a keep-in-touch nudge.")
+@click.option("--keep-in-touch-days", type=int, help="Days after the last exchange for a keep-in-touch nudge (1-365).")
 @click.option("--quiet-hours", metavar="START-END", help="Hours with no reminders, e.g. 21-8.")
 @click.option("--timezone", help="Your time zone, e.g. Europe/Berlin (quiet hours use it).")
 @click.option(
@@ -306,10 +346,41 @@ def settings_command(
     try:
         current = ledger_coach().update_settings(local_user(user), parse_time(None), **changes)
     except ValueError as exc:
-        fail(str(exc))
+        said = as_options(str(exc))
+        fail(said if said.endswith(")") else f"{said} (see 'rapport settings --help')")
     for name, value in current.items():
-        shown = ("on" if value else "off") if isinstance(value, bool) else value
-        click.echo(f"  {name.replace('_', ' ')}: {shown}")
+        option, unit = SETTING_OPTIONS.get(name, (f"--{name.replace('_', '-')}", ""))
+        if name == "quiet_end_hour":
+            continue
+        if name == "quiet_start_hour":
+            value = f"{value}-{current.get('quiet_end_hour')}"
+        shown = ("on" if value else "off") if isinstance(value, bool) else f"{value}{unit}"
+        click.echo(f"  {option}: {shown}")
+
+
+#: Each setting's option in ``rapport settings`` and the unit its value is shown with.
+SETTING_OPTIONS = {
+    "timezone": ("--timezone", ""),
+    "follow_up_days": ("--follow-up-days", " days"),
+    "max_follow_ups": ("--max-follow-ups", ""),
+    "keep_in_touch_days": ("--keep-in-touch-days", " days"),
+    "quiet_start_hour": ("--quiet-hours", " (hours, your time zone)"),
+    "quiet_end_hour": ("--quiet-hours", ""),
+    "daily_digest": ("--daily-digest", ""),
+    "channel_coaching": ("channel coaching (Slack and Discord)", ""),
+    "weekly_plan": ("--weekly-plan", ""),
+    "weekly_budget_minutes": ("--budget", " min a week"),
+    "cost_message": ("--cost-message", " min"),
+    "cost_call": ("--cost-call", " min"),
+    "cost_coffee": ("--cost-coffee", " min"),
+}
+
+
+def as_options(message: str) -> str:
+    """The coach's settings error with each setting's field name (``weekly_budget_minutes``) replaced by the option
+    that sets it (``--budget``)."""
+    names = sorted(SETTING_OPTIONS, key=len, reverse=True)
+    return re.sub(r"\b(" + "|".join(names) + r")\b", lambda m: SETTING_OPTIONS[m.group(1)][0], message)
 
 
 @main.command()

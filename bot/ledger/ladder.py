@@ -190,7 +190,7 @@ def set_circle(session: Session, user: UserRef, contact: str, circle: str | None
     owner = repo.get_user(session, user)
     who = repo.find_contact(session, owner, contact) if owner is not None else None
     if who is None:
-        raise UnknownContactError(f"{contact} is not in your log yet; log a message or a step first")
+        raise UnknownContactError(f"{contact} is not in your log yet (log a message or a step with them first)")
     who.circle = circle
     repo.reschedule_keep_in_touch(session, owner, who)  # a chosen circle sets when the next nudge is due
     return standing_of(owner, histories(session, owner, who)[0])

@@ -8,7 +8,7 @@ so every SQL statement Rapport runs outside the reminder queue (``bot.ledger.que
 from __future__ import annotations
 
 import statistics
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, select, update
@@ -276,8 +276,9 @@ def _next_follow_up(session: Session, owner: User, who: Contact) -> datetime | N
     return repo.local(owner, due.replace(tzinfo=UTC) if due is not None and due.tzinfo is None else due)
 
 
-#: A reply this far ahead of the clock still counts as now (clocks differ a little).
-CLOCK_SKEW = timedelta(minutes=5)
+#: A reply, step or send this far ahead of the clock still counts as now (clocks differ a little).
+CLOCK_SKEW = repo.CLOCK_SKEW
+not_in_future = repo.not_in_future
 
 
 def add_reply(session: Session, user: UserRef, contact: str, at: datetime, now: datetime) -> Logged:

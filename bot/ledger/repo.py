@@ -42,13 +42,13 @@ def contact_key(name: str) -> tuple[str, str]:
     """(key, display) for a contact: a platform mention becomes its id, a name is case- and space-folded."""
     raw = name.strip()
     if not raw:
-        raise ValueError("a contact needs a name or a mention")
+        raise ValueError('a contact needs a name or a mention (e.g. "Dana Lee" or @dana)')
     mention = MENTION.fullmatch(raw)
     if mention:
         return mention.group(1), raw
     display = " ".join(raw.lstrip("@").split())
     if not display:
-        raise ValueError("a contact needs a name or a mention")
+        raise ValueError('a contact needs a name or a mention (e.g. "Dana Lee" or @dana)')
     return display.casefold(), display
 
 
@@ -251,6 +251,27 @@ def apply_settings(user: User, changes: dict) -> None:
         else:
             raise ValueError(f"{name}: not a setting")
         setattr(user, name, value)
+    budget = user.weekly_budget_minutes if user.weekly_budget_minutes is not None else DEFAULTS["weekly_budget_minutes"]
+    message = user.cost_message if user.cost_message is not None else DEFAULTS["cost_message"]
+    if message > budget:
+        raise ValueError(
+            f"cost_message: a message ({message} min) would cost more than the whole weekly budget, "
+            f"weekly_budget_minutes ({budget} min), so no plan could hold anyone "
+            "(raise weekly_budget_minutes or lower cost_message)"
+        )
+
+
+#: A reply, step or send this far ahead of the clock still counts as now (clocks differ a little).
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def not_in_future(what: str, at: datetime, now: datetime) -> None:
+    """``ValueError`` (one line, in UTC) when ``what`` (``"a send"``) is dated after ``now`` (beyond ``CLOCK_SKEW``)."""
+    if at > now + CLOCK_SKEW:
+        raise ValueError(
+            f"{what} can't be in the future: {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC is after now "
+            f"({now.astimezone(UTC):%Y-%m-%d %H:%M} UTC); log it when it has happened"
+        )
 
 
 def end_pending(session: Session, user: User, contact: Contact, *, status: str, kind: str | None = None) -> int:

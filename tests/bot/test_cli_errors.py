@@ -132,7 +132,7 @@ def test_binary_stdin_is_refused_and_a_huge_draft_is_clamped_with_a_note(rapport
 
 def test_settings_show_on_and_off_not_python_booleans(rapport):
     out = rapport("settings", "--daily-digest").stdout.decode()
-    assert "daily digest: on" in out and "True" not in out and "False" not in out
+    assert "--daily-digest: on" in out and "True" not in out and "False" not in out
 
 
 def test_version_and_bare_rapport(rapport):

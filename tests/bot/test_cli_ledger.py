@@ -72,9 +72,10 @@ def test_show_export_and_forget(rapport):
 
 def test_settings_done_and_snooze(rapport):
     r = rapport("settings", "--follow-up-days", "5", "--quiet-hours", "22-7", "--timezone", "Europe/Berlin")
-    assert r.returncode == 0 and "follow up days: 5" in r.stdout and "timezone: Europe/Berlin" in r.stdout
+    assert r.returncode == 0 and "--follow-up-days: 5 days" in r.stdout and "--timezone: Europe/Berlin" in r.stdout
     bad = rapport("settings", "--max-follow-ups", "12")
-    assert bad.returncode == 2 and "max_follow_ups" in bad.stderr
+    assert bad.returncode == 2 and "--max-follow-ups: must be a whole number from 0 to 5" in bad.stderr
+    assert "max_follow_ups" not in bad.stderr
     rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00")
     rapport("log", "sent", "Lee", "--at", "2026-11-02T10:00")
     assert "ended" in rapport("done", "Dana").stdout
@@ -93,7 +94,7 @@ def test_read_only_database_is_one_clear_line(rapport, tmp_path):
 
 
 def test_daily_digest_from_the_command_line(rapport):
-    assert "daily digest: on" in rapport("settings", "--daily-digest").stdout
+    assert "--daily-digest: on" in rapport("settings", "--daily-digest").stdout
     rapport("log", "sent", "Dana", "--at", "2026-11-02T10:00")
     rapport("log", "sent", "Lee", "--at", "2026-11-02T10:30")
     r = rapport("remind", "--now", "2026-11-05T12:00")
@@ -207,7 +208,7 @@ def test_the_ladder_the_circle_and_the_plan_from_the_command_line(rapport):
         ("Sam", "off_feed", "close"),
     ]
     assert "--budget" in rapport("settings", "--help").stdout
-    assert "weekly budget minutes: 45" in rapport("settings", "--weekly-plan", "--budget", "45").stdout
+    assert "--budget: 45 min a week" in rapport("settings", "--weekly-plan", "--budget", "45").stdout
     plan = rapport("plan", "--now", "2026-11-23T09:00")
     assert plan.stdout == (
         "Your week of Mon 23 Nov: 2 to reach, about 40 of your 45 minutes.\n"

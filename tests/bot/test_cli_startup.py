@@ -63,6 +63,23 @@ def test_ledger_commands_on_a_migrated_ledger_import_neither_alembic_nor_pydanti
         assert "sqlalchemy" in loaded and not loaded & {"alembic", "pydantic", "pydantic_settings"}, (args, loaded)
 
 
+def test_log_show_with_checked_sends_imports_no_scipy_and_stats_does(tmp_path):
+    from types import SimpleNamespace
+
+    from bot.coach import Coach
+    from bot.types import UserRef, utcnow
+
+    coach = Coach.open(f"sqlite:///{tmp_path / 'startup.db'}")
+    me = UserRef("cli", "local", "dana")
+    for n, (label, text) in enumerate([("pitch", "Book a demo today!"), ("conversation", "How did you start?")] * 6):
+        verdict = SimpleNamespace(pitch_probability=0.9 if label == "pitch" else 0.1, label=label, text=text)
+        coach.record_outreach(me, f"Contact {n}", utcnow(), verdict=verdict)
+    coach.close()
+    loaded = imported("log", "show", "--user", "dana", tmp_path=tmp_path)
+    assert "sqlalchemy" in loaded and not loaded & (HEAVY | {"numpy"}), loaded & (HEAVY | {"numpy"})
+    assert "scipy" in imported("stats", "--user", "dana", tmp_path=tmp_path)  # the intervals are there, and seen
+
+
 def test_check_imports_the_classifier_and_nothing_of_the_ledger_or_the_settings(tmp_path):
     loaded = imported("check", "Hi Dana, how did you pick your first metric?", tmp_path=tmp_path)
     assert "classifier" in loaded  # the check can see the imports that matter: the classifier's own

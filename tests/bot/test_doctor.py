@@ -106,7 +106,10 @@ def slack_line(result) -> str:
 @pytest.mark.parametrize(
     ("env", "line"),
     [
-        ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET}, "ok one workspace (HTTP)"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET},
+            "warn one workspace (HTTP) on SLACK_BOT_TOKEN, once SLACK_BOT_TOKEN is fixed",
+        ),
         ({"SLACK_BOT_TOKEN": "xoxb-1-2-abc"}, "FAIL one workspace: SLACK_SIGNING_SECRET not set"),
         ({}, "warn one workspace: SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET not set"),
         (
@@ -150,3 +153,43 @@ def test_many_workspaces_settings_need_http_mode_and_both_credentials(monkeypatc
     monkeypatch.delenv("SLACK_CLIENT_SECRET")
     with pytest.raises(settings.SettingsError, match=r"^SLACK_CLIENT_SECRET is not set"):
         settings.load().slack()
+
+
+def test_a_platform_whose_extra_is_missing_fails_naming_it(monkeypatch, tmp_path):
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    open_ledger(url)
+    monkeypatch.setitem(sys.modules, "slack_bolt", None)  # find_spec answers None: as if not installed
+    monkeypatch.setitem(sys.modules, "discord", None)
+    result = run(
+        monkeypatch,
+        tmp_path,
+        RAPPORT_DATABASE_URL=url,
+        SLACK_BOT_TOKEN=GOOD_BOT,
+        SLACK_SIGNING_SECRET="8f742231b10e8888abcd99aaabbb85a5",
+        DISCORD_TOKEN=GOOD_DISCORD,
+    )
+    assert result.exit_code == 1, result.output
+    lines = result.output.splitlines()
+    slack = [line for line in lines if line.split(None, 2)[1:2] == ["slack"]]
+    discord = [line for line in lines if line.split(None, 2)[1:2] == ["discord"]]
+    assert len(slack) == 1 and slack[0].startswith("FAIL") and "pip install '.[slack]'" in slack[0], lines
+    assert len(discord) == 1 and discord[0].startswith("FAIL") and "pip install '.[discord]'" in discord[0], lines
+
+
+def test_malformed_client_credentials_give_no_ok_slack_line(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    open_ledger(url)
+    result = run(
+        monkeypatch,
+        tmp_path,
+        RAPPORT_DATABASE_URL=url,
+        SLACK_CLIENT_ID="not-an-id",
+        SLACK_CLIENT_SECRET="x",
+        SLACK_SIGNING_SECRET="8f742231b10e8888abcd99aaabbb85a5",
+    )
+    assert result.exit_code == 1, result.output
+    rows = [line.split(None, 2) for line in result.output.splitlines()]
+    assert ["FAIL", "SLACK_CLIENT_ID"] in [row[:2] for row in rows], result.output
+    assert not any(row[:2] == ["ok", "slack"] for row in rows), result.output
