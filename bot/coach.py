@@ -267,7 +267,7 @@ class Coach(DraftChecker, Relationships):
         The draft's score comes from ``verdict``, or from the user's earlier check ``check_id``. ``ValueError``
         for an empty contact or for a send dated after ``now`` (default: the current time).
         """
-        queries.not_in_future("a send", at, now or utcnow())
+        repo.not_in_future("a send", at, now or utcnow())
         self.ensure_user(user, at)
         fields = {"note": note, "channel": channel, "thread_ref": thread_ref, "pitch_score": None, "pitch_label": None}
         fields["question_led"] = None

@@ -69,7 +69,7 @@ class Relationships:
         (default: the current time)."""
         from bot.types import utcnow
 
-        queries.not_in_future("a step", at, now or utcnow())
+        repo.not_in_future("a step", at, now or utcnow())
         for attempt in range(2):  # the same new contact logged twice at once: the other insert won, use its row
             try:
                 with self.sessions.begin() as session:

@@ -265,12 +265,16 @@ def apply_settings(user: User, changes: dict) -> None:
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def not_in_future(what: str, at: datetime, now: datetime) -> None:
-    """``ValueError`` (one line, in UTC) when ``what`` (``"a send"``) is dated after ``now`` (beyond ``CLOCK_SKEW``)."""
+def not_in_future(what: str, at: datetime, now: datetime, user: User | None = None) -> None:
+    """``ValueError`` (one line) when ``what`` (``"a send"``) is dated after ``now`` (beyond ``CLOCK_SKEW``); the
+    times are shown in ``user``'s zone, or in UTC without one."""
     if at > now + CLOCK_SKEW:
+
+        def shown(when: datetime) -> str:
+            return f"{local(user, when) if user is not None else when.astimezone(UTC):%Y-%m-%d %H:%M %Z}"
+
         raise ValueError(
-            f"{what} can't be in the future: {at.astimezone(UTC):%Y-%m-%d %H:%M} UTC is after now "
-            f"({now.astimezone(UTC):%Y-%m-%d %H:%M} UTC); log it when it has happened"
+            f"{what} can't be in the future: {shown(at)} is after now ({shown(now)}); log it when it has happened"
         )
 
 
