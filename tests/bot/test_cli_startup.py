@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 HEAVY = {"sklearn", "scipy", "slack_bolt", "slack_sdk", "discord", "aiohttp", "gunicorn", "psycopg"}
 
 
-def imported(*args: str, tmp_path: Path, stdin: str = "") -> set[str]:
-    """Top-level packages ``rapport ARGS`` imports, from ``python -X importtime`` (the command must exit 0)."""
+def imported(*args: str, tmp_path: Path, stdin: str = "", modules: bool = False) -> set[str]:
+    """Top-level packages (or with ``modules``, every module) ``rapport ARGS`` imports, from
+    ``python -X importtime`` (the command must exit 0)."""
     env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}", "NO_COLOR": "1"}
     r = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "bot", *args],
@@ -38,7 +39,7 @@ def imported(*args: str, tmp_path: Path, stdin: str = "") -> set[str]:
     assert r.returncode == 0, r.stderr.decode()[-2000:]
     names = re.findall(r"^import time:\s+\d+ \|\s+\d+ \|\s+(\S+)", r.stderr.decode(), flags=re.M)
     assert names, "python -X importtime printed nothing"
-    return {name.split(".")[0] for name in names}
+    return set(names) if modules else {name.split(".")[0] for name in names}
 
 
 def test_help_and_version_import_neither_the_model_nor_the_database(tmp_path):
@@ -56,11 +57,14 @@ def test_ledger_commands_import_no_model_and_no_chat_sdk(tmp_path, args):
     assert not loaded & (HEAVY | {"numpy"}), loaded & HEAVY
 
 
-def test_ledger_commands_on_a_migrated_ledger_import_neither_alembic_nor_pydantic(tmp_path):
+def test_ledger_commands_on_a_migrated_sqlite_ledger_import_neither_alembic_nor_pydantic_nor_postgresql(tmp_path):
     imported("log", "sent", "Dana", tmp_path=tmp_path)  # the first run creates and migrates the ledger
     for args in (["log", "show"], ["followups"], ["log", "sent", "Sam"]):
-        loaded = imported(*args, tmp_path=tmp_path)
-        assert "sqlalchemy" in loaded and not loaded & {"alembic", "pydantic", "pydantic_settings"}, (args, loaded)
+        loaded = imported(*args, tmp_path=tmp_path, modules=True)
+        assert "sqlalchemy.orm" in loaded, args  # the check sees the ledger's own imports
+        assert not {m.split(".")[0] for m in loaded} & {"alembic", "pydantic", "pydantic_settings"}, (args, loaded)
+        # nor SQLAlchemy's PostgreSQL dialect on an SQLite ledger (~40 ms: bot/ledger/schema.py says why)
+        assert "sqlalchemy.dialects.postgresql" not in loaded, args
 
 
 def test_log_show_with_checked_sends_imports_no_scipy_and_stats_does(tmp_path):
@@ -78,6 +82,23 @@ def test_log_show_with_checked_sends_imports_no_scipy_and_stats_does(tmp_path):
     loaded = imported("log", "show", "--user", "dana", tmp_path=tmp_path)
     assert "sqlalchemy" in loaded and not loaded & (HEAVY | {"numpy"}), loaded & (HEAVY | {"numpy"})
     assert "scipy" in imported("stats", "--user", "dana", tmp_path=tmp_path)  # the intervals are there, and seen
+
+
+def test_a_command_leaves_its_objects_frozen_at_exit_so_teardown_skips_the_final_collection(tmp_path):
+    """bot/cli/base.py registers gc.freeze as the last exit handler (~40 ms of a ledger command's exit)."""
+    probe = (  # registered before bot.cli is imported, so it runs after Rapport's own exit handler
+        "import atexit, gc, os, sys\n"
+        "atexit.register(lambda: os.write(2, f'frozen {gc.get_freeze_count()}'.encode()))\n"
+        "from bot.cli import main\n"
+        "main()\n"
+    )
+    env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'startup.db'}"}
+    r = subprocess.run(
+        [sys.executable, "-c", probe, "log", "show"], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    frozen = int(re.search(r"frozen (\d+)", r.stderr).group(1))
+    assert frozen > 10_000, frozen  # SQLAlchemy and the ledger's tables alone are tens of thousands of objects
 
 
 def test_check_imports_the_classifier_and_nothing_of_the_ledger_or_the_settings(tmp_path):
