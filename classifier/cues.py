@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from classifier.scan import Alternation
 from classifier.text import url_spans, words
@@ -163,9 +164,11 @@ def _lower_run(m: re.Match[str]) -> str:
     return m.group().lower()
 
 
+@lru_cache(maxsize=8)
 def lower(text: str) -> str:
     """ASCII-only lower case: keeps every offset of ``text`` (``str.lower`` can change lengths beyond ASCII).
-    Beyond ASCII, only the runs of A-Z are replaced (a third of the time ``str.translate`` takes)."""
+    Beyond ASCII, only the runs of A-Z are replaced (a third of the time ``str.translate`` takes). Cached for
+    the last few texts: a check lowers the same draft for the rules and for the intents."""
     return text.lower() if text.isascii() else _UPPER_RUN.sub(_lower_run, text)
 
 
