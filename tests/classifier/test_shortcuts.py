@@ -18,13 +18,17 @@ _MARKED = [
     "thiſ is ſam, I aM kelvin: \u212a; İ'm here, ı am, WE ARE",
     "nothing to see here",
     "Thiſ is Sam from Ledgerly",
+    "no link at all, just dots... and a colon: here",
 ]
+# One domain of each ending ``text.URL`` knows, nothing else that looks like a link.
+_ENDINGS = re.search(r"\(\?:(io\|[^)]*)\)", text.URL.pattern).group(1).split("|")
+_DOMAINS = [f"see ledgerly.{tld} soon" for tld in _ENDINGS]
 
 
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     drafts = [e.text for e in corpus.load()][::3]  # every third draft: a third of the time, every writer
-    everything = drafts + _fuzzed(drafts, 300, seed=18) + ADVERSARIAL + _soup(600, seed=18) + _MARKED
+    everything = drafts + _fuzzed(drafts, 300, seed=18) + ADVERSARIAL + _soup(600, seed=18) + _MARKED + _DOMAINS
     return everything + [cues.lower(t) for t in everything] + [t.upper() for t in _MARKED]
 
 
@@ -58,3 +62,28 @@ def test_key_phrase_markup_is_removed_as_the_plain_pattern_removes_it(texts):
     for t in texts:
         expected = markup.sub(" ", text.MENTION.sub(" ", text.URL.sub(" ", t)))
         assert phrases._plain(t) == expected, t[:80]
+
+
+def test_link_test_says_no_only_when_there_is_no_link(texts):
+    assert len(_DOMAINS) >= 10
+    skipped = 0
+    for t in texts + [d.upper() for d in _DOMAINS] + ["http://x", "www.x"]:
+        if not text.may_hold_url(t):
+            skipped += 1
+            assert text.URL.search(t) is None, t[:80]
+    assert all(text.may_hold_url(d) for d in _DOMAINS)
+    assert skipped > len(texts) // 10  # the shortcut is taken on many drafts
+
+
+def test_name_test_equals_the_sentence_start_definition(texts):
+    checked = 0
+    for t in texts[::4]:
+        plain = phrases._plain(t)
+        for token in set(phrases._TOKEN.findall(plain)):
+            expected = token[:1].isupper() and not phrases._is_acronym(token)
+            expected = expected and all(
+                not phrases._at_sentence_start(plain, m.start()) for m in phrases._whole_word(token).finditer(plain)
+            )
+            assert phrases._is_name(token, plain) == expected, (token, plain[:80])
+            checked += expected
+    assert checked > 100
