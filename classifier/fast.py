@@ -20,13 +20,13 @@ importing scikit-learn or SciPy. It carries the thresholds, so ``coaching.check`
 from __future__ import annotations
 
 import gzip
-import math
 import os
 import pickle
 import re
 import weakref
 from array import array
 from collections.abc import Iterable, Sequence
+from itertools import chain, pairwise
 from pathlib import Path
 
 import numpy as np
@@ -170,7 +170,7 @@ class FastScorer:
             grams += [w[i : i + n] for i in range(len(w) - n + 1)]
         return array(_INTP, [j for j in map(get, grams) if j is not None]).tobytes()
 
-    def _char_columns(self, text: str) -> np.ndarray:
+    def _char_columns(self, text: str) -> bytes:
         cache = self._char_cache
         parts = []
         for word in text.split():
@@ -180,9 +180,9 @@ class FastScorer:
                     cache.clear()
                 columns = cache[word] = self._char_columns_of(word)
             parts.append(columns)
-        return np.frombuffer(b"".join(parts), dtype=np.intp)
+        return b"".join(parts)
 
-    def _columns(self, normalised: str) -> tuple[list[int], np.ndarray]:
+    def _columns(self, normalised: str) -> tuple[list[int], bytes]:
         """Word and character column ids of one normalised draft (repeats kept), in one pass over its
         whitespace-separated chunks, each chunk's tokens, word columns and char columns cached: with a token
         pattern of word characters only (``_CHUNKED_PATTERNS``) a token never spans whitespace, so the draft's
@@ -207,39 +207,57 @@ class FastScorer:
         for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
             grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
             words += [j for g in grams if (j := vocab.get(g)) is not None]
-        return words, np.frombuffer(b"".join(parts), dtype=np.intp)
+        return words, b"".join(parts)
 
     @staticmethod
-    def _tfidf(columns, idf: np.ndarray, sublinear: bool) -> tuple[np.ndarray, np.ndarray]:
-        """One l2-normalised TF-IDF row as (sorted column ids, values), like ``TfidfTransformer.transform``."""
-        # np.unique(columns, return_counts=True), without its wrapper's cost (two calls per draft).
-        ordered = np.sort(np.asarray(columns, dtype=np.intp))
-        starts = np.empty(len(ordered), dtype=bool)
+    def _tfidf(parts: Sequence, idf: np.ndarray, sublinear: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+        """The l2-normalised TF-IDF rows of many drafts, like ``TfidfTransformer.transform``, with one sort and a
+        few array operations for them all. ``parts[i]`` is draft i's column ids, repeats kept (a list of ints or
+        the bytes of an ``np.intp`` array). Returns ``(owner, columns, values, bounds)``: entry k is draft
+        ``owner[k]``'s value at column ``columns[k]``; draft i's entries are ``bounds[i]:bounds[i + 1]``, columns
+        ascending."""
+        n, width = len(parts), len(idf)
+        if isinstance(parts[0], bytes):
+            flat = np.frombuffer(b"".join(parts), dtype=np.intp)
+        else:
+            flat = np.array(list(chain.from_iterable(parts)), dtype=np.intp)
+        lengths = np.fromiter(map(len, parts), dtype=np.intp, count=n)
+        if isinstance(parts[0], bytes):
+            lengths //= flat.itemsize
+        keys = np.repeat(np.arange(n, dtype=np.intp) * width, lengths)
+        keys += flat
+        keys.sort()
+        # np.unique(keys, return_counts=True), without its wrapper's cost.
+        starts = np.empty(len(keys), dtype=bool)
         starts[:1] = True
-        np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
-        index = ordered[starts]
+        np.not_equal(keys[1:], keys[:-1], out=starts[1:])
         first = np.flatnonzero(starts)
-        values = np.diff(first, append=len(ordered)).astype(np.float64)
+        values = np.empty(len(first))
+        np.subtract(first[1:], first[:-1], out=values[:-1], casting="unsafe")
+        values[-1:] = len(keys) - first[-1:]
+        owner, columns = np.divmod(keys[first], width)
         if sublinear:
             np.log(values, out=values)
             values += 1.0
-        values *= idf[index]
-        norm = math.sqrt(float(values @ values))
-        if norm > 0.0:
-            values /= norm
-        return index, values
+        values *= idf[columns]
+        norms = np.sqrt(np.bincount(owner, weights=values * values, minlength=n))
+        norms[norms == 0.0] = 1.0
+        values /= norms[owner]
+        return owner, columns, values, np.searchsorted(owner, np.arange(n + 1)).tolist()
 
     # -- scoring --------------------------------------------------------------------------------------
     def score(self, drafts: Sequence[Draft], found: Sequence[cues.Cues]) -> tuple[np.ndarray, list[tuple]]:
         """Pitch probabilities (shape ``(n,)``) and each draft's word TF-IDF row ``(columns, values)``.
 
-        ``found[i]`` must be ``cues.find(drafts[i].own)``, as for ``PitchModel.blocks``.
+        ``found[i]`` must be ``cues.find(drafts[i].own)``, as for ``PitchModel.blocks``. The drafts are
+        vectorised one by one and scored together (a draft's score does not depend on the others).
         """
-        probabilities = np.empty(len(drafts))
-        rows = []
-        a, b = self.platt
+        n = len(drafts)
+        if n == 0:
+            return np.empty(0), []
+        word_parts, char_parts, cue_rows = [], [], []
         same = self.preprocess is self.char_preprocess  # both vectorisers read ``for_model(text)``: do it once
-        for i, (draft, f) in enumerate(zip(drafts, found, strict=True)):
+        for draft, f in zip(drafts, found, strict=True):
             text = draft.model_text()
             normalised = self.preprocess(text)
             if same and self.chunked:
@@ -247,14 +265,19 @@ class FastScorer:
             else:
                 words = self._word_columns(normalised)
                 chars = self._char_columns(normalised if same else self.char_preprocess(text))
-            w_index, w_values = self._tfidf(words, self.word_idf, self.word_sublinear)
-            c_index, c_values = self._tfidf(chars, self.char_idf, self.char_sublinear)
-            cue_row = np.array(cue_vector(draft.own, f)) * self.cue_weight
-            score = self.intercept + w_values @ self.word_coef[w_index]
-            score += (c_values * self.char_weight) @ self.char_coef[c_index]
-            score += cue_row @ self.cue_coef
-            probabilities[i] = 1.0 / (1.0 + np.exp(-(score * a + b)))
-            rows.append((w_index, w_values))
+            word_parts.append(words)
+            char_parts.append(chars)
+            cue_rows.append(cue_vector(draft.own, f))
+        w_owner, w_index, w_values, w_bounds = self._tfidf(word_parts, self.word_idf, self.word_sublinear)
+        c_owner, c_index, c_values, _ = self._tfidf(char_parts, self.char_idf, self.char_sublinear)
+        score = self.intercept + np.bincount(w_owner, weights=w_values * self.word_coef[w_index], minlength=n)
+        score += np.bincount(c_owner, weights=(c_values * self.char_weight) * self.char_coef[c_index], minlength=n)
+        # A row sum, not a matrix product: BLAS sums a row differently in a block of rows, and a draft's score
+        # must not depend on the drafts checked with it.
+        score += ((np.array(cue_rows) * self.cue_weight) * self.cue_coef).sum(axis=1)
+        a, b = self.platt
+        probabilities = 1.0 / (1.0 + np.exp(-(score * a + b)))
+        rows = [(w_index[s:e], w_values[s:e]) for s, e in pairwise(w_bounds)]
         return probabilities, rows
 
 

@@ -84,6 +84,20 @@ def test_whole_draft_tokenising_equals_the_chunked_one(model, drafts):
         assert np.array_equal(ci, wi) and np.array_equal(cv, wv)
 
 
+def test_a_drafts_score_does_not_depend_on_the_drafts_scored_with_it(model, drafts):
+    """The fast path scores a chunk of drafts with whole-chunk array operations: each draft's probability and
+    word row must be bitwise what it gets alone (``check`` and ``check_many`` give the same verdicts)."""
+    sample = drafts[::16] + ADVERSARIAL
+    prepared = [prepare(t) for t in sample]
+    found = [cues.find(d.own) for d in prepared]
+    scorer = fast.scorer(model)
+    together, rows = scorer.score(prepared, found)
+    for k, (d, f) in enumerate(zip(prepared, found, strict=True)):
+        alone, (row,) = scorer.score([d], [f])
+        assert alone[0] == together[k], sample[k][:80]
+        assert np.array_equal(row[0], rows[k][0]) and np.array_equal(row[1], rows[k][1])
+
+
 def test_fast_verdicts_are_the_scikit_learn_verdicts(model, drafts):
     sample = drafts[::8] + ADVERSARIAL
     assert check_many(model, sample) == check_many(model, sample, reference=True)
