@@ -31,6 +31,9 @@ MENTION = re.compile(
 _SLACK_LINK = re.compile(r"<((?:https?|mailto):[^|>\s]+)(?:\|([^>]*))?>", re.I)
 # ``:emoji_name:`` and Discord's custom emoji ``<:name:123>`` / ``<a:name:123>``; Discord timestamps ``<t:1:R>``.
 EMOJI_CODE = re.compile(r"<a?:\w+:\d+>|(?<![\w:]):[a-z0-9_+-]{2,}:(?![\w:])|<t:\d+(?::[a-z])?>", re.I)
+# ``EMOJI_CODE`` in a text without "<" (where only ``:emoji:`` codes can match), written to start with its ":" (the
+# look-behind after it says what the leading one said), so ``re`` finds it with a fast search.
+_EMOJI_NAME = re.compile(r":(?<![\w:]:)[a-z0-9_+-]{2,}:(?![\w:])", re.I)
 _WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
 
 
@@ -87,7 +90,7 @@ def for_model(text: str) -> str:
     words."""
     text = _SLACK_LINK.sub(lambda m: f" {m.group(1)} {m.group(2) or ''} ", text)
     if ":" in text:  # every emoji code and timestamp has one
-        text = EMOJI_CODE.sub(" ", text)
+        text = (EMOJI_CODE if "<" in text else _EMOJI_NAME).sub(" ", text)
     text = unicodedata.normalize("NFKC", text).lower()
     text = _without_urls(text, " linkurl ")
     if "<" in text or "@" in text:  # every MENTION match holds one of these

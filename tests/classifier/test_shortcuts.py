@@ -19,6 +19,7 @@ _MARKED = [
     "nothing to see here",
     "Thiſ is Sam from Ledgerly",
     "no link at all, just dots... and a colon: here",
+    "so :tada: good:x: a::b: :ok_hand:: x:yy: ::zz: :Party_Parrot: 10:30:45 :+1:",
 ]
 # One domain of each ending ``text.URL`` knows, nothing else that looks like a link.
 _ENDINGS = re.search(r"\(\?:(io\|[^)]*)\)", text.URL.pattern).group(1).split("|")
