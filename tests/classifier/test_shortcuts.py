@@ -88,3 +88,17 @@ def test_name_test_equals_the_sentence_start_definition(texts):
             assert phrases._is_name(token, plain) == expected, (token, plain[:80])
             checked += expected
     assert checked > 100
+
+
+def test_name_after_greeting_finds_what_the_plain_pattern_finds(texts):
+    plain = re.compile(
+        r"\b(?i:hi|hey|hello|dear|morning|thanks|thank you|congrats),?\s+(?:(?i:dr|mr|ms|mrs|prof)\.?\s+)?"
+        r"([A-Z][\w'-]+)"
+    )
+    cases = ["HI Sam", "hİ Sam", "ThAnK YoU Dr. Lee", "xhi Sam", "_hi Sam", "éhey Ana", "hey, Ana", "dear\tMr Bob"]
+    found = 0
+    for t in texts + cases:
+        ours = [(m.span(), m.group(1)) for m in phrases._NAME_AFTER_GREETING.finditer(t)]
+        assert ours == [(m.span(), m.group(1)) for m in plain.finditer(t)], t[:80]
+        found += len(ours)
+    assert found > 100
