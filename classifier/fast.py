@@ -25,8 +25,9 @@ import pickle
 import re
 import weakref
 from array import array
-from collections.abc import Iterable, Sequence
-from itertools import chain, pairwise
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, pairwise, repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +39,7 @@ from classifier.text import Draft, prepare
 #: Version of the file ``save`` writes; ``read`` refuses any other.
 FORMAT = 1
 
+_NOT_MISSING = (-1).__ne__
 # The ``array`` type code of ``np.intp`` (the bytes ``_char_columns_of`` gives are read back as ``np.intp``).
 _INTP = next(code for code in "lqi" if array(code).itemsize == np.dtype(np.intp).itemsize)
 
@@ -105,6 +107,7 @@ class FastScorer:
         self.classes_ = np.array(["conversation", "pitch"])
         self._char_cache: dict[str, bytes] = {}
         self._chunk_cache: dict[str, tuple[list[str], list[int], bytes]] = {}
+        self._gram_getters: dict[int, Callable[[str], tuple[str, ...]]] = {}
         self.chunked = self.token_pattern in _CHUNKED_PATTERNS
 
     @classmethod
@@ -160,15 +163,23 @@ class FastScorer:
         as the bytes of an ``np.intp`` array: a draft's columns are then one ``bytes.join`` and one
         ``np.frombuffer``, several times cheaper than an array per word and ``np.concatenate``."""
         w = " " + word + " "
+        grams = self._gram_getters.get(len(w)) or self._gram_getter(len(w))
+        # Look-ups and filtering at C speed: -1 for a gram out of the vocabulary, then dropped.
+        return array(_INTP, filter(_NOT_MISSING, map(self.char_vocab.get, grams(w), repeat(-1)))).tobytes()
+
+    def _gram_getter(self, length: int) -> Callable[[str], tuple[str, ...]]:
+        """A function giving the char_wb n-grams of a padded word of ``length`` characters, in scikit-learn's
+        order: every n-gram for each n, and a word no longer than n once, whole (then no longer n)."""
         lo, hi = self.char_ngrams
-        get = self.char_vocab.get
-        grams = []
+        spans = []
         for n in range(lo, hi + 1):
-            if len(w) <= n:  # a short word counts once, whole
-                grams.append(w)
+            if length <= n:  # a short word counts once, whole
+                spans.append(slice(0, length))
                 break
-            grams += [w[i : i + n] for i in range(len(w) - n + 1)]
-        return array(_INTP, [j for j in map(get, grams) if j is not None]).tobytes()
+            spans += [slice(i, i + n) for i in range(length - n + 1)]
+        getter = itemgetter(*spans) if len(spans) > 1 else (lambda w: (w[spans[0]],))
+        self._gram_getters[length] = getter
+        return getter
 
     def _char_columns(self, text: str) -> bytes:
         cache = self._char_cache
