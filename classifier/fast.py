@@ -215,9 +215,11 @@ class FastScorer:
             words += entry[1]
             parts.append(entry[2])
         lo, hi = self.word_ngrams
+        get = vocab.get
         for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
-            grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-            words += [j for g in grams if (j := vocab.get(g)) is not None]
+            # The n-grams "t[i] ... t[i+n-1]" in order, joined and looked up at C speed.
+            grams = map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))  # shorter lists end it
+            words += [j for j in map(get, grams) if j is not None]
         return words, b"".join(parts)
 
     @staticmethod
