@@ -105,3 +105,12 @@ def test_name_after_greeting_finds_what_the_plain_pattern_finds(texts):
         assert ours == [(m.span(), m.group(1)) for m in plain.finditer(t)], t[:80]
         found += len(ours)
     assert found > 100
+
+
+def test_ex_company_pattern_is_skipped_only_when_it_cannot_match(texts):
+    from classifier import cues
+
+    for t in [*texts, "Ex-Google PM", "ex-Stripe/Meta", "EX-Google"]:
+        if "x-" not in t:
+            assert cues._EX_COMPANY.search(t) is None, t[:80]
+    assert cues.find("ex-Stripe PM here").counts["credential_brag"] == 1
