@@ -153,7 +153,7 @@ _PATTERNS: dict[str, list[str]] = {
 # Each family is an ``Alternation`` (``classifier.scan``): the matches of ``re`` for the joined pattern, faster.
 _EX_COMPANY = re.compile(_PATTERNS["credential_brag"].pop(0))
 # Families of many rarely-present words are matched branch by branch (``fine``; ``tests/classifier/test_scan.py``).
-_FINE = frozenset({"call_to_action", "meeting_ask", "market_speak", "generic_flattery"})
+_FINE = frozenset({"call_to_action", "meeting_ask", "market_speak", "generic_flattery", "urgency"})
 _COMPILED: dict[str, Alternation] = {
     reason: Alternation(patterns, fine=reason in _FINE) for reason, patterns in _PATTERNS.items()
 }
