@@ -234,12 +234,15 @@ class FastScorer:
             flat = np.frombuffer(b"".join(parts), dtype=np.intp)
         else:
             flat = np.array(list(chain.from_iterable(parts)), dtype=np.intp)
-        lengths = np.fromiter(map(len, parts), dtype=np.intp, count=n)
-        if isinstance(parts[0], bytes):
-            lengths //= flat.itemsize
-        keys = np.repeat(np.arange(n, dtype=np.intp) * width, lengths)
-        keys += flat
-        keys.sort()
+        if n == 1:  # one draft (a single check): its column ids are the keys
+            keys = np.sort(flat)
+        else:  # draft i's column j is key i * width + j: one sort orders them by draft, then column
+            lengths = np.fromiter(map(len, parts), dtype=np.intp, count=n)
+            if isinstance(parts[0], bytes):
+                lengths //= flat.itemsize
+            keys = np.repeat(np.arange(n, dtype=np.intp) * width, lengths)
+            keys += flat
+            keys.sort()
         # np.unique(keys, return_counts=True), without its wrapper's cost.
         starts = np.empty(len(keys), dtype=bool)
         starts[:1] = True
@@ -248,7 +251,11 @@ class FastScorer:
         values = np.empty(len(first))
         np.subtract(first[1:], first[:-1], out=values[:-1], casting="unsafe")
         values[-1:] = len(keys) - first[-1:]
-        owner, columns = np.divmod(keys[first], width)
+        if n == 1:
+            columns = keys[first]
+            owner = np.zeros(len(columns), dtype=np.intp)
+        else:
+            owner, columns = np.divmod(keys[first], width)
         if sublinear:
             np.log(values, out=values)
             values += 1.0
@@ -256,7 +263,8 @@ class FastScorer:
         norms = np.sqrt(np.bincount(owner, weights=values * values, minlength=n))
         norms[norms == 0.0] = 1.0
         values /= norms[owner]
-        return owner, columns, values, np.searchsorted(owner, np.arange(n + 1)).tolist()
+        bounds = [0, len(columns)] if n == 1 else np.searchsorted(owner, np.arange(n + 1)).tolist()
+        return owner, columns, values, bounds
 
     # -- scoring --------------------------------------------------------------------------------------
     def score(self, drafts: Sequence[Draft], found: Sequence[cues.Cues]) -> tuple[np.ndarray, list[tuple]]:
