@@ -43,6 +43,9 @@ _NOT_MISSING = (-1).__ne__
 # The ``array`` type code of ``np.intp`` (the bytes ``_char_columns_of`` gives are read back as ``np.intp``).
 _INTP = next(code for code in "lqi" if array(code).itemsize == np.dtype(np.intp).itemsize)
 
+#: Drafts ``FastScorer.score`` scores with one set of array operations.
+SCORE_CHUNK = 512
+
 #: Words whose character n-gram columns are kept, per scorer; beyond it the cache is cleared and refilled.
 CHAR_CACHE_WORDS = 200_000
 
@@ -271,11 +274,19 @@ class FastScorer:
         """Pitch probabilities (shape ``(n,)``) and each draft's word TF-IDF row ``(columns, values)``.
 
         ``found[i]`` must be ``cues.find(drafts[i].own)``, as for ``PitchModel.blocks``. The drafts are
-        vectorised one by one and scored together (a draft's score does not depend on the others).
+        vectorised one by one and scored ``SCORE_CHUNK`` at a time (a draft's score does not depend on the others;
+        the chunk's arrays take a few kilobytes per draft, so memory does not grow with a long list).
         """
+        probabilities = np.empty(len(drafts))
+        rows: list[tuple] = []
+        for start in range(0, len(drafts), SCORE_CHUNK):
+            end = start + SCORE_CHUNK
+            probabilities[start:end], chunk_rows = self._score_chunk(drafts[start:end], found[start:end])
+            rows += chunk_rows
+        return probabilities, rows
+
+    def _score_chunk(self, drafts: Sequence[Draft], found: Sequence[cues.Cues]) -> tuple[np.ndarray, list[tuple]]:
         n = len(drafts)
-        if n == 0:
-            return np.empty(0), []
         word_parts, char_parts, cue_rows = [], [], []
         same = self.preprocess is self.char_preprocess  # both vectorisers read ``for_model(text)``: do it once
         for draft, f in zip(drafts, found, strict=True):

@@ -84,14 +84,25 @@ def test_whole_draft_tokenising_equals_the_chunked_one(model, drafts):
         assert np.array_equal(ci, wi) and np.array_equal(cv, wv)
 
 
-def test_a_drafts_score_does_not_depend_on_the_drafts_scored_with_it(model, drafts):
+def test_a_drafts_score_does_not_depend_on_the_drafts_scored_with_it(model, drafts, monkeypatch):
     """The fast path scores a chunk of drafts with whole-chunk array operations: each draft's probability and
-    word row must be bitwise what it gets alone (``check`` and ``check_many`` give the same verdicts)."""
+    word row must be bitwise what it gets alone (``check`` and ``check_many`` give the same verdicts), and a
+    long list is scored ``SCORE_CHUNK`` drafts at a time (memory does not grow with it)."""
     sample = drafts[::16] + ADVERSARIAL
     prepared = [prepare(t) for t in sample]
     found = [cues.find(d.own) for d in prepared]
     scorer = fast.scorer(model)
+    sizes = []
+    score_chunk = fast.FastScorer._score_chunk
+
+    def spied(self, chunk, chunk_found):
+        sizes.append(len(chunk))
+        return score_chunk(self, chunk, chunk_found)
+
+    monkeypatch.setattr(fast, "SCORE_CHUNK", 50)
+    monkeypatch.setattr(fast.FastScorer, "_score_chunk", spied)
     together, rows = scorer.score(prepared, found)
+    assert max(sizes) == 50 and sum(sizes) == len(sample)
     for k, (d, f) in enumerate(zip(prepared, found, strict=True)):
         alone, (row,) = scorer.score([d], [f])
         assert alone[0] == together[k], sample[k][:80]
