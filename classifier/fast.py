@@ -43,8 +43,15 @@ _NOT_MISSING = (-1).__ne__
 # The ``array`` type code of ``np.intp`` (the bytes ``_char_columns_of`` gives are read back as ``np.intp``).
 _INTP = next(code for code in "lqi" if array(code).itemsize == np.dtype(np.intp).itemsize)
 
+#: Longest padded word whose n-gram slicer ``FastScorer`` keeps (longer words are sliced afresh each time).
+GRAM_GETTER_LENGTH = 64
+
 #: Drafts ``FastScorer.score`` scores with one set of array operations.
 SCORE_CHUNK = 512
+
+#: Longest word (whitespace-separated chunk) whose columns are cached: a longer one is rare, and its entry grows
+#: with it (a 40,000-character chunk has 120,000 n-grams), so a cache full of them could hold gigabytes.
+CACHED_WORD_LENGTH = 64
 
 #: Words whose character n-gram columns are kept, per scorer; beyond it the cache is cleared and refilled.
 CHAR_CACHE_WORDS = 200_000
@@ -170,9 +177,11 @@ class FastScorer:
         # Look-ups and filtering at C speed: -1 for a gram out of the vocabulary, then dropped.
         return array(_INTP, filter(_NOT_MISSING, map(self.char_vocab.get, grams(w), repeat(-1)))).tobytes()
 
-    def _gram_getter(self, length: int) -> Callable[[str], tuple[str, ...]]:
+    def _gram_getter(self, length: int) -> Callable[[str], Iterable[str]]:
         """A function giving the char_wb n-grams of a padded word of ``length`` characters, in scikit-learn's
-        order: every n-gram for each n, and a word no longer than n once, whole (then no longer n)."""
+        order: every n-gram for each n, and a word no longer than n once, whole (then no longer n). Kept per
+        length up to ``GRAM_GETTER_LENGTH`` (a getter holds a slice per n-gram: a 40,000-character word would
+        hold 120,000 of them)."""
         lo, hi = self.char_ngrams
         spans = []
         for n in range(lo, hi + 1):
@@ -181,7 +190,8 @@ class FastScorer:
                 break
             spans += [slice(i, i + n) for i in range(length - n + 1)]
         getter = itemgetter(*spans) if len(spans) > 1 else (lambda w: (w[spans[0]],))
-        self._gram_getters[length] = getter
+        if length <= GRAM_GETTER_LENGTH:
+            self._gram_getters[length] = getter
         return getter
 
     def _char_columns(self, text: str) -> bytes:
@@ -192,7 +202,9 @@ class FastScorer:
             if columns is None:
                 if len(cache) >= CHAR_CACHE_WORDS:
                     cache.clear()
-                columns = cache[word] = self._char_columns_of(word)
+                columns = self._char_columns_of(word)
+                if len(word) <= CACHED_WORD_LENGTH:
+                    cache[word] = columns
             parts.append(columns)
         return b"".join(parts)
 
@@ -213,7 +225,9 @@ class FastScorer:
                     cache.clear()
                 found = self.token.findall(chunk)
                 unigrams = [j for t in found if (j := vocab.get(t)) is not None] if self.word_ngrams[0] == 1 else []
-                entry = cache[chunk] = (found, unigrams, self._char_columns_of(chunk))
+                entry = (found, unigrams, self._char_columns_of(chunk))
+                if len(chunk) <= CACHED_WORD_LENGTH:
+                    cache[chunk] = entry
             tokens += entry[0]
             words += entry[1]
             parts.append(entry[2])

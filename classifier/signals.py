@@ -138,7 +138,9 @@ def syllables(ws: list[str]) -> int:
             _SYLLABLES.clear()
         for k, word in enumerate(ws):
             if counts[k] is None:
-                counts[k] = _SYLLABLES[word] = _word_syllables(word)
+                counts[k] = _word_syllables(word)
+                if len(word) <= 64:  # a longer word is rare, and its key would take room
+                    _SYLLABLES[word] = counts[k]
     return sum(counts)
 
 
