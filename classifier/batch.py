@@ -20,7 +20,7 @@ from classifier.model import PitchModel
 from classifier.verdict import Verdict
 
 #: Drafts per unit of work: large enough to amortise the hand-over to a worker, small enough to keep order cheap.
-CHUNK = 256
+CHUNK = 512
 
 _worker_model: PitchModel | None = None
 

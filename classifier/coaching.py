@@ -186,7 +186,7 @@ def _verdict(model: Model, draft: Draft, found: cues.Cues, probability: float, w
     # Key phrases of a language the rules do not read, or of a draft too short to judge, make nonsense questions:
     # ask the general ones.
     plain = questions.Reading(draft.own, "catch_up", (), False)
-    reading = questions.read(draft.own, found) if english and label != "unscored" else plain
+    reading = questions.read(draft.own, found, label) if english and label != "unscored" else plain
     intent = questions.effective_intent(reading, label)
     suggested = questions.suggest(reading, label)
     return Verdict(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from classifier.scan import Alternation
 from classifier.text import url_spans, words
@@ -152,21 +153,29 @@ _PATTERNS: dict[str, list[str]] = {
 # Each family is an ``Alternation`` (``classifier.scan``): the matches of ``re`` for the joined pattern, faster.
 _EX_COMPANY = re.compile(_PATTERNS["credential_brag"].pop(0))
 # Families of many rarely-present words are matched branch by branch (``fine``; ``tests/classifier/test_scan.py``).
-_FINE = frozenset({"call_to_action", "meeting_ask", "market_speak", "generic_flattery"})
+_FINE = frozenset({"call_to_action", "meeting_ask", "market_speak", "generic_flattery", "urgency"})
 _COMPILED: dict[str, Alternation] = {
     reason: Alternation(patterns, fine=reason in _FINE) for reason, patterns in _PATTERNS.items()
 }
 _UPPER_RUN = re.compile("[A-Z]+")
+_BEYOND_ASCII = re.compile("[^\x00-\x7f]+")
 
 
 def _lower_run(m: re.Match[str]) -> str:
     return m.group().lower()
 
 
+@lru_cache(maxsize=8)
 def lower(text: str) -> str:
     """ASCII-only lower case: keeps every offset of ``text`` (``str.lower`` can change lengths beyond ASCII).
-    Beyond ASCII, only the runs of A-Z are replaced (a third of the time ``str.translate`` takes)."""
-    return text.lower() if text.isascii() else _UPPER_RUN.sub(_lower_run, text)
+    Beyond ASCII, only the runs of A-Z are replaced (a third of the time ``str.translate`` takes). Cached for
+    the last few texts: a check lowers the same draft for the rules and for the intents."""
+    if text.isascii():
+        return text.lower()
+    beyond = "".join(_BEYOND_ASCII.findall(text))
+    if beyond.lower() == beyond:  # str.lower changes nothing beyond ASCII here (emoji, quotes, accents in lower case)
+        return text.lower()
+    return _UPPER_RUN.sub(_lower_run, text)
 
 
 # A question that asks for a meeting is flagged whole: "Free for a 15-min demo Friday?"
@@ -218,7 +227,8 @@ def find(text: str) -> Cues:
     """Run every rule over ``text``; flags are non-overlapping, in text order."""
     low = lower(text)
     matches = [(reason, m) for reason, pattern in _COMPILED.items() for m in pattern.finditer(low)]
-    matches += [("credential_brag", m) for m in _EX_COMPANY.finditer(text)]
+    if "x-" in text:  # every _EX_COMPANY match holds it ("ex-Google", "Ex-Stripe")
+        matches += [("credential_brag", m) for m in _EX_COMPANY.finditer(text)]
     raw: list[tuple[int, int, str]] = []
     links = url_spans(low)
     for reason, m in matches:

@@ -20,12 +20,14 @@ importing scikit-learn or SciPy. It carries the thresholds, so ``coaching.check`
 from __future__ import annotations
 
 import gzip
-import math
 import os
 import pickle
 import re
 import weakref
-from collections.abc import Iterable, Sequence
+from array import array
+from collections.abc import Callable, Iterable, Sequence
+from itertools import chain, pairwise, repeat
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +38,20 @@ from classifier.text import Draft, prepare
 
 #: Version of the file ``save`` writes; ``read`` refuses any other.
 FORMAT = 1
+
+_NOT_MISSING = (-1).__ne__
+# The ``array`` type code of ``np.intp`` (the bytes ``_char_columns_of`` gives are read back as ``np.intp``).
+_INTP = next(code for code in "lqi" if array(code).itemsize == np.dtype(np.intp).itemsize)
+
+#: Longest padded word whose n-gram slicer ``FastScorer`` keeps (longer words are sliced afresh each time).
+GRAM_GETTER_LENGTH = 64
+
+#: Drafts ``FastScorer.score`` scores with one set of array operations.
+SCORE_CHUNK = 512
+
+#: Longest word (whitespace-separated chunk) whose columns are cached: a longer one is rare, and its entry grows
+#: with it (a 40,000-character chunk has 120,000 n-grams), so a cache full of them could hold gigabytes.
+CACHED_WORD_LENGTH = 64
 
 #: Words whose character n-gram columns are kept, per scorer; beyond it the cache is cleared and refilled.
 CHAR_CACHE_WORDS = 200_000
@@ -99,10 +115,10 @@ class FastScorer:
         self.char_coef = coef[n_words : n_words + n_chars]
         self.cue_coef = coef[n_words + n_chars :]
         self.classes_ = np.array(["conversation", "pitch"])
-        self._char_cache: dict[str, np.ndarray] = {}
-        self._chunk_cache: dict[str, tuple[list[str], list[int], np.ndarray]] = {}
+        self._char_cache: dict[str, bytes] = {}
+        self._chunk_cache: dict[str, tuple[list[str], list[int], bytes]] = {}
+        self._gram_getters: dict[int, Callable[[str], tuple[str, ...]]] = {}
         self.chunked = self.token_pattern in _CHUNKED_PATTERNS
-        self._empty = np.zeros(0, dtype=np.intp)
 
     @classmethod
     def from_model(cls, model) -> FastScorer:
@@ -152,20 +168,33 @@ class FastScorer:
             columns += [j for g in grams if (j := vocab.get(g)) is not None]
         return columns
 
-    def _char_columns_of(self, word: str) -> np.ndarray:
-        """Column ids of one word's in-vocabulary char_wb n-grams, repeats kept (scikit-learn's ``_char_wb_ngrams``)."""
+    def _char_columns_of(self, word: str) -> bytes:
+        """Column ids of one word's in-vocabulary char_wb n-grams, repeats kept (scikit-learn's ``_char_wb_ngrams``),
+        as the bytes of an ``np.intp`` array: a draft's columns are then one ``bytes.join`` and one
+        ``np.frombuffer``, several times cheaper than an array per word and ``np.concatenate``."""
         w = " " + word + " "
-        lo, hi = self.char_ngrams
-        vocab = self.char_vocab
-        grams = []
-        for n in range(lo, hi + 1):
-            if len(w) <= n:  # a short word counts once, whole
-                grams.append(w)
-                break
-            grams += [w[i : i + n] for i in range(len(w) - n + 1)]
-        return np.array([j for g in grams if (j := vocab.get(g)) is not None], dtype=np.intp)
+        grams = self._gram_getters.get(len(w)) or self._gram_getter(len(w))
+        # Look-ups and filtering at C speed: -1 for a gram out of the vocabulary, then dropped.
+        return array(_INTP, filter(_NOT_MISSING, map(self.char_vocab.get, grams(w), repeat(-1)))).tobytes()
 
-    def _char_columns(self, text: str) -> np.ndarray:
+    def _gram_getter(self, length: int) -> Callable[[str], Iterable[str]]:
+        """A function giving the char_wb n-grams of a padded word of ``length`` characters, in scikit-learn's
+        order: every n-gram for each n, and a word no longer than n once, whole (then no longer n). Kept per
+        length up to ``GRAM_GETTER_LENGTH`` (a getter holds a slice per n-gram: a 40,000-character word would
+        hold 120,000 of them)."""
+        lo, hi = self.char_ngrams
+        spans = []
+        for n in range(lo, hi + 1):
+            if length <= n:  # a short word counts once, whole
+                spans.append(slice(0, length))
+                break
+            spans += [slice(i, i + n) for i in range(length - n + 1)]
+        getter = itemgetter(*spans) if len(spans) > 1 else (lambda w: (w[spans[0]],))
+        if length <= GRAM_GETTER_LENGTH:
+            self._gram_getters[length] = getter
+        return getter
+
+    def _char_columns(self, text: str) -> bytes:
         cache = self._char_cache
         parts = []
         for word in text.split():
@@ -173,11 +202,13 @@ class FastScorer:
             if columns is None:
                 if len(cache) >= CHAR_CACHE_WORDS:
                     cache.clear()
-                columns = cache[word] = self._char_columns_of(word)
+                columns = self._char_columns_of(word)
+                if len(word) <= CACHED_WORD_LENGTH:
+                    cache[word] = columns
             parts.append(columns)
-        return np.concatenate(parts) if parts else self._empty
+        return b"".join(parts)
 
-    def _columns(self, normalised: str) -> tuple[list[int], np.ndarray]:
+    def _columns(self, normalised: str) -> tuple[list[int], bytes]:
         """Word and character column ids of one normalised draft (repeats kept), in one pass over its
         whitespace-separated chunks, each chunk's tokens, word columns and char columns cached: with a token
         pattern of word characters only (``_CHUNKED_PATTERNS``) a token never spans whitespace, so the draft's
@@ -194,41 +225,85 @@ class FastScorer:
                     cache.clear()
                 found = self.token.findall(chunk)
                 unigrams = [j for t in found if (j := vocab.get(t)) is not None] if self.word_ngrams[0] == 1 else []
-                entry = cache[chunk] = (found, unigrams, self._char_columns_of(chunk))
+                entry = (found, unigrams, self._char_columns_of(chunk))
+                if len(chunk) <= CACHED_WORD_LENGTH:
+                    cache[chunk] = entry
             tokens += entry[0]
             words += entry[1]
             parts.append(entry[2])
         lo, hi = self.word_ngrams
+        get = vocab.get
         for n in range(max(lo, 2), min(hi, len(tokens)) + 1):
-            grams = [" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
-            words += [j for g in grams if (j := vocab.get(g)) is not None]
-        return words, (np.concatenate(parts) if parts else self._empty)
+            # The n-grams "t[i] ... t[i+n-1]" in order, joined and looked up at C speed.
+            grams = map(" ".join, zip(*(tokens[k:] for k in range(n)), strict=False))  # shorter lists end it
+            words += [j for j in map(get, grams) if j is not None]
+        return words, b"".join(parts)
 
     @staticmethod
-    def _tfidf(columns, idf: np.ndarray, sublinear: bool) -> tuple[np.ndarray, np.ndarray]:
-        """One l2-normalised TF-IDF row as (sorted column ids, values), like ``TfidfTransformer.transform``."""
-        index, counts = np.unique(np.asarray(columns, dtype=np.intp), return_counts=True)
-        values = counts.astype(np.float64)
+    def _tfidf(parts: Sequence, idf: np.ndarray, sublinear: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, list]:
+        """The l2-normalised TF-IDF rows of many drafts, like ``TfidfTransformer.transform``, with one sort and a
+        few array operations for them all. ``parts[i]`` is draft i's column ids, repeats kept (a list of ints or
+        the bytes of an ``np.intp`` array). Returns ``(owner, columns, values, bounds)``: entry k is draft
+        ``owner[k]``'s value at column ``columns[k]``; draft i's entries are ``bounds[i]:bounds[i + 1]``, columns
+        ascending."""
+        n, width = len(parts), len(idf)
+        if isinstance(parts[0], bytes):
+            flat = np.frombuffer(b"".join(parts), dtype=np.intp)
+        else:
+            flat = np.array(list(chain.from_iterable(parts)), dtype=np.intp)
+        if n == 1:  # one draft (a single check): its column ids are the keys
+            keys = np.sort(flat)
+        else:  # draft i's column j is key i * width + j: one sort orders them by draft, then column
+            lengths = np.fromiter(map(len, parts), dtype=np.intp, count=n)
+            if isinstance(parts[0], bytes):
+                lengths //= flat.itemsize
+            keys = np.repeat(np.arange(n, dtype=np.intp) * width, lengths)
+            keys += flat
+            keys.sort()
+        # np.unique(keys, return_counts=True), without its wrapper's cost.
+        starts = np.empty(len(keys), dtype=bool)
+        starts[:1] = True
+        np.not_equal(keys[1:], keys[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
+        values = np.empty(len(first))
+        np.subtract(first[1:], first[:-1], out=values[:-1], casting="unsafe")
+        values[-1:] = len(keys) - first[-1:]
+        if n == 1:
+            columns = keys[first]
+            owner = np.zeros(len(columns), dtype=np.intp)
+        else:
+            owner, columns = np.divmod(keys[first], width)
         if sublinear:
             np.log(values, out=values)
             values += 1.0
-        values *= idf[index]
-        norm = math.sqrt(float(values @ values))
-        if norm > 0.0:
-            values /= norm
-        return index, values
+        values *= idf[columns]
+        norms = np.sqrt(np.bincount(owner, weights=values * values, minlength=n))
+        norms[norms == 0.0] = 1.0
+        values /= norms[owner]
+        bounds = [0, len(columns)] if n == 1 else np.searchsorted(owner, np.arange(n + 1)).tolist()
+        return owner, columns, values, bounds
 
     # -- scoring --------------------------------------------------------------------------------------
     def score(self, drafts: Sequence[Draft], found: Sequence[cues.Cues]) -> tuple[np.ndarray, list[tuple]]:
         """Pitch probabilities (shape ``(n,)``) and each draft's word TF-IDF row ``(columns, values)``.
 
-        ``found[i]`` must be ``cues.find(drafts[i].own)``, as for ``PitchModel.blocks``.
+        ``found[i]`` must be ``cues.find(drafts[i].own)``, as for ``PitchModel.blocks``. The drafts are
+        vectorised one by one and scored ``SCORE_CHUNK`` at a time (a draft's score does not depend on the others;
+        the chunk's arrays take a few kilobytes per draft, so memory does not grow with a long list).
         """
         probabilities = np.empty(len(drafts))
-        rows = []
-        a, b = self.platt
+        rows: list[tuple] = []
+        for start in range(0, len(drafts), SCORE_CHUNK):
+            end = start + SCORE_CHUNK
+            probabilities[start:end], chunk_rows = self._score_chunk(drafts[start:end], found[start:end])
+            rows += chunk_rows
+        return probabilities, rows
+
+    def _score_chunk(self, drafts: Sequence[Draft], found: Sequence[cues.Cues]) -> tuple[np.ndarray, list[tuple]]:
+        n = len(drafts)
+        word_parts, char_parts, cue_rows = [], [], []
         same = self.preprocess is self.char_preprocess  # both vectorisers read ``for_model(text)``: do it once
-        for i, (draft, f) in enumerate(zip(drafts, found, strict=True)):
+        for draft, f in zip(drafts, found, strict=True):
             text = draft.model_text()
             normalised = self.preprocess(text)
             if same and self.chunked:
@@ -236,14 +311,19 @@ class FastScorer:
             else:
                 words = self._word_columns(normalised)
                 chars = self._char_columns(normalised if same else self.char_preprocess(text))
-            w_index, w_values = self._tfidf(words, self.word_idf, self.word_sublinear)
-            c_index, c_values = self._tfidf(chars, self.char_idf, self.char_sublinear)
-            cue_row = np.array(cue_vector(draft.own, f)) * self.cue_weight
-            score = self.intercept + w_values @ self.word_coef[w_index]
-            score += (c_values * self.char_weight) @ self.char_coef[c_index]
-            score += cue_row @ self.cue_coef
-            probabilities[i] = 1.0 / (1.0 + np.exp(-(score * a + b)))
-            rows.append((w_index, w_values))
+            word_parts.append(words)
+            char_parts.append(chars)
+            cue_rows.append(cue_vector(draft.own, f))
+        w_owner, w_index, w_values, w_bounds = self._tfidf(word_parts, self.word_idf, self.word_sublinear)
+        c_owner, c_index, c_values, _ = self._tfidf(char_parts, self.char_idf, self.char_sublinear)
+        score = self.intercept + np.bincount(w_owner, weights=w_values * self.word_coef[w_index], minlength=n)
+        score += np.bincount(c_owner, weights=(c_values * self.char_weight) * self.char_coef[c_index], minlength=n)
+        # A row sum, not a matrix product: BLAS sums a row differently in a block of rows, and a draft's score
+        # must not depend on the drafts checked with it.
+        score += ((np.array(cue_rows) * self.cue_weight) * self.cue_coef).sum(axis=1)
+        a, b = self.platt
+        probabilities = 1.0 / (1.0 + np.exp(-(score * a + b)))
+        rows = [(w_index[s:e], w_values[s:e]) for s, e in pairwise(w_bounds)]
         return probabilities, rows
 
 

@@ -54,16 +54,34 @@ class Reading:
     has_question: bool
 
 
-def read(text: str, found: cues.Cues | None = None) -> Reading:
+#: Key phrases ``suggest`` uses: the first, and the second when it is a real phrase.
+SUGGESTED_PHRASES = 2
+
+
+def read(text: str, found: cues.Cues | None = None, label: str | None = None) -> Reading:
     """Work out what ``text`` (the author's own words) is doing and what it is about.
 
-    ``found`` is ``cues.find(text)`` when the caller has it already.
+    ``found`` is ``cues.find(text)`` when the caller has it already. With the verdict's ``label``, only the key
+    phrases ``suggest(reading, label)`` uses are looked for (YAKE is most of a check's cost): the first
+    ``SUGGESTED_PHRASES``, and none when ``suggest`` asks without them (a pitch that follows up or invites).
     """
     found = found if found is not None else cues.find(text)
     low = lower(text)
     intent = next((name for name, pattern in _INTENT_RE if pattern.search(low)), "catch_up")
     selling = any(found.counts[r] for r in SELLING_REASONS)
-    return Reading(text, intent, key_phrases(text, selling), "?" in text)
+    if label is None:
+        phrases = key_phrases(text, selling)
+    elif _asks_without_phrases(intent, label):
+        phrases = ()
+    else:
+        phrases = key_phrases(text, selling, limit=SUGGESTED_PHRASES)
+    return Reading(text, intent, phrases, "?" in text)
+
+
+def _asks_without_phrases(intent: str, label: str) -> bool:
+    """Whether ``suggest`` leaves the key phrases out: a sales draft that follows up or invites (they would
+    name the seller's offer)."""
+    return label in ("pitch", "borderline") and intent in ("follow_up", "invite")
 
 
 def _the(phrase: str) -> str:
@@ -99,9 +117,8 @@ def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> li
     different drafts get different ones.
     """
     intent = effective_intent(reading, label)
-    pitchy = label in ("pitch", "borderline")
     with_phrase, without = PATTERNS[intent]
-    phrases = () if pitchy and intent in ("follow_up", "invite") else reading.phrases
+    phrases = () if _asks_without_phrases(intent, label) else reading.phrases
     # A second phrase earns its own question only when it is a real phrase: a lone word there is mostly noise.
     phrases = phrases[:1] + tuple(p for p in phrases[1:2] if " " in p)
     seed = zlib.crc32(reading.text.encode("utf-8", "replace"))

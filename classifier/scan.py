@@ -77,7 +77,14 @@ def _compile_led(data: list, state) -> re.Pattern[str] | None:
 
 def _needs(data: list) -> frozenset[str] | None:
     """Literals of which every match holds at least one, or ``None`` when no such set is known."""
-    best: frozenset[str] | None = None
+    every = _needs_all(data)
+    return max(every, key=lambda found: min(map(len, found))) if every else None
+
+
+def _needs_all(data: list) -> list[frozenset[str]]:
+    """Every set of literals found such that each match holds at least one literal of each set, in order (a
+    sequence ``A...B`` needs ``A`` and ``B``: ``\\d+ ?% (?:off|less)`` needs ``%`` and one of ``off``, ``less``)."""
+    every: list[frozenset[str]] = []
     i = 0
     while i < len(data):
         op, av = data[i]
@@ -93,10 +100,10 @@ def _needs(data: list) -> frozenset[str] | None:
             found = None if any(p is None for p in parts) else frozenset().union(*parts)
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:
             found = _needs(list(av[2].data))
-        if found is not None and (best is None or min(map(len, found)) > min(map(len, best))):
-            best = found
+        if found is not None and found not in every:
+            every.append(found)
         i += 1
-    return best
+    return every
 
 
 def _alternatives(data: list, state) -> list[list]:
@@ -124,6 +131,14 @@ def _presence(needs: frozenset[str]):
         return lambda text: literal in text
     literals = tuple(sorted(needs))
     return lambda text: any(map(text.__contains__, literals))
+
+
+def _presence_all(every: list[frozenset[str]]):
+    """A test ``text -> bool``: does ``text`` hold a literal of each set in ``every``?"""
+    first, *rest = (_presence(needs) for needs in every)
+    if not rest:
+        return first
+    return lambda text: first(text) and all(test(text) for test in rest)
 
 
 class Alternation:
@@ -157,10 +172,18 @@ class Alternation:
             for seq in led or [data]:
                 if led is not None:
                     compiled = _sre_compile.compile(_sre_parse.SubPattern(state, seq), state.flags)
+                    first = seq
                 else:
+                    whole = _led(data[1:], state) if data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
                     compiled = _compile_led(data, state) or _sre_compile.compile(sub, state.flags)
-                needs = None if state.flags & re.IGNORECASE else _needs(seq)
-                self._alts.append((_presence(needs) if needs and all(needs) else None, compiled))
+                    first = whole[0] if whole is not None and len(whole) == 1 else data
+                every = [] if state.flags & re.IGNORECASE else [n for n in _needs_all(seq) if all(n)]
+                every.sort(key=lambda found: -min(map(len, found)))
+                if first and first[0][0] is _c.LITERAL:  # found by a substring search: its best presence test will do
+                    every = every[:1]
+                # else ``re`` tries it at every position (or every position starting with one of a few letters):
+                # worth every presence test that can rule it out.
+                self._alts.append((_presence_all(every) if every else None, compiled))
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
         """The matches ``re`` would give, in order (each a ``re.Match`` of one alternative)."""

@@ -119,10 +119,29 @@ _NO_VOWEL_WORD = re.compile(r"(?<!\S)[^\saeiouy]+(?!\S)")
 _SILENT_E = re.compile(r"[aeiouy][^aeiouy\s]*[^aeiouyl\s]e(?!\S)")
 
 
+def _word_syllables(word: str) -> int:
+    return len(_VOWEL_GROUPS.findall(word)) + len(_NO_VOWEL_WORD.findall(word)) - len(_SILENT_E.findall(word))
+
+
+#: Syllables per word seen (none of the three patterns matches across a space, so a text's count is the sum of
+#: its words' counts); cleared when it reaches ``SYLLABLE_CACHE_WORDS``.
+_SYLLABLES: dict[str, int] = {}
+SYLLABLE_CACHE_WORDS = 100_000
+
+
 def syllables(ws: list[str]) -> int:
-    """Total syllables of lower-case words (a heuristic good enough for a reading grade)."""
-    joined = " ".join(ws)
-    return len(_VOWEL_GROUPS.findall(joined)) + len(_NO_VOWEL_WORD.findall(joined)) - len(_SILENT_E.findall(joined))
+    """Total syllables of lower-case words without spaces (a heuristic good enough for a reading grade): what the
+    three patterns count in ``" ".join(ws)``, summed from a cache of each word's count."""
+    counts = list(map(_SYLLABLES.get, ws))
+    if None in counts:
+        if len(_SYLLABLES) >= SYLLABLE_CACHE_WORDS:
+            _SYLLABLES.clear()
+        for k, word in enumerate(ws):
+            if counts[k] is None:
+                counts[k] = _word_syllables(word)
+                if len(word) <= 64:  # a longer word is rare, and its key would take room
+                    _SYLLABLES[word] = counts[k]
+    return sum(counts)
 
 
 #: The highest reading grade reported: the scale ends in practice around 18 (postgraduate text), and a long

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Literal
 
 #: ``unscored``: too short to judge (a greeting, one or two words with no salesy phrase) or not English. The
@@ -98,3 +98,19 @@ class Verdict:
             del data["text"]
         data["score"] = self.score
         return data
+
+
+def _pickled_by_fields(cls: type) -> None:
+    """Pickle ``cls`` as its constructor and field values. A frozen dataclass with slots otherwise pickles through
+    a state dict restored one ``object.__setattr__`` at a time: this halves the cost of sending a batch worker's
+    verdicts back (``classifier.batch``)."""
+    names = tuple(f.name for f in fields(cls))
+
+    def reduce(self):
+        return (cls, tuple([getattr(self, name) for name in names]))
+
+    cls.__reduce__ = reduce
+
+
+for _cls in (Flag, Signal, Verdict):
+    _pickled_by_fields(_cls)

@@ -59,3 +59,16 @@ def test_a_forked_worker_sets_aside_what_it_inherits_from_the_collector(model):
         frozen = pool.map(_worker_freeze_count, [0])[0]
     assert frozen > 10_000  # the fitted model alone is tens of thousands of objects
     assert gc.get_freeze_count() == 0  # the parent's collector is left as it was
+
+
+def test_verdicts_pickle_to_equal_verdicts(model):
+    import copy
+    import pickle
+
+    from classifier import check_many
+
+    verdicts = check_many(model, ["Book a 15-min demo this week? 30% off!", "hey, how was the trip?", ""])
+    assert any(v.flags for v in verdicts) and all(v.signals for v in verdicts)
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        assert pickle.loads(pickle.dumps(verdicts, protocol=protocol)) == verdicts
+    assert copy.deepcopy(verdicts) == verdicts

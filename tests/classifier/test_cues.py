@@ -82,7 +82,10 @@ def test_lowering_keeps_offsets_for_any_text():
     import string
 
     ascii_only = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
-    for text in ("Book A Demo", "İstanbul ÉTÉ Straße", "🙂 Ω Sign UP", "ÀBC\u0130Z\nQ", "", "é"):
+    from classifier import corpus
+
+    odd = ("Book A Demo", "İstanbul ÉTÉ Straße", "🙂 Ω Sign UP", "ÀBC\u0130Z\nQ", "", "é", "café Résumé 🙂 BOOK “Hi”")
+    for text in odd + tuple(e.text for e in corpus.load()[::5]):
         low = cues.lower(text)
         assert len(low) == len(text)
         assert low == text.translate(ascii_only)  # A-Z lowered, nothing else touched

@@ -84,6 +84,31 @@ def test_whole_draft_tokenising_equals_the_chunked_one(model, drafts):
         assert np.array_equal(ci, wi) and np.array_equal(cv, wv)
 
 
+def test_a_drafts_score_does_not_depend_on_the_drafts_scored_with_it(model, drafts, monkeypatch):
+    """The fast path scores a chunk of drafts with whole-chunk array operations: each draft's probability and
+    word row must be bitwise what it gets alone (``check`` and ``check_many`` give the same verdicts), and a
+    long list is scored ``SCORE_CHUNK`` drafts at a time (memory does not grow with it)."""
+    sample = drafts[::16] + ADVERSARIAL
+    prepared = [prepare(t) for t in sample]
+    found = [cues.find(d.own) for d in prepared]
+    scorer = fast.scorer(model)
+    sizes = []
+    score_chunk = fast.FastScorer._score_chunk
+
+    def spied(self, chunk, chunk_found):
+        sizes.append(len(chunk))
+        return score_chunk(self, chunk, chunk_found)
+
+    monkeypatch.setattr(fast, "SCORE_CHUNK", 50)
+    monkeypatch.setattr(fast.FastScorer, "_score_chunk", spied)
+    together, rows = scorer.score(prepared, found)
+    assert max(sizes) == 50 and sum(sizes) == len(sample)
+    for k, (d, f) in enumerate(zip(prepared, found, strict=True)):
+        alone, (row,) = scorer.score([d], [f])
+        assert alone[0] == together[k], sample[k][:80]
+        assert np.array_equal(row[0], rows[k][0]) and np.array_equal(row[1], rows[k][1])
+
+
 def test_fast_verdicts_are_the_scikit_learn_verdicts(model, drafts):
     sample = drafts[::8] + ADVERSARIAL
     assert check_many(model, sample) == check_many(model, sample, reference=True)
@@ -134,3 +159,30 @@ def test_the_shipped_fast_model_equals_the_scikit_learn_model(model, drafts):
     assert np.allclose(shipped.predict_proba(drafts[:50]), model.predict_proba(drafts[:50]), rtol=0, atol=1e-12)
     sample = drafts[::8] + ADVERSARIAL
     assert check_many(shipped, sample) == check_many(model, sample, reference=True)
+
+
+def test_n_gram_slicers_are_kept_only_for_words_of_ordinary_length(model):
+    # A slicer holds one slice per n-gram: kept for every length of a 40,000-character word, memory would grow
+    # with each new length an attacker sends.
+    scorer = fast.FastScorer(fast.scorer(model).state)
+    long_words = [("x" * n + "y") for n in range(100, 130)]
+    prepared = [prepare(w) for w in long_words] + [prepare("ordinary words here")]
+    scorer.score(prepared, [cues.find(d.own) for d in prepared])
+    assert scorer._gram_getters and max(scorer._gram_getters) <= fast.GRAM_GETTER_LENGTH
+    assert (
+        scorer.score(prepared[:1], [cues.find(prepared[0].own)])[0][0]
+        == fast.scorer(model).score(prepared[:1], [cues.find(prepared[0].own)])[0][0]
+    )
+
+
+def test_only_words_of_ordinary_length_are_cached(model):
+    from classifier import signals
+
+    scorer = fast.FastScorer(fast.scorer(model).state)
+    texts = ["x" * 5000 + " and a few words", "y" * 70 + " more words", "z" * 20 + " here"]
+    prepared = [prepare(t) for t in texts]
+    scorer.score(prepared, [cues.find(d.own) for d in prepared])
+    assert scorer._chunk_cache and max(map(len, scorer._chunk_cache)) <= fast.CACHED_WORD_LENGTH
+    assert "z" * 20 in scorer._chunk_cache
+    signals.syllables(["q" * 5000, "word"])
+    assert "q" * 5000 not in signals._SYLLABLES and "word" in signals._SYLLABLES

@@ -75,3 +75,17 @@ def test_whole_word_search_finds_what_the_plain_pattern_finds():
         for token in {*_TOKEN.findall(text)[:30], "Ana", "-Ana", "'Ana", "Ana's", "İstanbul"}:
             expected = [m.span() for m in re.finditer(rf"\b{re.escape(token)}\b", text)]
             assert [m.span() for m in _whole_word(token).finditer(text)] == expected, (token, text[:60])
+
+
+def test_a_reading_for_a_label_gives_the_questions_of_a_full_reading():
+    # read(..., label) looks only for the key phrases suggest(..., label) uses; the questions must not change.
+    from classifier import cues
+
+    lighter = 0
+    for example in load()[::7]:
+        found = cues.find(example.text)
+        for label in ("pitch", "borderline", "conversation"):
+            full, light = read(example.text, found), read(example.text, found, label)
+            assert suggest(light, label) == suggest(full, label), (label, example.text[:80])
+            lighter += light.phrases != full.phrases
+    assert lighter > 50  # the lighter reading is taken on many drafts

@@ -15,6 +15,18 @@ def test_syllables_add_up_over_words():
     assert signals.syllables(["cake", "able", "cheese"]) == 4
 
 
+def test_cached_syllables_equal_the_patterns_over_the_joined_words():
+    from classifier import corpus, text
+
+    for draft in [e.text for e in corpus.load()][::5]:
+        ws = text.words(draft)
+        joined = " ".join(ws)
+        expected = sum(len(p.findall(joined)) for p in (signals._VOWEL_GROUPS, signals._NO_VOWEL_WORD))
+        expected -= len(signals._SILENT_E.findall(joined))
+        assert signals.syllables(ws) == expected, draft[:80]
+        assert signals.syllables(ws) == expected  # again, from the cache
+
+
 def test_plain_short_sentences_read_at_a_low_grade():
     easy = "We met last week. How is the new job going? I hope it is fun."
     hard = (
