@@ -350,42 +350,29 @@ def _ref(user: UserRef) -> dict:
 
 def export(session: Session, user: UserRef) -> dict:
     """Everything held about ``user`` as JSON-ready data: settings, and per contact their circle, steps off the feed,
-    outreach, replies and reminders (each list in the order the rows were written).
-
-    Five queries whatever the number of contacts (one per table, by owner), not five per contact."""
+    outreach, replies and reminders (each in the order written). One query per table, not several per contact."""
     owner = repo.get_user(session, user)
     if owner is None:
         return {"user": _ref(user), "contacts": []}
-
-    def by_contact(table) -> dict[int, list]:
-        rows: dict[int, list] = {}
+    rows: dict[type, dict[int, list]] = {table: {} for table in (Step, Outreach, Reply, Reminder)}
+    for table, by_contact in rows.items():
         for row in session.scalars(select(table).where(table.owner_id == owner.id).order_by(table.id)):
-            rows.setdefault(row.contact_id, []).append(row)
-        return rows
-
-    steps, outreach, replies, reminders = (by_contact(t) for t in (Step, Outreach, Reply, Reminder))
+            by_contact.setdefault(row.contact_id, []).append(row)
     fields = ("channel", "thread_ref", "pitch_score", "pitch_label", "question_led", "note")
-    contacts = session.scalars(select(Contact).where(Contact.owner_id == owner.id).order_by(Contact.id))
-    return {
-        "user": _ref(user),
-        "settings": repo.settings_of(owner),
-        "contacts": [
+    data = {"user": _ref(user), "settings": repo.settings_of(owner), "contacts": []}
+    for c in session.scalars(select(Contact).where(Contact.owner_id == owner.id).order_by(Contact.id)):
+        steps, outreach, replies, reminders = (rows[table].get(c.id, ()) for table in rows)
+        data["contacts"].append(
             {
                 "contact": c.display,
                 "circle": c.circle,
-                "steps": [{"at": s.at.isoformat(), "kind": s.kind, "how": s.how} for s in steps.get(c.id, ())],
-                "outreach": [
-                    {"at": o.at.isoformat(), **{k: getattr(o, k) for k in fields}} for o in outreach.get(c.id, ())
-                ],
-                "replies": [r.at.isoformat() for r in replies.get(c.id, ())],
-                "reminders": [
-                    {"kind": r.kind, "due_at": r.due_at.isoformat(), "status": r.status}
-                    for r in reminders.get(c.id, ())
-                ],
+                "steps": [{"at": s.at.isoformat(), "kind": s.kind, "how": s.how} for s in steps],
+                "outreach": [{"at": o.at.isoformat(), **{k: getattr(o, k) for k in fields}} for o in outreach],
+                "replies": [r.at.isoformat() for r in replies],
+                "reminders": [{"kind": r.kind, "due_at": r.due_at.isoformat(), "status": r.status} for r in reminders],
             }
-            for c in contacts
-        ],
-    }
+        )
+    return data
 
 
 def forget(session: Session, user: UserRef) -> bool:

@@ -101,6 +101,22 @@ def test_a_command_leaves_its_objects_frozen_at_exit_so_teardown_skips_the_final
     assert frozen > 10_000, frozen  # SQLAlchemy and the ledger's tables alone are tens of thousands of objects
 
 
+def test_after_a_ledger_command_the_database_file_alone_holds_every_write(tmp_path):
+    """The frozen exit skips the collection that used to close SQLite's connection (and so copy the write-ahead
+    log into the file): the commands close their ledger themselves. A backup by copying the file misses nothing."""
+    import shutil
+    import sqlite3
+
+    env = {**os.environ, "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path / 'ledger.db'}"}
+    for contact in ("Dana", "Sam"):
+        r = subprocess.run([sys.executable, "-m", "bot", "log", "sent", contact], capture_output=True, env=env)
+        assert r.returncode == 0, r.stderr.decode()[-2000:]
+    (tmp_path / "copy").mkdir()
+    shutil.copy(tmp_path / "ledger.db", tmp_path / "copy" / "ledger.db")  # the file only, as a backup would
+    with contextlib.closing(sqlite3.connect(tmp_path / "copy" / "ledger.db")) as copy:
+        assert {row[0] for row in copy.execute("SELECT display FROM contacts")} == {"Dana", "Sam"}
+
+
 def test_check_imports_the_classifier_and_nothing_of_the_ledger_or_the_settings(tmp_path):
     loaded = imported("check", "Hi Dana, how did you pick your first metric?", tmp_path=tmp_path)
     assert "classifier" in loaded  # the check can see the imports that matter: the classifier's own

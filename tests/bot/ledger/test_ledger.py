@@ -1,5 +1,4 @@
 import json
-import re
 import subprocess
 import sys
 import threading
@@ -347,27 +346,6 @@ def test_migrations_match_the_schema(sessions):
     assert diff == [], "schema.py changed without a migration"
 
 
-def test_both_databases_hold_one_pending_keep_in_touch_nudge_per_contact_by_the_schemas_predicate(sessions):
-    """Alembic's compare_metadata does not compare partial indexes' predicates, and schema.py names only SQLite's
-    (``postgresql_where`` would import the PostgreSQL dialect on every command): read it back from each database."""
-    from sqlalchemy import inspect
-
-    from bot.ledger.schema import ONE_PENDING_KEEP_IN_TOUCH
-
-    engine = sessions.kw["bind"]
-    index = next(
-        i for i in inspect(engine).get_indexes("reminders") if i["name"] == "uq_reminders_one_pending_keep_in_touch"
-    )
-    options = index.get("dialect_options", {})
-    predicate = options.get("postgresql_where") or options.get("sqlite_where")
-
-    def plain(sql) -> str:  # PostgreSQL gives it back as ((kind)::text = 'keep_in_touch'::text) AND ...
-        return re.sub(r"::\w+|[()\s]", "", str(sql)).lower()
-
-    assert index["unique"] and index["column_names"] == ["contact_id"]
-    assert plain(predicate) == plain(ONE_PENDING_KEEP_IN_TOUCH)
-
-
 def test_ledger_bench_times_the_due_queries_production_runs_at_each_size_with_statistics(tmp_path):
     from bot.ledger import bench
 
@@ -454,31 +432,3 @@ def test_a_failed_digest_is_retried(coach, sessions):
     out = Collect()
     deliver_due(sessions, out, T0 + timedelta(days=3, minutes=5))
     assert out.digests == [(ANA, ["Dana"])]
-
-
-def test_export_reads_a_fixed_number_of_queries_however_many_contacts(coach, sessions):
-    """``log show`` and ``export`` read the ledger in one query per table, not several per contact."""
-    from sqlalchemy import event
-
-    statements: list[str] = []
-    engine = sessions.kw["bind"]
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    def queries_for(user: UserRef) -> int:
-        statements.clear()
-        event.listen(engine, "before_cursor_execute", count)
-        try:
-            data = coach.export(user)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
-        assert data["contacts"]
-        return len(statements)
-
-    one, many = UserRef("slack", "T1", "U_one"), UserRef("slack", "T1", "U_many")
-    coach.record_outreach(one, "Dana", T0)
-    for n in range(12):
-        coach.record_outreach(many, f"Contact {n}", T0)
-        coach.record_reply(many, f"Contact {n}", T0 + timedelta(hours=1))
-    assert queries_for(many) == queries_for(one) <= 8
