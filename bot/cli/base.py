@@ -186,6 +186,13 @@ RapportGroup.group_class = type  # subgroups (``rapport log``) are RapportGroups
 atexit.register(gc.freeze)
 
 
+def collect_at_exit() -> None:
+    """Undo the frozen exit for this process and the processes it forks: for the servers (``rapport slack`` and
+    ``rapport discord``), whose exit time does not matter and whose ledger connections the final collection
+    closes (closing SQLite's last connection copies the write-ahead log into the database file)."""
+    atexit.unregister(gc.freeze)
+
+
 class _EnvWarnings(logging.Filter):
     """python-dotenv's warnings about ``.env``, once each per process (the file is read more than once) and in
     Rapport's words: ``.env line 3 is not NAME=value and was skipped (fix or remove that line)``."""

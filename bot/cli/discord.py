@@ -6,6 +6,7 @@ import click
 
 from bot.cli.base import (
     check_database_url,
+    collect_at_exit,
     fail,
     main,
     need_extra,
@@ -65,6 +66,7 @@ def discord_command(
         return
     shards = parse_shards(shard_ids, shard_count)
     need_extra("discord", "discord", "rapport discord")
+    collect_at_exit()
     from bot import settings
 
     try:

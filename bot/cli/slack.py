@@ -9,6 +9,7 @@ import click
 
 from bot.cli.base import (
     check_database_url,
+    collect_at_exit,
     fail,
     main,
     need_extra,
@@ -48,6 +49,7 @@ def slack(ctx: click.Context, host: str, port: int, workers: int, threads: int, 
     if ctx.invoked_subcommand is not None:
         return
     need_extra("slack", "slack_bolt", "rapport slack")
+    collect_at_exit()
     from bot.adapters.slack.server import check_token, serve_http, serve_socket_mode
     from bot.ledger.db import LedgerError, open_ledger
     from bot.types import StartupError

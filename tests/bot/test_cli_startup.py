@@ -84,7 +84,7 @@ def test_log_show_with_checked_sends_imports_no_scipy_and_stats_does(tmp_path):
     assert "scipy" in imported("stats", "--user", "dana", tmp_path=tmp_path)  # the intervals are there, and seen
 
 
-def test_a_command_leaves_its_objects_frozen_at_exit_so_teardown_skips_the_final_collection(tmp_path):
+def test_a_command_leaves_its_objects_frozen_at_exit_and_the_servers_do_not(tmp_path):
     """bot/cli/base.py registers gc.freeze as the last exit handler (~40 ms of a ledger command's exit)."""
     probe = (  # registered before bot.cli is imported, so it runs after Rapport's own exit handler
         "import atexit, gc, os, sys\n"
@@ -99,6 +99,11 @@ def test_a_command_leaves_its_objects_frozen_at_exit_so_teardown_skips_the_final
     assert r.returncode == 0, r.stderr[-2000:]
     frozen = int(re.search(r"frozen (\d+)", r.stderr).group(1))
     assert frozen > 10_000, frozen  # SQLAlchemy and the ledger's tables alone are tens of thousands of objects
+    # The servers collect at exit as usual (their connections are closed by it); here they stop at a missing token.
+    env = {k: v for k, v in env.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    for server in ("slack", "discord"):
+        r = subprocess.run([sys.executable, "-c", probe, server], capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 2 and re.search(r"frozen 0\b", r.stderr), (server, r.returncode, r.stderr[-2000:])
 
 
 def test_after_a_ledger_command_the_database_file_alone_holds_every_write(tmp_path):
