@@ -11,8 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
-
 from bot import settings
 from bot.ledger import db
 from classifier import store
@@ -45,8 +43,8 @@ def examine() -> list[Finding]:
 
 
 def _database(url: str) -> list[Finding]:
-    shown = make_url(url).render_as_string(hide_password=True) if "://" in url else url
     try:
+        shown = db.parse_url(url).render_as_string(hide_password=True) if "://" in url else url
         engine = db.make_engine(url)
         current, heads, known = db.migration_state(engine)
     except db.LedgerError as exc:

@@ -76,18 +76,19 @@ def check_database_url(url: str) -> str:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
+    forms = "use sqlite:////path/to/rapport.db or postgresql+psycopg://user:password@host/db"
     try:
-        make_url(url)
-    except ArgumentError:
-        fail(
-            "RAPPORT_DATABASE_URL is not a database URL (use sqlite:////path/to/rapport.db or "
-            "postgresql+psycopg://user:password@host/db, or unset it for the default SQLite file)"
-        )
+        backend = make_url(url).get_backend_name()
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number, a broken [IPv6] host
+        why = "" if isinstance(exc, ArgumentError) else f": {exc}"
+        fail(f"RAPPORT_DATABASE_URL is not a database URL{why} ({forms}, or unset it for the default SQLite file)")
     scheme = url.split(":", 1)[0].lower()
     if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"):
         fail(f"RAPPORT_DATABASE_URL starts with {scheme}:// (use postgresql+psycopg://user:password@host/db)")
     if scheme.startswith(("mysql", "mariadb", "mssql", "oracle")):
         fail(f"RAPPORT_DATABASE_URL: {scheme} is not supported (use sqlite:///path or postgresql+psycopg://...)")
+    if backend not in ("sqlite", "postgresql"):
+        fail(f"RAPPORT_DATABASE_URL: {scheme} is not a database Rapport can use ({forms})")
     if scheme == "postgresql+psycopg":
         need_extra("postgres", "psycopg", "a PostgreSQL ledger")
     from bot.ledger.db import is_memory

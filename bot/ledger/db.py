@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,13 +48,20 @@ def default_folder() -> Path:
     return Path(user_data_dir("rapport"))
 
 
+def parse_url(url: str) -> URL:
+    """SQLAlchemy's ``URL`` for ``url``; ``LedgerError`` for text that is not a database URL (including a port
+    that is not a number, or a broken ``[IPv6]`` host, which SQLAlchemy reports as ``ValueError``)."""
+    try:
+        return make_url(url)
+    except (ArgumentError, ValueError) as exc:
+        why = "" if isinstance(exc, ArgumentError) else f" ({exc})"
+        raise LedgerError(f"RAPPORT_DATABASE_URL is not a database URL{why}") from None
+
+
 def sqlite_file(url: str) -> Path | None:
     """The file an SQLite URL opens (a ``file:`` URI with ``uri=true`` too), or None for an in-memory database or
     another backend. ``LedgerError`` for something that is not a database URL."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise LedgerError(f"RAPPORT_DATABASE_URL is not a database URL: {url!r}") from None
+    parsed = parse_url(url)
     if parsed.get_backend_name() != "sqlite":
         return None
     database = parsed.database or ""
@@ -70,7 +77,7 @@ def sqlite_file(url: str) -> Path | None:
 
 def is_memory(url: str) -> bool:
     """Whether ``url`` is an in-memory SQLite database (gone when the process ends)."""
-    return make_url(url).get_backend_name() == "sqlite" and sqlite_file(url) is None
+    return parse_url(url).get_backend_name() == "sqlite" and sqlite_file(url) is None
 
 
 def make_engine(url: str) -> Engine:
@@ -79,7 +86,7 @@ def make_engine(url: str) -> Engine:
     ``LedgerError`` when the SQLite file's folder does not exist (only the default data directory is created).
     """
     path = sqlite_file(url)
-    parsed = make_url(url)
+    parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         if path is not None:
             _folder_for(path)

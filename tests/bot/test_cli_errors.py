@@ -108,6 +108,12 @@ def test_database_urls_of_the_wrong_form_say_which_to_use(rapport):
     for url in ("postgres://u:p@db/rapport", "postgresql://u:p@db/rapport"):
         assert "use postgresql+psycopg://" in one_line(rapport("log", "show", RAPPORT_DATABASE_URL=url), 2)
     assert "not supported" in one_line(rapport("log", "show", RAPPORT_DATABASE_URL="mysql://u:p@db/r"), 2)
+    for url in ("postgresql+psycopg://u:p@host:abc/db", "postgresql+psycopg://u:p@[::1/db"):  # SQLAlchemy: ValueError
+        for command in (["followups"], ["log", "sent", "Dana"], ["db", "upgrade"]):
+            assert "is not a database URL" in one_line(rapport(*command, RAPPORT_DATABASE_URL=url), 2), command
+    assert "http is not a database Rapport can use" in one_line(
+        rapport("followups", RAPPORT_DATABASE_URL="http://x"), 2
+    )
 
 
 def test_a_malformed_setting_is_exit_2_and_an_unreachable_database_exit_1(rapport, tmp_path):
