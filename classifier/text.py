@@ -39,10 +39,15 @@ _EMOJI_NAME = re.compile(r":(?<![\w:]:)[a-z0-9_+-]{2,}:(?![\w:])", re.I)
 _WORD = re.compile(r"[^\W\d_][^\W_]*+(?:['’-][^\W\d_][^\W_]*+)*+", re.UNICODE)
 
 
+#: A UTF-16 surrogate code point: in a Python string always half of a pair that was cut (``json`` joins whole pairs).
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean(text: str) -> tuple[str, list[str]]:
     """Return the text a verdict refers to, and notes about what was changed.
 
-    Control characters become spaces (so offsets into the cleaned text match the input), mathematical "bold" and
+    Control characters become spaces and lone surrogates (text cut inside a UTF-16 pair, which no encoding can
+    write) become U+FFFD, so offsets into the cleaned text match the input; mathematical "bold" and
     fullwidth letters become plain ones (NFKC; only then can offsets differ from the input), and drafts longer
     than ``MAX_CHARS`` are cut.
     """
@@ -51,6 +56,9 @@ def clean(text: str) -> tuple[str, list[str]]:
         text = text[:MAX_CHARS]
         notes.append(f"This draft is very long; only the first {MAX_CHARS:,} characters were checked.")
     text = _CONTROL.sub(" ", text)
+    if not text.isascii() and _SURROGATE.search(text):  # e.g. JSON "\\ud83d" from an emoji cut in half
+        text = _SURROGATE.sub("\ufffd", text)
+        notes.append("A broken character (half of an emoji, say) was replaced with \ufffd.")
     if _COMPATIBILITY.search(text):  # 𝐁𝐨𝐥𝐝 or fullwidth letters (LinkedIn-style "bold") read as plain letters
         text = unicodedata.normalize("NFKC", text)
     return text, notes

@@ -59,6 +59,17 @@ def test_check_jsonl_keeps_order_and_reports_bad_lines(jobs):
     assert b"2 of 4 lines" in r.stderr
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_check_jsonl_checks_a_draft_holding_half_an_emoji(jobs):
+    """JSON can carry a lone UTF-16 surrogate ("\\ud83d": an emoji cut in half), which no encoding can write."""
+    lines = ['{"text": "fine, how are you?"}', '{"text": "We help companies \\ud83d like yours. Book a demo?"}']
+    r = rapport("check", "--jsonl", "--jobs", jobs, stdin="\n".join(lines).encode())
+    out = [json.loads(line) for line in r.stdout.decode().splitlines()]
+    assert r.returncode == 0, r.stderr
+    assert [o["label"] for o in out] == ["conversation", "pitch"]
+    assert any("broken character" in note for note in out[1]["notes"])
+
+
 @pytest.mark.parametrize(
     "args,stdin", [(("check", ""), None), (("check", "   \n\t"), None), (("check", "-"), b"  \n"), (("check",), None)]
 )

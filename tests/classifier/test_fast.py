@@ -31,6 +31,8 @@ ADVERSARIAL = [
     "x y z a b c 1 2 3 ! ? . , ; :",
     "We we we we our our us me my mine I I I I.",
     "\u200b\u200c\u200d\ufeff hi \u2028\u2029 there",
+    "We help companies \ud83d like yours cut costs. Book a demo?",  # lone surrogates: an emoji cut in half
+    "\udc00\udfff how was the \ud800 launch?",
 ]
 
 
