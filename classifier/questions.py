@@ -93,12 +93,17 @@ def _the(phrase: str) -> str:
 
 
 def _pick(candidates, out: list[str], start: int) -> str | None:
-    """The first of ``candidates`` from ``start`` (cyclically) not already in ``out`` nor opening like one."""
+    """The first of ``candidates`` from ``start`` (cyclically) not already in ``out`` nor opening like one (the same
+    first four words, punctuation aside: "How are you celebrating?" opens like "How are you celebrating the launch?")."""
     for k in range(len(candidates)):
         question = candidates[(start + k) % len(candidates)]
-        if question not in out and not any(question.split()[:4] == q.split()[:4] for q in out):
+        if question not in out and not any(_opening(question) == _opening(q) for q in out):
             return question
     return None
+
+
+def _opening(question: str) -> list[str]:
+    return [word.strip("?.,!").lower() for word in question.split()[:4]]
 
 
 def effective_intent(reading: Reading, label: str = "conversation") -> str:
@@ -121,7 +126,8 @@ def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> li
     phrases = () if _asks_without_phrases(intent, label) else reading.phrases
     # A second phrase earns its own question only when it is a real phrase: a lone word there is mostly noise.
     phrases = phrases[:1] + tuple(p for p in phrases[1:2] if " " in p)
-    seed = zlib.crc32(reading.text.encode("utf-8", "replace"))
+    # Seeded by the words, not the spacing: a trailing newline (echo | rapport check -) asks the same questions.
+    seed = zlib.crc32(" ".join(reading.text.split()).encode("utf-8", "replace"))
     out: list[str] = []
     for i, phrase in enumerate(phrases[:2]):
         filled = [p.format(kp=phrase, the_kp=_the(phrase)) for p in with_phrase]

@@ -89,3 +89,20 @@ def test_a_reading_for_a_label_gives_the_questions_of_a_full_reading():
             assert suggest(light, label) == suggest(full, label), (label, example.text[:80])
             lighter += light.phrases != full.phrases
     assert lighter > 50  # the lighter reading is taken on many drafts
+
+
+def test_the_questions_do_not_depend_on_the_drafts_spacing(model):
+    """``echo "$T" | rapport check -`` (a trailing newline) asks what ``rapport check "$T"`` asks."""
+    from classifier import check
+
+    for text in ("Congrats on the launch! How did the last week feel?", "We help companies like yours cut costs."):
+        asked = {tuple(check(model, t).questions) for t in (text, text + "\n", f"  {text} ", text.replace(" ", "  "))}
+        assert len(asked) == 1, asked
+
+
+def test_no_two_questions_open_alike_punctuation_aside():
+    """ "How are you celebrating?" opens like "How are you celebrating the launch?": one of them is enough."""
+    for draft in load()[::7]:
+        asked = suggest(read(draft.text), draft.label)
+        openings = [[w.strip("?.,!").lower() for w in q.split()[:4]] for q in asked]
+        assert len({tuple(o) for o in openings}) == len(openings), asked
