@@ -179,6 +179,13 @@ class ConsoleChat:
 HISTORY_LINES = 1000
 
 
+def history_file() -> Path:
+    """Where ``rapport chat`` keeps its line history (the lines typed, drafts too): Rapport's data folder."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("rapport")) / "chat_history"
+
+
 def line_reader(history: Path | None = None):
     """``input`` with line editing and history (up/down arrows) through the standard library's ``readline``
     where Python has it; history persists in ``history`` (default: ``chat_history`` in Rapport's data folder)
@@ -188,9 +195,7 @@ def line_reader(history: Path | None = None):
     except ImportError:  # Windows without pyreadline: plain input, still Ctrl-D/Ctrl-Z to leave
         return input
     if history is None:
-        from platformdirs import user_data_dir
-
-        history = Path(user_data_dir("rapport")) / "chat_history"
+        history = history_file()
     with contextlib.suppress(OSError):  # first session, or no readable file: history starts empty
         readline.read_history_file(history)
     readline.set_history_length(HISTORY_LINES)

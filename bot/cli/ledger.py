@@ -138,8 +138,14 @@ def forget(yes: bool, user: str | None) -> None:
     """Delete everything Rapport holds about you."""
     ref = local_user(user)
     if not yes:
-        click.confirm(f"Delete all outreach, replies and reminders of {ref.user_id}?", abort=True)
+        click.confirm(f"Delete all outreach, replies, reminders and chat history of {ref.user_id}?", abort=True)
     gone = ledger_coach().forget(ref)
+    from bot.adapters.console import history_file
+
+    history = history_file()  # the chat's typed lines hold drafts and names: they go too
+    if history.exists():
+        history.unlink()
+        gone = True
     click.echo("Done: everything about you is deleted." if gone else NOTHING_TO_FORGET)
 
 

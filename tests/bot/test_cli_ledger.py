@@ -235,3 +235,14 @@ def test_remind_prints_the_weekly_plan_once_and_check_to_says_where_you_stand(ra
         "You've traded 2 messages with Dana Lee (in conversation); a call might be next. "
         "Ask if they'd be up for a 20-minute call about what they're working on?"
     )
+
+
+def test_forget_deletes_the_chat_history_too(tmp_path):
+    """``rapport chat`` keeps the lines typed (drafts and names) in the data folder: forgetting you takes them."""
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "RAPPORT_DATABASE_URL": f"sqlite:///{tmp_path}/l.db"}
+    history = tmp_path / "data" / "rapport" / "chat_history"
+    history.parent.mkdir(parents=True)
+    history.write_text("/rapport Hi Dana, free for a demo Friday?\nsent Dana Lee\n")
+    r = subprocess.run([*CMD, "forget", "--yes"], capture_output=True, text=True, env=env, timeout=120)
+    assert r.returncode == 0 and "deleted" in r.stdout, r.stderr
+    assert not history.exists()
