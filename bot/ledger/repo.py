@@ -38,8 +38,23 @@ __all__ = ["SETTING_RANGES", "UserRef"]  # re-exported for callers of the ledger
 FOLLOW_UP, KEEP_IN_TOUCH = "follow_up", "keep_in_touch"
 
 
+#: The longest contact name (the ``contacts`` columns' width: PostgreSQL refuses longer, SQLite would keep it).
+CONTACT_NAME_MAX = 200
+
+
 def contact_key(name: str) -> tuple[str, str]:
-    """(key, display) for a contact: a platform mention becomes its id, a name is case- and space-folded."""
+    """(key, display) for a contact: a platform mention becomes its id, a name is case- and space-folded.
+
+    ``ValueError`` (one line) for an empty name or one longer than ``CONTACT_NAME_MAX`` characters."""
+    key, display = _contact_key(name)
+    if max(len(key), len(display)) > CONTACT_NAME_MAX:
+        raise ValueError(
+            f"a contact name is at most {CONTACT_NAME_MAX} characters (this one has {max(len(key), len(display))})"
+        )
+    return key, display
+
+
+def _contact_key(name: str) -> tuple[str, str]:
     raw = name.strip()
     if not raw:
         raise ValueError('a contact needs a name or a mention (e.g. "Dana Lee" or @dana)')

@@ -432,3 +432,12 @@ def test_a_failed_digest_is_retried(coach, sessions):
     out = Collect()
     deliver_due(sessions, out, T0 + timedelta(days=3, minutes=5))
     assert out.digests == [(ANA, ["Dana"])]
+
+
+def test_a_contact_name_longer_than_the_column_is_refused_alike_on_both_databases(coach):
+    from bot.ledger.repo import CONTACT_NAME_MAX
+
+    coach.record_outreach(ANA, "C" * CONTACT_NAME_MAX, T0)
+    for name in ("C" * (CONTACT_NAME_MAX + 1), "ß" * (CONTACT_NAME_MAX // 2 + 1)):  # ß compares as "ss"
+        with pytest.raises(ValueError, match=f"at most {CONTACT_NAME_MAX} characters"):
+            coach.record_outreach(ANA, name, T0)
