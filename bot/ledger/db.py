@@ -8,6 +8,7 @@ keeps ``rapport log show`` and the other ledger commands quick to start.
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sqlite3
 import threading
@@ -197,12 +198,56 @@ def check_version(engine: Engine) -> bool:
     return current == heads
 
 
+#: PostgreSQL advisory-lock key for migrating (any fixed 64-bit number; this is "rapport" in ASCII).
+MIGRATION_LOCK_KEY = 0x72617070_6F7274
+
+
+@contextmanager
+def one_migrator(engine: Engine) -> Iterator[None]:
+    """Hold the database's migration lock: several processes starting on a new database (``for i in 1 2 3; do
+    rapport log sent X$i & done``) would otherwise all create the same tables, and all but one fail.
+
+    PostgreSQL: a session-level advisory lock (``pg_advisory_lock``). SQLite: an exclusive ``flock`` on the
+    database's folder. Not on the database file itself: closing any descriptor of that file would drop the POSIX
+    locks SQLite holds on it in this process (sqlite.org, "How To Corrupt An SQLite Database File", 2.2). Where
+    ``fcntl`` is missing (Windows), and for an in-memory database, nothing is locked."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            connection.commit()
+            try:
+                yield
+            finally:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                connection.commit()
+        return
+    path = sqlite_file(engine.url.render_as_string(hide_password=False))
+    try:
+        import fcntl
+    except ImportError:
+        fcntl = None
+    if path is None or fcntl is None:
+        yield
+        return
+    try:
+        folder = os.open(path.parent, os.O_RDONLY)
+    except OSError as exc:
+        raise LedgerError(f"cannot open the database folder {path.parent}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(folder)  # releases the lock
+
+
 def open_ledger(url: str) -> sessionmaker[Session]:
     """Connect, refuse newer databases, migrate (only when behind), and return a session factory."""
     engine = make_engine(url)
     try:
         if not check_version(engine):  # a database at the head is only read: a read-only file works for reading
-            upgrade(engine)
+            with one_migrator(engine):
+                if not check_version(engine):  # another process may have migrated it while this one waited
+                    upgrade(engine)
     except SQLAlchemyError as exc:
         raise LedgerError(f"cannot use the database {make_url(url).render_as_string()}: {describe(exc)}") from None
     if engine.dialect.name == "sqlite":
