@@ -93,8 +93,9 @@ def _the(phrase: str) -> str:
 
 
 def _pick(candidates, out: list[str], start: int) -> str | None:
-    """The first of ``candidates`` from ``start`` (cyclically) not already in ``out`` nor opening like one (the same
-    first four words, punctuation aside: "How are you celebrating?" opens like "How are you celebrating the launch?")."""
+    """The first of ``candidates`` from ``start`` (cyclically) not already in ``out`` nor opening like one (the
+    same first four words, punctuation aside: "How are you celebrating?" opens like "How are you celebrating the
+    launch?")."""
     for k in range(len(candidates)):
         question = candidates[(start + k) % len(candidates)]
         if question not in out and not any(_opening(question) == _opening(q) for q in out):

@@ -178,12 +178,12 @@ RapportGroup.group_class = type  # subgroups (``rapport log``) are RapportGroups
 
 
 # When the process exits, let the interpreter's teardown skip the garbage collector's walk over every object the
-# imports made (SQLAlchemy's alone: ~40 ms of a ledger command on this machine; `rapport bench startup` times
-# it): gc.freeze() moves them to the permanent generation, which collections ignore. It runs as the last exit
-# handler (atexit runs them in reverse order), so the other handlers still run, and objects freed by the modules'
-# teardown are still finalised; only the final collection's walk is skipped (CPython never promised to collect
-# cycles at exit), and the operating system frees the memory. The trick is Instagram's ("Dismissing
-# Python Garbage Collection at Instagram", 2017) without their os._exit.
+# imports made (SQLAlchemy's alone make it tens of milliseconds of a ledger command on this machine; `rapport
+# bench startup` times the commands): gc.freeze() moves them to the permanent generation, which collections
+# ignore. It runs as the last exit handler (atexit runs them in reverse order), so the other handlers still run,
+# and objects freed by the modules' teardown are still finalised; only the final collection's walk is skipped
+# (CPython never promised to collect cycles at exit), and the operating system frees the memory. The trick is
+# Instagram's ("Dismissing Python Garbage Collection at Instagram", 2017) without their os._exit.
 atexit.register(gc.freeze)
 
 
