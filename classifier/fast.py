@@ -34,7 +34,7 @@ import numpy as np
 
 from classifier import cues
 from classifier.features import cue_vector
-from classifier.text import Draft, prepare
+from classifier.text import Draft, prepare, remember
 
 #: Version of the file ``save`` writes; ``read`` refuses any other.
 FORMAT = 1
@@ -48,10 +48,6 @@ GRAM_GETTER_LENGTH = 64
 
 #: Drafts ``FastScorer.score`` scores with one set of array operations.
 SCORE_CHUNK = 512
-
-#: Longest word (whitespace-separated chunk) whose columns are cached: a longer one is rare, and its entry grows
-#: with it (a 40,000-character chunk has 120,000 n-grams), so a cache full of them could hold gigabytes.
-CACHED_WORD_LENGTH = 64
 
 #: Words whose character n-gram columns are kept, per scorer; beyond it the cache is cleared and refilled.
 CHAR_CACHE_WORDS = 200_000
@@ -200,11 +196,8 @@ class FastScorer:
         for word in text.split():
             columns = cache.get(word)
             if columns is None:
-                if len(cache) >= CHAR_CACHE_WORDS:
-                    cache.clear()
                 columns = self._char_columns_of(word)
-                if len(word) <= CACHED_WORD_LENGTH:
-                    cache[word] = columns
+                remember(cache, word, columns, CHAR_CACHE_WORDS)
             parts.append(columns)
         return b"".join(parts)
 
@@ -221,13 +214,10 @@ class FastScorer:
         for chunk in normalised.split():
             entry = cache.get(chunk)
             if entry is None:
-                if len(cache) >= CHAR_CACHE_WORDS:
-                    cache.clear()
                 found = self.token.findall(chunk)
                 unigrams = [j for t in found if (j := vocab.get(t)) is not None] if self.word_ngrams[0] == 1 else []
                 entry = (found, unigrams, self._char_columns_of(chunk))
-                if len(chunk) <= CACHED_WORD_LENGTH:
-                    cache[chunk] = entry
+                remember(cache, chunk, entry, CHAR_CACHE_WORDS)
             tokens += entry[0]
             words += entry[1]
             parts.append(entry[2])

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from classifier.cues import Cues
+from classifier.text import remember
 from classifier.verdict import Signal
 
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
@@ -124,7 +125,7 @@ def _word_syllables(word: str) -> int:
 
 
 #: Syllables per word seen (none of the three patterns matches across a space, so a text's count is the sum of
-#: its words' counts); cleared when it reaches ``SYLLABLE_CACHE_WORDS``.
+#: its words' counts), kept as ``classifier.text.remember`` keeps a per-word cache, up to ``SYLLABLE_CACHE_WORDS``.
 _SYLLABLES: dict[str, int] = {}
 SYLLABLE_CACHE_WORDS = 100_000
 
@@ -134,13 +135,10 @@ def syllables(ws: list[str]) -> int:
     three patterns count in ``" ".join(ws)``, summed from a cache of each word's count."""
     counts = list(map(_SYLLABLES.get, ws))
     if None in counts:
-        if len(_SYLLABLES) >= SYLLABLE_CACHE_WORDS:
-            _SYLLABLES.clear()
         for k, word in enumerate(ws):
             if counts[k] is None:
                 counts[k] = _word_syllables(word)
-                if len(word) <= 64:  # a longer word is rare, and its key would take room
-                    _SYLLABLES[word] = counts[k]
+                remember(_SYLLABLES, word, counts[k], SYLLABLE_CACHE_WORDS)
     return sum(counts)
 
 

@@ -39,6 +39,20 @@ _EMOJI_NAME = re.compile(r":(?<![\w:]:)[a-z0-9_+-]{2,}:(?![\w:])", re.I)
 _WORD = re.compile(r"[^\W\d_][^\W_]*+(?:['’-][^\W\d_][^\W_]*+)*+", re.UNICODE)
 
 
+#: Longest word (whitespace-separated chunk) a per-word cache keeps: a longer one is rare, and its entry grows with
+#: it (a 40,000-character chunk has 120,000 n-grams), so a cache full of them could hold gigabytes.
+CACHED_WORD_LENGTH = 64
+
+
+def remember(cache: dict, word: str, value, most: int) -> None:
+    """Keep ``value`` for ``word`` in a per-word ``cache`` of at most ``most`` entries (emptied when full), unless
+    ``word`` is longer than ``CACHED_WORD_LENGTH``."""
+    if len(cache) >= most:
+        cache.clear()
+    if len(word) <= CACHED_WORD_LENGTH:
+        cache[word] = value
+
+
 #: A UTF-16 surrogate code point: in a Python string always half of a pair that was cut (``json`` joins whole pairs).
 _SURROGATE = re.compile("[\ud800-\udfff]")
 

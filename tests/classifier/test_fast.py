@@ -8,7 +8,7 @@ import pytest
 
 from classifier import check_many, corpus, cues, fast
 from classifier.coaching import _reference_scores
-from classifier.text import MAX_CHARS, prepare
+from classifier.text import CACHED_WORD_LENGTH, MAX_CHARS, prepare
 
 ADVERSARIAL = [
     "",
@@ -184,7 +184,7 @@ def test_only_words_of_ordinary_length_are_cached(model):
     texts = ["x" * 5000 + " and a few words", "y" * 70 + " more words", "z" * 20 + " here"]
     prepared = [prepare(t) for t in texts]
     scorer.score(prepared, [cues.find(d.own) for d in prepared])
-    assert scorer._chunk_cache and max(map(len, scorer._chunk_cache)) <= fast.CACHED_WORD_LENGTH
+    assert scorer._chunk_cache and max(map(len, scorer._chunk_cache)) <= CACHED_WORD_LENGTH
     assert "z" * 20 in scorer._chunk_cache
     signals.syllables(["q" * 5000, "word"])
     assert "q" * 5000 not in signals._SYLLABLES and "word" in signals._SYLLABLES
