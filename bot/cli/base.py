@@ -73,26 +73,21 @@ def need_extra(extra: str, module: str, what: str) -> None:
 
 def check_database_url(url: str) -> str:
     """``url`` if Rapport can use it; else exit 2 naming the form to use, or 1 naming the extra to install."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from bot.ledger.db import URL_FORMS, LedgerError, is_memory, parse_url
 
-    forms = "use sqlite:////path/to/rapport.db or postgresql+psycopg://user:password@host/db"
     try:
-        backend = make_url(url).get_backend_name()
-    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number, a broken [IPv6] host
-        why = "" if isinstance(exc, ArgumentError) else f": {exc}"
-        fail(f"RAPPORT_DATABASE_URL is not a database URL{why} ({forms}, or unset it for the default SQLite file)")
+        backend = parse_url(url).get_backend_name()
+    except LedgerError as exc:
+        fail(str(exc))
     scheme = url.split(":", 1)[0].lower()
     if scheme in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+asyncpg"):
         fail(f"RAPPORT_DATABASE_URL starts with {scheme}:// (use postgresql+psycopg://user:password@host/db)")
     if scheme.startswith(("mysql", "mariadb", "mssql", "oracle")):
         fail(f"RAPPORT_DATABASE_URL: {scheme} is not supported (use sqlite:///path or postgresql+psycopg://...)")
     if backend not in ("sqlite", "postgresql"):
-        fail(f"RAPPORT_DATABASE_URL: {scheme} is not a database Rapport can use ({forms})")
+        fail(f"RAPPORT_DATABASE_URL: {scheme} is not a database Rapport can use ({URL_FORMS})")
     if scheme == "postgresql+psycopg":
         need_extra("postgres", "psycopg", "a PostgreSQL ledger")
-    from bot.ledger.db import is_memory
-
     if is_memory(url):
         fail(
             "RAPPORT_DATABASE_URL is an in-memory SQLite database, gone when the command ends "

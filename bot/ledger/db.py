@@ -49,14 +49,21 @@ def default_folder() -> Path:
     return Path(user_data_dir("rapport"))
 
 
+#: The database URLs Rapport takes, as its messages name them.
+URL_FORMS = "use sqlite:////path/to/rapport.db or postgresql+psycopg://user:password@host/db"
+
+
 def parse_url(url: str) -> URL:
-    """SQLAlchemy's ``URL`` for ``url``; ``LedgerError`` for text that is not a database URL (including a port
-    that is not a number, or a broken ``[IPv6]`` host, which SQLAlchemy reports as ``ValueError``)."""
+    """SQLAlchemy's ``URL`` for ``url``; ``LedgerError`` (one line naming the forms to use) for text that is not a
+    database URL, including a port that is not a number or a broken ``[IPv6]`` host, which SQLAlchemy reports as
+    ``ValueError``."""
     try:
         return make_url(url)
     except (ArgumentError, ValueError) as exc:
-        why = "" if isinstance(exc, ArgumentError) else f" ({exc})"
-        raise LedgerError(f"RAPPORT_DATABASE_URL is not a database URL{why}") from None
+        why = "" if isinstance(exc, ArgumentError) else f": {exc}"
+        raise LedgerError(
+            f"RAPPORT_DATABASE_URL is not a database URL{why} ({URL_FORMS}, or unset it for the default SQLite file)"
+        ) from None
 
 
 def sqlite_file(url: str) -> Path | None:
