@@ -47,10 +47,9 @@ def contact_key(name: str) -> tuple[str, str]:
 
     ``ValueError`` (one line) for an empty name or one longer than ``CONTACT_NAME_MAX`` characters."""
     key, display = _contact_key(name)
-    if max(len(key), len(display)) > CONTACT_NAME_MAX:
-        raise ValueError(
-            f"a contact name is at most {CONTACT_NAME_MAX} characters (this one has {max(len(key), len(display))})"
-        )
+    length = max(len(key), len(display))  # case folding can lengthen a name ("ß" compares as "ss")
+    if length > CONTACT_NAME_MAX:
+        raise ValueError(f"a contact name is at most {CONTACT_NAME_MAX} characters (this one has {length})")
     return key, display
 
 
