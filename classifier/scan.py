@@ -5,8 +5,8 @@ at every position of the text: a 300-word draft costs ~30 µs per rule even when
 that starts with a literal is found with a fast substring search instead (~1 µs). ``Alternation`` splits a
 pattern into its top-level alternatives and compiles each one so that it starts with its literal:
 ``\\bbook a call`` becomes ``book(?<!\\wbook) a call`` (the look-behind says what ``\\b`` said: no word
-character before the first letter). An alternative that needs a literal absent from the text (plain ``in``) is
-not run at all.
+character before the first letter). An alternative that needs a literal absent from the text is not run at all:
+the literals every rule needs are found together, in one Aho-Corasick pass over the draft (``Literals``).
 
 ``finditer`` then yields what ``re.compile(pattern).finditer`` yields (same spans, same order): at each step
 the leftmost start of any alternative, the first alternative in pattern order at that start, scanning on from
@@ -18,7 +18,7 @@ Patterns must have no capturing groups and no empty matches; ``ValueError`` says
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterable, Iterator
 from re import _compiler as _sre_compile  # private but stable from Python 3.11 (re._parser, re._compiler)
 from re import _constants as _c
 from re import _parser as _sre_parse
@@ -123,22 +123,67 @@ def _alternatives(data: list, state) -> list[list]:
     return [data]
 
 
-def _presence(needs: frozenset[str]):
-    """A test ``text -> bool``: does ``text`` hold one of ``needs``? Each literal is a C substring search (``in``):
-    ``re`` tries an alternation of literals at every position, several times slower on a long draft."""
-    if len(needs) == 1:
-        (literal,) = needs
-        return lambda text: literal in text
-    literals = tuple(sorted(needs))
-    return lambda text: any(map(text.__contains__, literals))
+#: Longest literal of letters, digits and spaces that is not worth testing for: "e", " " or "in" is in nearly every
+#: text, and ``Literals.found`` pays for each of its occurrences.
+COMMON_LITERAL_LENGTH = 2
 
 
-def _presence_all(every: list[frozenset[str]]):
-    """A test ``text -> bool``: does ``text`` hold a literal of each set in ``every``?"""
-    first, *rest = (_presence(needs) for needs in every)
-    if not rest:
-        return first
-    return lambda text: first(text) and all(test(text) for test in rest)
+def _rare(literal: str) -> bool:
+    """Whether testing a text for ``literal`` can rule anything out: not empty, and not a short run of letters,
+    digits and spaces (``COMMON_LITERAL_LENGTH``)."""
+    core = literal.replace(" ", "")
+    return len(literal) > COMMON_LITERAL_LENGTH or (bool(core) and not core.isalnum())
+
+
+class Literals:
+    """The literals a group of ``Alternation`` objects tests texts for, all found in one pass over a text.
+
+    ``found(text)`` is the set of registered literals that occur in ``text`` (as ``literal in text`` says,
+    overlaps and repeats included). It runs an Aho-Corasick automaton (``pyahocorasick``) over the text once, in
+    C: the phrase rules, the intents and the person counts of one check test a few hundred literals against the
+    same lowered draft, and one ``in`` per literal costs a pass over the text each. The last text's answer is
+    kept, so the next ``Alternation`` run on the same text pays nothing. Safe to share between threads.
+    """
+
+    def __init__(self) -> None:
+        self._literals: set[str] = set()
+        self._automaton = None
+        self._last: tuple[str, frozenset[str]] = ("", frozenset())
+
+    def add(self, literals: Iterable[str]) -> None:
+        """Register ``literals`` (non-empty strings); the automaton is rebuilt on the next ``found``."""
+        new = set(literals) - self._literals
+        if new:
+            self._literals |= new
+            self._automaton = None
+            self._last = ("", frozenset())
+
+    def found(self, text: str) -> frozenset[str]:
+        """The registered literals that occur in ``text``."""
+        last_text, last_found = self._last
+        if text == last_text:
+            return last_found
+        if not text or not self._literals:
+            return frozenset()
+        automaton = self._automaton or self._build()
+        found = frozenset([literal for _end, literal in automaton.iter(text)])
+        self._last = (text, found)
+        return found
+
+    def _build(self):
+        import ahocorasick  # imported on first use, like the other matchers of a check
+
+        automaton = ahocorasick.Automaton()
+        for literal in self._literals:
+            automaton.add_word(literal, literal)
+        automaton.make_automaton()
+        self._automaton = automaton
+        return automaton
+
+
+#: The ``Literals`` every ``Alternation`` registers with unless given its own: all of a check's rules run on the
+#: same lowered draft, so one pass finds the literals for them all.
+SHARED = Literals()
 
 
 class Alternation:
@@ -150,17 +195,33 @@ class Alternation:
     costs a pass over the live branches).
     """
 
-    def __init__(self, patterns: str | list[str], flags: int = 0, *, fine: bool = False) -> None:
+    def __init__(
+        self, patterns: str | list[str], flags: int = 0, *, fine: bool = False, literals: Literals = SHARED
+    ) -> None:
         self.fine = fine
         patterns = [patterns] if isinstance(patterns, str) else list(patterns)
         pattern = "|".join(f"(?:{p})" for p in patterns)
         self.reference = re.compile(pattern, flags)
         if self.reference.groups:
             raise ValueError(f"Alternation needs a pattern without capturing groups: {pattern!r}")
-        self._alts: list[tuple[Callable[[str], object] | None, re.Pattern[str]]] = []
+        self._literals = literals
+        # Alternative k is ``_patterns[k]``; it can match only a text holding a literal of each set in
+        # ``_needs[k]`` (no set: any text).
+        self._patterns: list[re.Pattern[str]] = []
+        self._needs: list[tuple[frozenset[str], ...]] = []
         for one in patterns:
             parsed = _sre_parse.parse(one, flags)
             self._add(parsed, pattern)
+        self._always = tuple(k for k, needs in enumerate(self._needs) if not needs)
+        # Literal -> the alternatives whose first set holds it; alternatives with more sets check the rest.
+        by_literal: dict[str, list[int]] = {}
+        for k, needs in enumerate(self._needs):
+            for literal in needs[0] if needs else ():
+                by_literal.setdefault(literal, []).append(k)
+        self._by_literal = {literal: tuple(ks) for literal, ks in by_literal.items()}
+        self._keys = frozenset(by_literal)
+        self._more = {k: needs[1:] for k, needs in enumerate(self._needs) if len(needs) > 1}
+        literals.add(self._keys.union(*(n for rest in self._more.values() for n in rest)))
 
     def _add(self, parsed, pattern: str) -> None:
         state = parsed.state
@@ -172,23 +233,35 @@ class Alternation:
             for seq in led or [data]:
                 if led is not None:
                     compiled = _sre_compile.compile(_sre_parse.SubPattern(state, seq), state.flags)
-                    first = seq
                 else:
-                    whole = _led(data[1:], state) if data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
                     compiled = _compile_led(data, state) or _sre_compile.compile(sub, state.flags)
-                    first = whole[0] if whole is not None and len(whole) == 1 else data
-                every = [] if state.flags & re.IGNORECASE else [n for n in _needs_all(seq) if all(n)]
+                every = [] if state.flags & re.IGNORECASE else [n for n in _needs_all(seq) if all(map(_rare, n))]
+                # The most selective set first: it picks the alternative out (``_live``), the others confirm.
                 every.sort(key=lambda found: -min(map(len, found)))
-                if first and first[0][0] is _c.LITERAL:  # found by a substring search: its best presence test will do
-                    every = every[:1]
-                # else ``re`` tries it at every position (or every position starting with one of a few letters):
-                # worth every presence test that can rule it out.
-                self._alts.append((_presence_all(every) if every else None, compiled))
+                self._patterns.append(compiled)
+                self._needs.append(tuple(every))
+
+    def _live(self, text: str) -> list[re.Pattern[str]]:
+        """The alternatives that can match ``text`` (their literals are in it), in pattern order."""
+        found = self._literals.found(text) if self._keys else frozenset()
+        hits = found & self._keys
+        if not hits:
+            indices: Iterable[int] = self._always
+        else:
+            chosen = set(self._always)
+            for literal in hits:
+                chosen.update(self._by_literal[literal])
+            indices = sorted(chosen)
+        more, patterns = self._more, self._patterns
+        return [
+            patterns[k] for k in indices if k not in more or all(not needs.isdisjoint(found) for needs in more[k])
+        ]
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
         """The matches ``re`` would give, in order (each a ``re.Match`` of one alternative)."""
-        live = [p for needs, p in self._alts if needs is None or needs(text)]
-        if not live:
+        live = self._live(text)
+        if len(live) <= 1:  # one alternative: its own matches, found by ``re`` in C
+            yield from live[0].finditer(text, pos) if live else ()
             return
         nexts = [p.search(text, pos) for p in live]
         while True:
@@ -205,8 +278,11 @@ class Alternation:
 
     def count(self, text: str) -> int:
         """``len(re.findall(pattern, text))``."""
+        live = self._live(text)
+        if len(live) == 1:
+            return len(live[0].findall(text))
         return sum(1 for _ in self.finditer(text))
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches anywhere in ``text`` (``bool(re.search(pattern, text))``)."""
-        return any((needs is None or needs(text)) and p.search(text) is not None for needs, p in self._alts)
+        return any(p.search(text) is not None for p in self._live(text))

@@ -80,3 +80,19 @@ def test_verdicts_equal_the_verdicts_of_plain_re(model, texts, monkeypatch):
     monkeypatch.setattr(scan.Alternation, "search", lambda self, text: self.reference.search(text) is not None)
     monkeypatch.setattr(scan.Alternation, "count", lambda self, text: len(self.reference.findall(text)))
     assert fast_verdicts == check_many(model, sample)
+
+
+def test_the_shared_literals_found_are_those_in_the_text(texts):
+    literals = scan.SHARED._literals
+    assert len(literals) > 100  # the rules' literals, registered at import
+    for text in texts[::3]:
+        assert scan.SHARED.found(text) == {literal for literal in literals if literal in text}, text[:80]
+
+
+def test_literals_of_a_new_alternation_are_found_too():
+    group = scan.Literals()
+    scan.Alternation(r"\bbook a (?:call|demo)\b", literals=group)
+    assert group.found("please book a demo") == {"book a ", "demo"}  # each set: "book a ", and "call" or "demo"
+    scan.Alternation(r"\bdemo day\b", literals=group)  # registered after a search: the automaton is rebuilt
+    assert group.found("please book a demo day") == {"book a ", "demo", "demo day"}
+    assert scan.Literals().found("anything") == frozenset()
