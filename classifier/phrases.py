@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from classifier.text import MENTION, URL, may_hold_url
+from classifier.text import MENTION, without_urls
 
 
 def _words(text: str) -> frozenset[str]:
@@ -160,7 +160,7 @@ _EMOJI_ONLY = re.compile(r":[a-z0-9_+-]+:")
 
 def _plain(text: str) -> str:
     """``text`` without links, mentions, e-mail addresses, <markup> and :emoji: codes (each becomes a space)."""
-    plain = URL.sub(" ", text) if may_hold_url(text) else text
+    plain = without_urls(text, " ")
     if "<" in plain or "@" in plain:  # every MENTION match holds one of these
         plain = MENTION.sub(" ", plain)
         plain = _MARKUP.sub(" ", plain)

@@ -2,6 +2,7 @@
 (``text.url_spans``), emoji and markup patterns skipped when their marker character is absent, and the
 self-introduction pattern skipped only when it cannot match (``phrases._may_introduce``)."""
 
+import random
 import re
 import unicodedata
 
@@ -47,9 +48,24 @@ def test_links_words_and_model_text_equal_the_plain_patterns(texts):
     for t in texts:
         low = t.lower()
         assert text.url_spans(low) == tuple(m.span() for m in text.URL.finditer(low)), t[:80]
-        assert text._without_urls(low, " linkurl ") == text.URL.sub(" linkurl ", low), t[:80]
+        assert text.without_urls(low, " linkurl ") == text.URL.sub(" linkurl ", low), t[:80]
         assert text.words(t) == _WORD.findall(text.MENTION.sub(" ", text.URL.sub(" ", low))), t[:80]
         assert text.for_model(t) == _for_model_plain(t), t[:80]
+
+
+def _link_soup(n: int, seed: int = 18) -> list[str]:
+    """Pieces of links glued together: schemes, "www." runs, domains with and without a path, endings that only
+    start a word ("abc.comx"), hyphen and digit runs, upper case, separators."""
+    rng = random.Random(seed)
+    bits = ["http://a.io", "https://x.co/y", "www.", "www.www.", ".io", ".com.io", "a-b.co", "-", "x", "..",
+            "a.ly/b", "calendly.com/x", "HTTP://X.IO", "é", "|", ">", " ", "\n", "co", "io.me", "http", "https:/",
+            "abc.comx", "9.ai", "a_b.dev", "xhttp://q", "ap.app", "<", "net.org", "z" * 70, "q-" * 40]  # fmt: skip
+    return ["".join(rng.choice(bits) for _ in range(rng.randint(1, 15))) for _ in range(n)]
+
+
+def test_links_are_found_where_the_link_pattern_finds_them(texts):
+    for t in texts + _link_soup(5000):
+        assert text.find_urls(t) == [m.span() for m in text.URL.finditer(t)], t[:80]
 
 
 def test_self_introduction_is_skipped_only_when_it_cannot_match(texts):
