@@ -4,7 +4,8 @@
 the vectorisers' ``vocabulary_`` and ``idf_``, ``linear_.coef_`` and the Platt ``calibrator_``. It computes what
 ``model.pitch_probability(model.blocks(drafts, found))`` computes (word and character TF-IDF, the cue columns,
 the linear score, the sigmoid) with plain dictionaries and small numpy arrays: no input validation, no sparse
-matrices, and each word's character n-grams looked up once and cached. The scikit-learn objects stay the
+matrices, and each word's character n-grams looked up once and cached (for the words of the model's vocabulary,
+precomputed: ``head_columns``; a word with punctuation after it reuses them). The scikit-learn objects stay the
 source of truth; ``tests/classifier/test_fast.py`` holds the two paths equal within 1e-12 on the corpus and on
 fuzzed and adversarial text.
 
@@ -26,7 +27,7 @@ import re
 import weakref
 from array import array
 from collections.abc import Callable, Iterable, Sequence
-from itertools import chain, pairwise, repeat
+from itertools import chain, pairwise
 from operator import itemgetter
 from pathlib import Path
 
@@ -36,10 +37,9 @@ from classifier import cues
 from classifier.features import cue_vector
 from classifier.text import Draft, prepare, remember
 
-#: Version of the file ``save`` writes; ``read`` refuses any other.
-FORMAT = 1
+#: Version of the file ``save`` writes; ``read`` refuses any other (2: with ``head_columns``).
+FORMAT = 2
 
-_NOT_MISSING = (-1).__ne__
 # The ``array`` type code of ``np.intp`` (the bytes ``_char_columns_of`` gives are read back as ``np.intp``).
 _INTP = next(code for code in "lqi" if array(code).itemsize == np.dtype(np.intp).itemsize)
 
@@ -81,6 +81,47 @@ def _int_valued(vocabulary: dict) -> dict[str, int]:
     return {term: int(j) for term, j in vocabulary.items()}
 
 
+#: Characters taken off the end of a chunk to find its head ("call," -> "call"): a chunk's char n-grams are its
+#: head's open n-grams (cached, or from ``head_columns``) and the few n-grams around its end.
+_TRAILING = ".,!?;:)]}\"'’”…*"
+
+
+def _open_spans(length: int, ngrams: tuple[int, int]) -> list[slice]:
+    """The n-grams (n in ``ngrams``, inclusive) lying wholly inside the first ``length`` characters of a padded
+    chunk, as slices, by n and then offset."""
+    lo, hi = ngrams
+    return [slice(i, i + n) for n in range(lo, hi + 1) for i in range(length - n + 1)]
+
+
+def _closing_spans(head: int, length: int, ngrams: tuple[int, int]) -> list[slice]:
+    """The n-grams of a padded chunk of ``length`` characters that reach past its first ``head`` characters: with
+    ``_open_spans(head)`` they are every n-gram of the chunk (when ``length`` > the longest n, so that
+    scikit-learn's short-word rule does not apply)."""
+    lo, hi = ngrams
+    return [slice(i, i + n) for n in range(lo, hi + 1) for i in range(max(0, head - n + 1), length - n + 1)]
+
+
+def _slicer(spans: list[slice]) -> Callable[[str], tuple[str, ...]]:
+    """A function giving the substrings at ``spans`` of a string, as a tuple."""
+    if len(spans) > 1:
+        return itemgetter(*spans)
+    return (lambda w: (w[spans[0]],)) if spans else (lambda w: ())
+
+
+def _columns_of(grams: Iterable[str], vocabulary: dict[str, int]) -> bytes:
+    """The columns of the in-vocabulary ``grams``, repeats kept, as the bytes of an ``np.intp`` array (look-ups at
+    C speed with ``map``; a list, not an iterator, is what ``array`` reads fastest)."""
+    return array(_INTP, [j for j in map(vocabulary.get, grams) if j is not None]).tobytes()
+
+
+def open_columns(head: str, char_vocab: dict[str, int], ngrams: tuple[int, int]) -> bytes:
+    """Columns of the char_wb n-grams that lie wholly inside ``" " + head`` (the open n-grams of a chunk starting
+    with ``head``), as bytes of an ``np.intp`` array. ``FastScorer.head_columns`` holds them for every word of the
+    word vocabulary."""
+    padded = " " + head
+    return _columns_of(_slicer(_open_spans(len(padded), ngrams))(padded), char_vocab)
+
+
 class FastScorer:
     """Pitch probabilities for prepared drafts, equal to the fitted ``PitchModel``'s (see the module docstring).
 
@@ -93,7 +134,7 @@ class FastScorer:
     FIELDS = (
         "preprocess", "char_preprocess", "token_pattern", "word_ngrams", "char_ngrams", "word_vocab", "char_vocab",
         "word_sublinear", "char_sublinear", "word_idf", "char_idf", "coef", "intercept", "platt", "char_weight",
-        "cue_weight", "pitch_threshold", "borderline_threshold", "stop_words", "sklearn_version",
+        "cue_weight", "pitch_threshold", "borderline_threshold", "stop_words", "sklearn_version", "head_columns",
     )  # fmt: skip
 
     def __init__(self, state: dict) -> None:
@@ -114,6 +155,9 @@ class FastScorer:
         self._char_cache: dict[str, bytes] = {}
         self._chunk_cache: dict[str, tuple[list[str], list[int], bytes]] = {}
         self._gram_getters: dict[int, Callable[[str], tuple[str, ...]]] = {}
+        self._open_cache: dict[str, bytes] = {}
+        self._closing_cache: dict[str, bytes] = {}
+        self._span_getters: dict[tuple[int, int], Callable[[str], tuple[str, ...]]] = {}
         self.chunked = self.token_pattern in _CHUNKED_PATTERNS
 
     @classmethod
@@ -122,15 +166,18 @@ class FastScorer:
         from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # a fitted model has scikit-learn loaded
 
         words, chars = model.vectorizers_
+        char_vocab, char_ngrams = _int_valued(chars.vocabulary_), tuple(chars.ngram_range)
+        unigrams = [term for term in words.vocabulary_ if " " not in term]
         return cls(
             {
+                "head_columns": {word: open_columns(word, char_vocab, char_ngrams) for word in unigrams},
                 "preprocess": words.preprocessor,
                 "char_preprocess": chars.preprocessor,
                 "token_pattern": words.token_pattern,
                 "word_ngrams": tuple(words.ngram_range),
-                "char_ngrams": tuple(chars.ngram_range),
+                "char_ngrams": char_ngrams,
                 "word_vocab": words.vocabulary_,
-                "char_vocab": chars.vocabulary_,
+                "char_vocab": char_vocab,
                 "word_sublinear": bool(words.sublinear_tf),
                 "char_sublinear": bool(chars.sublinear_tf),
                 "word_idf": np.asarray(words.idf_, dtype=np.float64),
@@ -167,11 +214,49 @@ class FastScorer:
     def _char_columns_of(self, word: str) -> bytes:
         """Column ids of one word's in-vocabulary char_wb n-grams, repeats kept (scikit-learn's ``_char_wb_ngrams``),
         as the bytes of an ``np.intp`` array: a draft's columns are then one ``bytes.join`` and one
-        ``np.frombuffer``, several times cheaper than an array per word and ``np.concatenate``."""
+        ``np.frombuffer``, several times cheaper than an array per word and ``np.concatenate``.
+
+        A word longer than the longest n-gram less two is split into a head and a tail ("call," is "call" and
+        ","): its n-grams are the head's open n-grams (from ``head_columns`` for a word of the model's vocabulary,
+        else computed once and cached) and the three to six that reach its end, instead of all of them (~18 for a
+        7-letter word). The order differs from scikit-learn's; the counts, all the scores read, do not."""
+        if len(word) + 2 <= self.char_ngrams[1]:  # padded, no longer than the longest n-gram: the short-word rule
+            w = " " + word + " "
+            grams = self._gram_getters.get(len(w)) or self._gram_getter(len(w))
+            return _columns_of(grams(w), self.char_vocab)
+        head = word.rstrip(_TRAILING)
+        opened = self.head_columns.get(head)
+        if opened is None:
+            opened = self._open_cache.get(head)
+            if opened is None:
+                padded = " " + head
+                opened = _columns_of(self._spans(len(padded), 0)(padded), self.char_vocab)
+                remember(self._open_cache, head, opened, CHAR_CACHE_WORDS)
         w = " " + word + " "
-        grams = self._gram_getters.get(len(w)) or self._gram_getter(len(w))
-        # Look-ups and filtering at C speed: -1 for a gram out of the vocabulary, then dropped.
-        return array(_INTP, filter(_NOT_MISSING, map(self.char_vocab.get, grams(w), repeat(-1)))).tobytes()
+        cut = len(head) + 2 - self.char_ngrams[1]  # where the first n-gram reaching past the head can start
+        if cut < 0:  # a head shorter than the longest n-gram
+            return opened + _columns_of(self._spans(len(head) + 1, len(w))(w), self.char_vocab)
+        # The n-grams reaching past the head are those of ``w[cut:]`` reaching past its first ``longest - 1``
+        # characters: a word's ending and tail ("ing, "), shared by many words, so cached by it.
+        ending = w[cut:]
+        closing = self._closing_cache.get(ending)
+        if closing is None:
+            closing = _columns_of(self._spans(self.char_ngrams[1] - 1, len(ending))(ending), self.char_vocab)
+            remember(self._closing_cache, ending, closing, CHAR_CACHE_WORDS)
+        return opened + closing
+
+    def _spans(self, head: int, length: int) -> Callable[[str], tuple[str, ...]]:
+        """The slicer of ``_open_spans(head)`` (``length`` 0) or of ``_closing_spans(head, length)``, kept while both
+        are at most ``GRAM_GETTER_LENGTH``."""
+        key = (head, length)
+        slicer = self._span_getters.get(key)
+        if slicer is None:
+            ngrams = self.char_ngrams
+            spans = _closing_spans(head, length, ngrams) if length else _open_spans(head, ngrams)
+            slicer = _slicer(spans)
+            if head <= GRAM_GETTER_LENGTH and length <= GRAM_GETTER_LENGTH:
+                self._span_getters[key] = slicer
+        return slicer
 
     def _gram_getter(self, length: int) -> Callable[[str], Iterable[str]]:
         """A function giving the char_wb n-grams of a padded word of ``length`` characters, in scikit-learn's

@@ -168,9 +168,10 @@ def test_n_gram_slicers_are_kept_only_for_words_of_ordinary_length(model):
     # with each new length an attacker sends.
     scorer = fast.FastScorer(fast.scorer(model).state)
     long_words = [("x" * n + "y") for n in range(100, 130)]
-    prepared = [prepare(w) for w in long_words] + [prepare("ordinary words here")]
+    prepared = [prepare(w) for w in long_words] + [prepare("ordinary words here, ok")]
     scorer.score(prepared, [cues.find(d.own) for d in prepared])
-    assert scorer._gram_getters and max(scorer._gram_getters) <= fast.GRAM_GETTER_LENGTH
+    assert scorer._gram_getters and max(scorer._gram_getters) <= fast.GRAM_GETTER_LENGTH  # "ok": a short word
+    assert scorer._span_getters and max(map(max, scorer._span_getters)) <= fast.GRAM_GETTER_LENGTH
     assert (
         scorer.score(prepared[:1], [cues.find(prepared[0].own)])[0][0]
         == fast.scorer(model).score(prepared[:1], [cues.find(prepared[0].own)])[0][0]
@@ -184,7 +185,33 @@ def test_only_words_of_ordinary_length_are_cached(model):
     texts = ["x" * 5000 + " and a few words", "y" * 70 + " more words", "z" * 20 + " here"]
     prepared = [prepare(t) for t in texts]
     scorer.score(prepared, [cues.find(d.own) for d in prepared])
-    assert scorer._chunk_cache and max(map(len, scorer._chunk_cache)) <= CACHED_WORD_LENGTH
-    assert "z" * 20 in scorer._chunk_cache
+    for cache in (scorer._chunk_cache, scorer._open_cache, scorer._closing_cache):
+        assert cache and max(map(len, cache)) <= CACHED_WORD_LENGTH
+    assert "z" * 20 in scorer._chunk_cache and "z" * 20 in scorer._open_cache
     signals.syllables(["q" * 5000, "word"])
     assert "q" * 5000 not in signals._SYLLABLES and "word" in signals._SYLLABLES
+
+
+_WORDS = ["hello", "hello,", "hello!!", "(hello", "hello...", "hi.", "ok", "x", ",,,,", "a....", "ab.", "abcd",
+          "x" * 70 + "!", "héllo…", "’tis", "emoji🎉", "10x.", "e-mail:", "it's", "calendly.com/x?",
+          "pre-order!"]  # fmt: skip
+
+
+def test_a_words_char_columns_are_the_columns_of_scikit_learns_n_grams(model):
+    scorer = fast.FastScorer(fast.scorer(model).state)
+    chars = model.vectorizers_[1]
+    analyse = chars.build_analyzer()
+    for word in _WORDS + [w.upper().lower() for w in _WORDS]:
+        expected = sorted(chars.vocabulary_[g] for g in analyse(word) if g in chars.vocabulary_)
+        chunks = scorer.char_preprocess(word).split()  # as the scorer reads it: "héllo…" is "héllo..."
+        for _ in range(2):  # computed, then from the caches
+            ours = b"".join(scorer._char_columns_of(chunk) for chunk in chunks)
+            assert sorted(np.frombuffer(ours, dtype=np.intp)) == expected, word
+
+
+def test_the_head_table_holds_each_vocabulary_words_open_n_grams(model):
+    scorer = fast.scorer(model)
+    words = [t for t in model.vectorizers_[0].vocabulary_ if " " not in t]
+    assert sorted(scorer.head_columns) == sorted(words)
+    for word in words[::50]:
+        assert scorer.head_columns[word] == fast.open_columns(word, scorer.char_vocab, scorer.char_ngrams)
