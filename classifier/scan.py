@@ -253,9 +253,7 @@ class Alternation:
                 chosen.update(self._by_literal[literal])
             indices = sorted(chosen)
         more, patterns = self._more, self._patterns
-        return [
-            patterns[k] for k in indices if k not in more or all(not needs.isdisjoint(found) for needs in more[k])
-        ]
+        return [patterns[k] for k in indices if k not in more or all(not needs.isdisjoint(found) for needs in more[k])]
 
     def finditer(self, text: str, pos: int = 0) -> Iterator[re.Match[str]]:
         """The matches ``re`` would give, in order (each a ``re.Match`` of one alternative)."""
