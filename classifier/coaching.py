@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import replace
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -173,7 +172,7 @@ def _verdict(model: Model, draft: Draft, found: cues.Cues, probability: float, w
             key = (" ".join(text[f.start : f.end].lower().split()), f.reason)
             if key not in seen and len(flags) < MAX_FLAGS:
                 seen.add(key)
-                flags.append(replace(f, text=text[f.start : f.end]))
+                flags.append(Flag(f.start, f.end, text[f.start : f.end], f.reason, f.why))
         flags = flags or _wording_flags(model, draft.own, *word_row)
         if not flags:
             notes.append(NO_SINGLE_PHRASE)

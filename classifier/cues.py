@@ -195,7 +195,7 @@ _ASKS_THEIR_VIEW = Alternation(
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _FIRST_PERSON = Alternation(r"\b(?:i|i'm|i've|i'd|i'll|me|my|mine|we|we're|we've|we'd|we'll|us|our|ours)\b")
 _SECOND_PERSON = Alternation(r"\b(?:you|you're|you've|you'd|you'll|your|yours|u|ur|ya|yall|y'all)\b")
-_QUESTION = re.compile(r"\?+")
+_QUESTION = re.compile(r"\?\?*+")  # r"\?+", written to start with its literal: found by a fast search
 # The draft's first sentence (after any greeting line) ends with a question mark.
 _FIRST_SENTENCE_QUESTION = re.compile(r"\s*+(?:(?:hi|hey|hello|yo)\b[^\n.!?]{0,25}[,!\n]\s*)?[^.!?\n]{3,160}\?")
 

@@ -13,8 +13,9 @@ from classifier.text import remember
 from classifier.verdict import Signal
 
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
-_SENTENCE_END = re.compile(r"[.!?\n]+")
-_LETTER = re.compile(r"[^\W\d_]")
+# A sentence with a letter in it, from its first letter to its end: one match for each piece of text between runs
+# of end marks (``re.split(r"[.!?\n]+", text)``) that holds a letter.
+_SENTENCE_FROM_LETTER = re.compile(r"[^\W\d_][^.!?\n]*")
 
 # Common English function words, to tell whether a draft is English at all.
 _ENGLISH = frozenset(
@@ -151,7 +152,7 @@ def reading_grade(text: str, ws: list[str]) -> float:
     """Flesch-Kincaid grade level, from 0 (also for drafts without words) to ``MAX_GRADE``."""
     if not ws:
         return 0.0
-    sentences = max(1, sum(1 for s in _SENTENCE_END.split(text) if _LETTER.search(s)))
+    sentences = max(1, len(_SENTENCE_FROM_LETTER.findall(text)))
     grade = 0.39 * len(ws) / sentences + 11.8 * syllables(ws) / len(ws) - 15.59
     return round(min(max(0.0, grade), MAX_GRADE), 1)
 

@@ -130,3 +130,12 @@ def test_ex_company_pattern_is_skipped_only_when_it_cannot_match(texts):
         if "x-" not in t:
             assert cues._EX_COMPANY.search(t) is None, t[:80]
     assert cues.find("ex-Stripe PM here").counts["credential_brag"] == 1
+
+
+def test_sentence_and_question_counts_equal_the_plain_patterns(texts):
+    from classifier import signals
+
+    for t in texts:
+        pieces = re.split(r"[.!?\n]+", t)
+        assert len(signals._SENTENCE_FROM_LETTER.findall(t)) == sum(1 for p in pieces if re.search(r"[^\W\d_]", p))
+        assert cues._QUESTION.findall(t) == re.findall(r"\?+", t), t[:80]

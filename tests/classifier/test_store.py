@@ -117,6 +117,14 @@ def test_saving_writes_the_fast_model_and_the_checker_reads_it(tmp_path, model, 
     assert check(checker, text) == check(model, text)
 
 
+def test_loading_the_checker_leaves_no_young_objects_for_the_first_check_to_collect(monkeypatch):
+    import gc
+
+    monkeypatch.setattr(store, "_checkers", {})
+    store.load_checker()
+    assert gc.get_count()[0] < 50  # the load's objects were collected into the oldest generation
+
+
 def test_a_stale_or_damaged_fast_model_is_not_used(tmp_path, model, monkeypatch, caplog):
     from classifier import fast
 
