@@ -83,7 +83,8 @@ def is_english(model: Model, found: cues.Cues) -> bool:
     of its words (after Unicode normalisation) are in the model's word vocabulary."""
     ws = found.words
     letters = "".join(ws)
-    if letters and not letters.isascii() and sum(c.isascii() for c in letters) / len(letters) < 0.5:
+    # The ASCII letters counted by dropping the others in C ("ignore"), not one character at a time.
+    if letters and not letters.isascii() and len(letters.encode("ascii", "ignore")) / len(letters) < 0.5:
         return False  # mostly another script (Japanese, Arabic, Cyrillic, ...)
     if len(ws) < 4 or found.flags or signals.looks_english(ws):
         return True

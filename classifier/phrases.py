@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import chain
 
 from classifier.text import MENTION, without_urls
 
@@ -178,6 +179,23 @@ def _may_introduce(text: str) -> bool:
     return any(w in low for w in _INTRO_WORDS)
 
 
+# What ``_SELF_INTRO``'s look-behind asks for: a match starts at the text's start or just after one of these.
+_INTRO_MARK = re.compile(r"[.!?\n,]")
+
+
+def _intro_spans(text: str) -> list[tuple[int, int]]:
+    """``[m.span() for m in _SELF_INTRO.finditer(text)]``, with the pattern tried only where a match can start
+    (the start of ``text`` and just after an ``_INTRO_MARK``) rather than at every position: about a third of
+    the time on a long draft."""
+    spans: list[tuple[int, int]] = []
+    end = 0
+    for start in chain((0,), (m.end() for m in _INTRO_MARK.finditer(text))):
+        if start >= end and (found := _SELF_INTRO.match(text, start)) is not None:
+            spans.append(found.span())
+            end = found.end()
+    return spans
+
+
 _SENTENCE_START = re.compile(r"(?:[.!?\n]\s*|[:;]\s+)$")
 
 #: Words of the draft's opening that key phrases are taken from (YAKE's cost grows with the text).
@@ -270,7 +288,7 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
     if first is None or _TOKEN.search(plain, first.end()) is None:  # fewer than two tokens
         return ()
     names = {m.group(1).lower() for m in _NAME_AFTER_GREETING.finditer(plain)}
-    intro = [m.span() for m in _SELF_INTRO.finditer(plain)] if selling and _may_introduce(plain) else []
+    intro = _intro_spans(plain) if selling and _may_introduce(plain) else []
     window = " ".join(plain.split()[:KEY_PHRASE_WINDOW])
     out: list[str] = []
     for phrase in _best(window):

@@ -74,6 +74,7 @@ def test_self_introduction_is_skipped_only_when_it_cannot_match(texts):
         if not phrases._may_introduce(t):
             skipped += 1
             assert phrases._SELF_INTRO.search(t) is None, t[:80]
+        assert phrases._intro_spans(t) == [m.span() for m in phrases._SELF_INTRO.finditer(t)], t[:80]
     assert skipped > len(texts) // 10  # the shortcut is taken on many drafts
 
 
