@@ -153,7 +153,7 @@ class FastScorer:
         self.cue_coef = coef[n_words + n_chars :]
         self.classes_ = np.array(["conversation", "pitch"])
         self._char_cache: dict[str, bytes] = {}
-        self._chunk_cache: dict[str, tuple[list[str], list[int], bytes]] = {}
+        self._chunk_cache: dict[str, tuple[tuple[str, ...], tuple[int, ...], bytes]] = {}
         self._gram_getters: dict[int, Callable[[str], tuple[str, ...]]] = {}
         self._open_cache: dict[str, bytes] = {}
         self._closing_cache: dict[str, bytes] = {}
@@ -293,14 +293,16 @@ class FastScorer:
         tokens are its chunks' tokens in order."""
         cache = self._chunk_cache
         vocab = self.word_vocab
+        unigram = self.word_ngrams[0] == 1
         tokens: list[str] = []
         words: list[int] = []
         parts = []
         for chunk in normalised.split():
             entry = cache.get(chunk)
             if entry is None:
-                found = self.token.findall(chunk)
-                unigrams = [j for t in found if (j := vocab.get(t)) is not None] if self.word_ngrams[0] == 1 else []
+                # Tuples, not lists: one object each (the items inline), and untracked by the garbage collector.
+                found = tuple(self.token.findall(chunk))
+                unigrams = tuple([j for t in found if (j := vocab.get(t)) is not None] if unigram else ())
                 entry = (found, unigrams, self._char_columns_of(chunk))
                 remember(cache, chunk, entry, CHAR_CACHE_WORDS)
             tokens += entry[0]
