@@ -41,9 +41,10 @@ _MAX_BRANCHES = 64
 
 def _led(data: list, state) -> list[list] | None:
     """Sequences whose alternation equals ``\\b`` followed by ``data``, each starting with a word-character
-    literal run and then a look-behind saying what ``\\b`` said; ``None`` when some path does not start with
-    such a literal. A group or branch at the start is spread over what follows (``(?:A|B)X`` tries ``AX`` then
-    ``BX``, as ``AX|BX`` does)."""
+    literal run or a character class and then a look-behind saying what ``\\b`` said; ``None`` when some path
+    does not start so. A group or branch at the start is spread over what follows (``(?:A|B)X`` tries ``AX`` then
+    ``BX``, as ``AX|BX`` does), an optional group too (``(?:A)?X`` tries ``AX`` then ``X``; ``??`` the other way
+    round), and a repeat of one character or class gives its first (``[0-9]+X`` is ``[0-9][0-9]*X``)."""
     if not data:
         return None
     op, av = data[0]
@@ -53,6 +54,20 @@ def _led(data: list, state) -> list[list] | None:
             return None
         behind = _sre_parse.parse(r"(?<!\w" + re.escape(run) + ")", state.flags).data
         return [[*data[: len(run)], *behind, *data[len(run) :]]]
+    if op is _c.IN:  # \b[0-9,] is [0-9,](?<=\b[0-9,]): re then skips to the class's characters
+        behind = (_c.ASSERT, (-1, _sre_parse.SubPattern(state, [(_c.AT, _c.AT_BOUNDARY), data[0]])))
+        return [[data[0], behind, *data[1:]]]
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, high, item = av
+        if low == 0 and high == 1 and op is not _c.POSSESSIVE_REPEAT:  # (?:A)?X: AX, then X (lazy: X, then AX)
+            one, none = _led([*item.data, *data[1:]], state), _led(data[1:], state)
+            if one is None or none is None or len(one) + len(none) > _MAX_BRANCHES:
+                return None
+            return one + none if op is _c.MAX_REPEAT else none + one
+        if low >= 1 and len(item.data) == 1 and item.data[0][0] in (_c.LITERAL, _c.IN):
+            rest = (op, (low - 1, high if high == _c.MAXREPEAT else high - 1, item))
+            return _led([item.data[0], *([rest] if rest[1][1] else []), *data[1:]], state)
+        return None
     if op is _c.BRANCH:
         out: list[list] = []
         for branch in av[1]:
@@ -229,7 +244,11 @@ class Alternation:
             sub = _sre_parse.SubPattern(state, data)
             if sub.getwidth()[0] == 0:
                 raise ValueError(f"Alternation needs alternatives that cannot match empty text: {pattern!r}")
-            led = _led(data[1:], state) if self.fine and data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
+            led = _led(data[1:], state) if data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
+            # Branches compiled one by one when ``fine``, or when one starts with a class: ``re`` skips ahead to the
+            # first letters of a branch of literals only, so a class among them would make it try every position.
+            if not (self.fine or (led and any(seq[0][0] is _c.IN for seq in led))):
+                led = None
             for seq in led or [data]:
                 if led is not None:
                     compiled = _sre_compile.compile(_sre_parse.SubPattern(state, seq), state.flags)

@@ -60,10 +60,25 @@ def test_every_rule_matches_what_re_matches(texts):
         (r"\b(?:demo|[123]0[- ]?min)\b", "x30 min 30-min demos demo", [(8, 14), (21, 25)]),
         (r"\bbump\w*|\bbumper", "ébump bump bumper", [(6, 10), (11, 17)]),
         (r"\b(?:a|ab)c", "abc ac", [(0, 3), (4, 6)]),
+        # An optional group spread over what follows; a class (with word and non-word characters) at the start.
+        (
+            r"\b(?:over )?[\d,]+ clients\b",
+            "over 5 clients, x5 clients,1,000 clients a,5 clients",
+            [(0, 14), (26, 40), (42, 52)],
+        ),
+        (r"\b(?:i |we )?(?:really )?love it", "i really love it; we love it, xlove it", [(0, 16), (18, 28)]),
+        (r"\b(?:really )??love", "really love", [(0, 11)]),
+        (r"\b(?:ab)?a", "aba", [(0, 3)]),  # both branches start at 0: the order decides
+        (r"\b(?:ab)??a", "aba ab", [(0, 1), (4, 5)]),
+        (r"\b[123]0[- ]?min\b", "10 min x20-min 30min 40 min", [(0, 6), (15, 20)]),
+        (r"\bsave \d++ ?%|\b\d++%", "save 20 % 5% x5%", [(0, 9), (10, 12)]),
     ],
 )
 def test_word_boundaries_hold_after_the_rewrite(pattern, text, spans):
-    assert [m.span() for m in scan.Alternation(pattern).finditer(text)] == spans
+    for fine in (False, True):
+        alternation = scan.Alternation(pattern, fine=fine)
+        assert [m.span() for m in alternation.reference.finditer(text)] == spans  # the case itself is right
+        assert [m.span() for m in alternation.finditer(text)] == spans, fine
 
 
 def test_patterns_it_cannot_keep_exact_are_refused():
