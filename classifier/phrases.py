@@ -289,7 +289,7 @@ def key_phrases(text: str, selling: bool = False, limit: int = 3) -> tuple[str, 
         return ()
     names = {m.group(1).lower() for m in _NAME_AFTER_GREETING.finditer(plain)}
     intro = _intro_spans(plain) if selling and _may_introduce(plain) else []
-    window = " ".join(plain.split()[:KEY_PHRASE_WINDOW])
+    window = " ".join(plain.split(maxsplit=KEY_PHRASE_WINDOW)[:KEY_PHRASE_WINDOW])  # the rest left unsplit
     out: list[str] = []
     for phrase in _best(window):
         tokens = _TOKEN.findall(phrase)

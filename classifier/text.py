@@ -83,7 +83,7 @@ _URL_NEEDS = ("http", "www.", ".io", ".co", ".ai", ".app", ".dev", ".gg", ".ly",
 # Where a ``URL`` match can start: at its scheme or "www." (the first alternative, anchored there), or at the start
 # of the run of [a-z0-9-] just before a dot and a top-level domain (the second: its look-behind starts it only at
 # the start of a run, and a run holds no dot). Both patterns begin with literals, so ``re`` finds them with fast
-# searches; ``URL`` itself is tried at every position of the text.
+# searches, where ``URL.finditer`` tries the whole pattern at every position of the text.
 _URL_SCHEME = re.compile(r"https?://|www\.")
 _URL_DOMAIN_DOT = re.compile(r"\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)")
 _DOMAIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"

@@ -106,3 +106,14 @@ def test_no_two_questions_open_alike_punctuation_aside():
         asked = suggest(read(draft.text), draft.label)
         openings = [[w.strip("?.,!").lower() for w in q.split()[:4]] for q in asked]
         assert len({tuple(o) for o in openings}) == len(openings), asked
+
+
+def test_key_phrases_come_from_the_drafts_opening_words_only():
+    from classifier import phrases
+
+    filler = " ".join(["we talked about things today and it was good to catch up with you again"] * 6).split()
+    late = phrases.KEY_PHRASE_WINDOW - 10  # the phrase's two words within the window, then past it
+    within = " ".join([*filler[:late], "kubernetes migration", *filler[:40]])
+    beyond = " ".join([*filler[:late], *filler[:40], "kubernetes migration"])
+    assert phrases.key_phrases(within) == ("kubernetes migration",)
+    assert phrases.key_phrases(beyond) == ()
