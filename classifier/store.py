@@ -178,6 +178,23 @@ def load_model(path: str | os.PathLike[str] | None = None) -> PitchModel:
 _checkers: dict[Path, fast.FastScorer | PitchModel] = {}
 
 
+def _write_fast_beside(checker: fast.FastScorer, path: Path) -> None:
+    """Write ``checker`` as the fast model of the model file ``path`` (whose fast model was missing, stale, or
+    written by an older Rapport), so that the next process loads it in tens of milliseconds instead of loading
+    the scikit-learn model (about a second). A folder that cannot be written costs only that time: a warning."""
+    try:
+        fast.save(checker, fast_path(path), _sha256(path))
+    except OSError as exc:
+        log.warning(
+            "Each check with %s loads the full model (about a second): its fast model could not be written "
+            "beside it (%s). Make the folder writable, or run `rapport train` again.",
+            path,
+            exc.strerror or exc,
+        )
+    else:
+        log.info("wrote the fast model of %s beside it", path)
+
+
 def load_checker(path: str | os.PathLike[str] | None = None) -> fast.FastScorer | PitchModel:
     """What ``check`` needs, as fast to load as it can be (cached per process): the ``FastScorer`` saved beside
     the model file (same place as ``load_model``) when it was built from that very file, read without importing
@@ -196,6 +213,8 @@ def load_checker(path: str | os.PathLike[str] | None = None) -> fast.FastScorer 
         log.info("not using the fast model beside %s (%s): loading the model itself", target, problem)
         model = load_model(target if explicit else None)
         checker = fast.scorer(model) or model
+        if explicit and isinstance(checker, fast.FastScorer):  # a model of the user's: next time, load it fast
+            _write_fast_beside(checker, target)
     _checkers[target] = checker
     # The model's tens of thousands of objects were just made: without a collection now, the first check's
     # young-generation collection would traverse them (about a millisecond, landing in whichever check crosses

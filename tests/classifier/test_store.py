@@ -145,6 +145,34 @@ def test_a_stale_or_damaged_fast_model_is_not_used(tmp_path, model, monkeypatch,
     assert "damaged" in caplog.text
 
 
+def test_a_users_model_gets_its_fast_model_back_after_an_upgrade(tmp_path, model, monkeypatch, caplog):
+    import gzip
+    import pickle
+
+    from classifier import fast
+
+    path = tmp_path / "m.joblib"
+    store.save(model, path)
+    # The fast model an older Rapport wrote: another format.
+    store.fast_path(path).write_bytes(gzip.compress(pickle.dumps({"format": fast.FORMAT - 1})))
+    monkeypatch.setattr(store, "_checkers", {})
+    store.load_checker(path)  # loads the scikit-learn model once, and writes the fast model beside it
+    rebuilt, source = fast.read(store.fast_path(path))
+    assert source == store._sha256(path) and rebuilt.state.keys() == fast.scorer(model).state.keys()
+
+    store.fast_path(path).unlink()
+
+    def refused(*args):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(fast, "save", refused)  # a folder it cannot write to: a warning, and the check still works
+    monkeypatch.setattr(store, "_checkers", {})
+    with caplog.at_level(logging.WARNING):
+        checker = store.load_checker(path)
+    assert isinstance(checker, fast.FastScorer) and not store.fast_path(path).exists()
+    assert "could not be written beside it (Permission denied)" in caplog.text
+
+
 def test_the_shipped_fast_model_was_built_from_the_shipped_model():
     from classifier import fast
 
