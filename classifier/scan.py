@@ -81,11 +81,8 @@ def _led(data: list, state) -> list[list] | None:
     return None
 
 
-def _compile_led(data: list, state) -> re.Pattern[str] | None:
-    """``data`` (starting with ``\\b``) compiled to start with literals, or ``None`` (see ``_led``)."""
-    led = _led(data[1:], state) if data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
-    if led is None:
-        return None
+def _compile_led(led: list[list], state) -> re.Pattern[str]:
+    """The sequences ``_led`` gave, compiled as one pattern (a branch of them, in order)."""
     seq = led[0] if len(led) == 1 else [(_c.BRANCH, (None, [_sre_parse.SubPattern(state, s) for s in led]))]
     return _sre_compile.compile(_sre_parse.SubPattern(state, seq), state.flags)
 
@@ -247,13 +244,14 @@ class Alternation:
             led = _led(data[1:], state) if data and data[0] == (_c.AT, _c.AT_BOUNDARY) else None
             # Branches compiled one by one when ``fine``, or when one starts with a class: ``re`` skips ahead to the
             # first letters of a branch of literals only, so a class among them would make it try every position.
-            if not (self.fine or (led and any(seq[0][0] is _c.IN for seq in led))):
-                led = None
-            for seq in led or [data]:
-                if led is not None:
+            split = led is not None and (self.fine or any(seq[0][0] is _c.IN for seq in led))
+            for seq in led if split else [data]:
+                if split:
                     compiled = _sre_compile.compile(_sre_parse.SubPattern(state, seq), state.flags)
+                elif led is not None:
+                    compiled = _compile_led(led, state)
                 else:
-                    compiled = _compile_led(data, state) or _sre_compile.compile(sub, state.flags)
+                    compiled = _sre_compile.compile(sub, state.flags)
                 every = [] if state.flags & re.IGNORECASE else [n for n in _needs_all(seq) if all(map(_rare, n))]
                 # The most selective set first: it picks the alternative out (``_live``), the others confirm.
                 every.sort(key=lambda found: -min(map(len, found)))
