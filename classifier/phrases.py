@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from itertools import chain
 
-from classifier.text import MENTION, without_urls
+from classifier.text import MENTION, matches_at, without_urls
 
 
 def _words(text: str) -> frozenset[str]:
@@ -187,13 +187,7 @@ def _intro_spans(text: str) -> list[tuple[int, int]]:
     """``[m.span() for m in _SELF_INTRO.finditer(text)]``, with the pattern tried only where a match can start
     (the start of ``text`` and just after an ``_INTRO_MARK``) rather than at every position: about a third of
     the time on a long draft."""
-    spans: list[tuple[int, int]] = []
-    end = 0
-    for start in chain((0,), (m.end() for m in _INTRO_MARK.finditer(text))):
-        if start >= end and (found := _SELF_INTRO.match(text, start)) is not None:
-            spans.append(found.span())
-            end = found.end()
-    return spans
+    return matches_at(_SELF_INTRO, text, chain((0,), (m.end() for m in _INTRO_MARK.finditer(text))))
 
 
 _SENTENCE_START = re.compile(r"(?:[.!?\n]\s*|[:;]\s+)$")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -18,12 +19,12 @@ MAX_CHARS = 40_000
 _COMPATIBILITY = re.compile(r"[\U0001D400-\U0001D7FF\uFF01-\uFF5E]")
 # Control characters other than tab and newline; replaced one-for-one by spaces so offsets are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+#: The top-level domains a bare domain ("ledgerly.io") is recognised by, in the order ``URL`` tries them.
+_TLDS = ("io", "com", "co", "ai", "app", "dev", "gg", "ly", "me", "net", "org", "xyz")
 # Lower case only: run on lowered text (``for_model``, ``cues.lower``); offsets are the same as the draft's.
 # Stops at "|" and ">" so Slack's <url|label> markup is not part of the link. Possessive and anchored by a
 # look-behind so a long run of letters or digits is scanned once, not from every position.
-URL = re.compile(
-    r"(?:https?://|www\.)[^\s|>]++|(?<![a-z0-9-])[a-z0-9-]++\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)\b(?:/[^\s|>]*+)?"
-)
+URL = re.compile(rf"(?:https?://|www\.)[^\s|>]++|(?<![a-z0-9-])[a-z0-9-]++\.(?:{'|'.join(_TLDS)})\b(?:/[^\s|>]*+)?")
 MENTION = re.compile(
     r"<[@#][!&]?[A-Z0-9]+(?:\|[^>]*)?>|<!(?:here|channel|everyone)(?:\|[^>]*)?>|@(?:here|everyone)\b", re.I
 )
@@ -78,14 +79,14 @@ def clean(text: str) -> tuple[str, list[str]]:
     return text, notes
 
 
-#: Substrings one of which every ``URL`` match holds: its scheme, ``www.``, or a dot and the start of a domain.
-_URL_NEEDS = ("http", "www.", ".io", ".co", ".ai", ".app", ".dev", ".gg", ".ly", ".me", ".net", ".org", ".xyz")
+#: Substrings one of which every ``URL`` match holds: its scheme, ``www.``, or a dot and a top-level domain.
+_URL_NEEDS = ("http", "www.", *(f".{tld}" for tld in _TLDS))
 # Where a ``URL`` match can start: at its scheme or "www." (the first alternative, anchored there), or at the start
 # of the run of [a-z0-9-] just before a dot and a top-level domain (the second: its look-behind starts it only at
 # the start of a run, and a run holds no dot). Both patterns begin with literals, so ``re`` finds them with fast
 # searches, where ``URL.finditer`` tries the whole pattern at every position of the text.
 _URL_SCHEME = re.compile(r"https?://|www\.")
-_URL_DOMAIN_DOT = re.compile(r"\.(?:io|com|co|ai|app|dev|gg|ly|me|net|org|xyz)")
+_URL_DOMAIN_DOT = re.compile(rf"\.(?:{'|'.join(_TLDS)})")
 _DOMAIN_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 
@@ -103,10 +104,17 @@ def find_urls(text: str) -> list[tuple[int, int]]:
         return []
     starts = [m.start() for m in _URL_SCHEME.finditer(text)]
     starts += [_run_start(text, m.start()) for m in _URL_DOMAIN_DOT.finditer(text)]
+    return matches_at(URL, text, sorted(set(starts)))
+
+
+def matches_at(pattern: re.Pattern[str], text: str, starts: Iterable[int]) -> list[tuple[int, int]]:
+    """The spans of ``pattern.finditer(text)`` when every match of ``pattern`` starts at one of ``starts``
+    (ascending): ``pattern`` is tried only there, skipping the starts inside the last match, as ``finditer``
+    scans on from a match's end. For a ``pattern`` that cannot match empty text."""
     spans: list[tuple[int, int]] = []
     end = 0
-    for start in sorted(set(starts)):
-        if start >= end and (found := URL.match(text, start)) is not None:
+    for start in starts:
+        if start >= end and (found := pattern.match(text, start)) is not None:
             spans.append(found.span())
             end = found.end()
     return spans
