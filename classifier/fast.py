@@ -270,7 +270,7 @@ class FastScorer:
                 spans.append(slice(0, length))
                 break
             spans += [slice(i, i + n) for i in range(length - n + 1)]
-        getter = itemgetter(*spans) if len(spans) > 1 else (lambda w: (w[spans[0]],))
+        getter = _slicer(spans)
         if length <= GRAM_GETTER_LENGTH:
             self._gram_getters[length] = getter
         return getter

@@ -131,7 +131,8 @@ def suggest(reading: Reading, label: str = "conversation", limit: int = 3) -> li
     seed = zlib.crc32(" ".join(reading.text.split()).encode("utf-8", "replace"))
     out: list[str] = []
     for i, phrase in enumerate(phrases[:2]):
-        filled = [p.format(kp=phrase, the_kp=_the(phrase)) for p in with_phrase]
+        the_phrase = _the(phrase)
+        filled = [p.format(kp=phrase, the_kp=the_phrase) for p in with_phrase]
         question = _pick(filled, out, (seed >> (4 * i)) % len(filled))
         if question:
             out.append(question)

@@ -217,7 +217,7 @@ def load_checker(path: str | os.PathLike[str] | None = None) -> fast.FastScorer 
             _write_fast_beside(checker, target)
     _checkers[target] = checker
     # The model's tens of thousands of objects were just made: without a collection now, the first check's
-    # young-generation collection would traverse them (about a millisecond, landing in whichever check crosses
-    # the threshold). One full collection moves them to the oldest generation, as a long-running process would.
+    # young-generation collection would traverse them (in whichever check crosses the threshold; `rapport bench`'s
+    # "first check" row). One full collection moves them to the oldest generation, as a long-running process would.
     gc.collect()
     return checker

@@ -168,7 +168,7 @@ class Reminder(Base):
         # At most one pending keep-in-touch nudge per contact: the clock moves, the row is reused. PostgreSQL has
         # the same partial index (migration 0001), but ``postgresql_where`` is not repeated here: naming it makes
         # SQLAlchemy import its whole PostgreSQL dialect when this module loads, on every ledger command (~40 ms of
-        # 'rapport log show'). tests/bot/ledger/test_ledger.py holds that both databases carry this predicate.
+        # 'rapport log show'). tests/bot/ledger/test_reads.py holds that both databases carry this predicate.
         Index(
             "uq_reminders_one_pending_keep_in_touch",
             "contact_id",
